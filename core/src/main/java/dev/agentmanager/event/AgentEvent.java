@@ -1,0 +1,103 @@
+package dev.agentmanager.event;
+
+import dev.agentmanager.exception.TokenRejectionReason;
+import dev.agentmanager.model.Agent;
+import dev.agentmanager.model.AgentHealth;
+import dev.agentmanager.model.AgentStatus;
+import dev.agentmanager.model.Capability;
+import dev.agentmanager.model.InactiveReason;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Something that happened to an agent, a token or the fleet. Sealed: switch over the records below.
+ * {@link #at()} is the server's clock at the moment of the change.
+ */
+public sealed interface AgentEvent {
+
+    /** Server time of the change. */
+    Instant at();
+
+    /** An operator created a registration token (its secret never appears in an event). */
+    record TokenCreated(Instant at, String tokenId, String description, Instant expiresAt, int maxUses)
+            implements AgentEvent {}
+
+    /** An operator revoked a registration token. */
+    record TokenRevoked(Instant at, String tokenId) implements AgentEvent {}
+
+    /** A registration consumed one use of a token. */
+    record TokenConsumed(Instant at, String tokenId, String agentId, int usesLeft, @Nullable String remoteAddress)
+            implements AgentEvent {}
+
+    /** Too many wrong secrets: the token is locked and refuses every further registration. */
+    record TokenLocked(Instant at, String tokenId, int failedAttempts) implements AgentEvent {}
+
+    /** A registration was refused at the token check; {@code reason} is the precise cause. */
+    record RegistrationRejected(
+            Instant at, @Nullable String tokenId, TokenRejectionReason reason, @Nullable String remoteAddress)
+            implements AgentEvent {}
+
+    /** An agent registered; it is {@link AgentStatus#PENDING} until its first heartbeat. */
+    record AgentRegistered(Instant at, Agent agent) implements AgentEvent {}
+
+    /** A client certificate was issued to an agent, at registration or on renewal. */
+    record CertificateIssued(Instant at, String agentId, String serial, Instant notAfter, boolean renewal)
+            implements AgentEvent {}
+
+    /** An agent became active: its first heartbeat, a heartbeat after missed ones, or an operator. */
+    record AgentActivated(Instant at, String agentId, AgentStatus previousStatus) implements AgentEvent {}
+
+    /** An agent became inactive. */
+    record AgentInactivated(Instant at, String agentId, InactiveReason reason) implements AgentEvent {}
+
+    /** An agent was revoked, with the serials of the certificates revoked with it. */
+    record AgentRevoked(Instant at, String agentId, List<String> revokedSerials) implements AgentEvent {
+        public AgentRevoked {
+            revokedSerials = List.copyOf(revokedSerials);
+        }
+    }
+
+    /** A heartbeat arrived with a new boot epoch: the agent process restarted. */
+    record AgentRestarted(Instant at, String agentId, long previousEpoch, long newEpoch) implements AgentEvent {}
+
+    /** An agent reported a different capability set. */
+    record CapabilitiesChanged(Instant at, String agentId, Set<Capability> previous, Set<Capability> current)
+            implements AgentEvent {
+        public CapabilitiesChanged {
+            previous = Set.copyOf(previous);
+            current = Set.copyOf(current);
+        }
+    }
+
+    /** An agent reported a different health. */
+    record HealthChanged(Instant at, String agentId, AgentHealth previous, AgentHealth current)
+            implements AgentEvent {}
+
+    /** An agent reported a different software version. */
+    record AgentVersionChanged(Instant at, String agentId, @Nullable String previous, String current)
+            implements AgentEvent {}
+
+    /** A heartbeat was refused. {@code agentId} is the id the heartbeat claimed. */
+    record HeartbeatRejected(Instant at, String agentId, HeartbeatRejection reason) implements AgentEvent {}
+
+    /**
+     * The timeout monitor found that it had not run for longer than the timeout (or had just started) and
+     * gave every live agent a fresh deadline instead of expiring the fleet.
+     *
+     * @param pausedFor how long the monitor had not run, or {@code null} on its first run
+     */
+    record GracePeriodGranted(Instant at, @Nullable Duration pausedFor, Instant newDeadline, int agents)
+            implements AgentEvent {}
+
+    /**
+     * Self-preservation: more than the configured share of the active fleet was overdue in one sweep, so
+     * those expiries are held back (a network partition on the orchestrator's side looks like this).
+     */
+    record ExpiriesHeld(Instant at, int overdue, long activeFleet) implements AgentEvent {}
+
+    /** Self-preservation ended: held-back expiries are being released, rate-limited. */
+    record ExpiriesReleased(Instant at, int stillOverdue) implements AgentEvent {}
+}

@@ -1,0 +1,186 @@
+package dev.agentmanager.spi;
+
+import dev.agentmanager.model.Agent;
+import dev.agentmanager.model.AgentCertificate;
+import dev.agentmanager.model.AgentQuery;
+import dev.agentmanager.model.AgentStatus;
+import dev.agentmanager.model.RegistrationToken;
+import dev.agentmanager.model.TokenRedemption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Persistence of agents, registration tokens and certificate records. (Name from the original design card.)
+ *
+ * <p>The interface is deliberately narrow: it stores and finds values, and every operation that must be
+ * atomic is one method whose {@code boolean} or {@code Optional} result says whether it took effect. Business
+ * rules (token secrets, lifecycle, events) live in core, not here. Implementations must be thread-safe and,
+ * for shared databases, safe across several processes. Every method throws only unchecked exceptions;
+ * arguments are never {@code null} unless marked.
+ *
+ * <p>Agents have durable state (everything but {@link Agent#liveness()}, versioned by
+ * {@link Agent#version()}) and liveness (written only by {@link #recordHeartbeat} and
+ * {@link #extendDeadlines}, never bumping the version). Reads return both, merged.
+ *
+ * <p>The contract is pinned down by {@code dev.agentmanager.testkit.AgentStoreContractTest} in
+ * {@code agentmanager-testkit}: a store is correct when its test extends that suite and passes.
+ */
+public interface IAgentStore {
+
+    // ---- registration tokens -------------------------------------------------------------------------
+
+    /**
+     * Stores a new token.
+     *
+     * @throws IllegalStateException if a token with the same id exists (nothing is changed)
+     */
+    void insertToken(RegistrationToken token);
+
+    /** The token with this id. */
+    Optional<RegistrationToken> findToken(String tokenId);
+
+    /** Tokens ordered by id, after {@code afterId} (exclusive) when given, at most {@code limit}. */
+    List<RegistrationToken> listTokens(@Nullable String afterId, int limit);
+
+    /**
+     * Revokes a token if it is neither revoked nor exhausted.
+     *
+     * @return true if this call revoked it; false if it does not exist, is already revoked or is exhausted
+     */
+    boolean revokeToken(String tokenId, Instant revokedAt);
+
+    /**
+     * Atomically adds one to the token's failed-attempt count.
+     *
+     * @return the new count, or 0 if no such token exists
+     */
+    int recordFailedAttempt(String tokenId);
+
+    /**
+     * Deletes, in one bounded batch, tokens that can no longer register anything and are older than the
+     * cutoff: expired before {@code cutoff}, or revoked before {@code cutoff}, or exhausted with their last
+     * redemption before {@code cutoff}.
+     *
+     * @return how many were deleted (at most {@code limit}); call again while it returns {@code limit}
+     */
+    int pruneTokens(Instant cutoff, int limit);
+
+    // ---- registration --------------------------------------------------------------------------------
+
+    /**
+     * Registers an agent in one atomic step: consumes one use of the token (appending {@code redemption}),
+     * inserts the agent and inserts its certificate record. It takes effect only if, at the moment of the
+     * write, the token exists, is not revoked, has not expired at {@code now} and has a use left; otherwise
+     * nothing at all is written. Of any number of racing calls for a token with one use left, exactly one
+     * returns true, across processes too.
+     *
+     * @param agent the new agent, version 1
+     * @param certificate its first certificate, whose serial and thumbprint are pinned on {@code agent}
+     * @return true if registered; false if the token could not be consumed (nothing written)
+     * @throws IllegalStateException if the agent id or certificate serial already exists (nothing written)
+     */
+    boolean registerAgent(
+            String tokenId, TokenRedemption redemption, Instant now, Agent agent, AgentCertificate certificate);
+
+    // ---- agents --------------------------------------------------------------------------------------
+
+    /** The agent with this id, durable state and liveness merged. */
+    Optional<Agent> findAgent(String agentId);
+
+    /**
+     * The agent that has a certificate with this SHA-256 thumbprint pinned (current or next), for hosts
+     * whose TLS layer knows the certificate but not the agent id. O(1).
+     */
+    Optional<Agent> findAgentByThumbprint(String thumbprint);
+
+    /** Agents matching the query, ordered by id, at most {@code query.limit()}. */
+    List<Agent> findAgents(AgentQuery query);
+
+    /** How many agents have this status. */
+    long countAgents(AgentStatus status);
+
+    /**
+     * Optimistic update of an agent's durable state: writes {@code updated} (liveness ignored) with version
+     * {@code expectedVersion + 1}, only if the stored version is {@code expectedVersion}.
+     *
+     * @return the stored agent as now read back (new version, current liveness); empty if the version did
+     *     not match or the agent does not exist (nothing written)
+     */
+    Optional<Agent> updateAgent(Agent updated, long expectedVersion);
+
+    /**
+     * The heartbeat hot path: atomically records liveness if the agent's durable version is
+     * {@code expectedVersion} and ({@code bootEpoch}, {@code sequence}) is newer than the stored pair (a
+     * higher epoch, or the same epoch and a higher sequence). On success sets last-heartbeat time,
+     * epoch, sequence, deadline and clock skew; the durable version does not change.
+     *
+     * <p>Stores may buffer these writes (see the JDBC store's coalescing) as long as reads through this
+     * store see them, a later stale pair is still refused, and a state change is never lost.
+     */
+    HeartbeatWrite recordHeartbeat(
+            String agentId,
+            long expectedVersion,
+            long bootEpoch,
+            long sequence,
+            Instant receivedAt,
+            Instant deadline,
+            @Nullable Duration clockSkew);
+
+    // ---- timeout monitor -----------------------------------------------------------------------------
+
+    /**
+     * Agents with status ACTIVE or PENDING whose liveness deadline is before {@code now}, at most
+     * {@code limit}, in no particular order. Must cost in proportion to the number returned, not to the
+     * fleet (a deadline index).
+     */
+    List<Agent> findOverdue(Instant now, int limit);
+
+    /**
+     * Marks an overdue agent inactive, exactly once across processes: writes {@code inactive} (status
+     * INACTIVE) with version {@code expectedVersion + 1} only if the stored version is
+     * {@code expectedVersion} and its deadline is still before {@code now} (no heartbeat extended it
+     * meanwhile).
+     *
+     * @return the stored agent as now read back; empty if any condition failed (nothing written)
+     */
+    Optional<Agent> expireAgent(Agent inactive, long expectedVersion, Instant now);
+
+    /**
+     * Grace period: sets the deadline of every ACTIVE or PENDING agent to {@code deadline} where it is
+     * earlier.
+     *
+     * @return how many agents got a later deadline
+     */
+    int extendDeadlines(Instant deadline);
+
+    /**
+     * Records that a timeout sweep ran at {@code now} and returns the previous sweep time (across
+     * processes: the latest any monitor recorded). The stored value never goes backwards.
+     */
+    Optional<Instant> recordSweep(Instant now);
+
+    // ---- certificates --------------------------------------------------------------------------------
+
+    /**
+     * Records a certificate issued outside registration (renewal).
+     *
+     * @throws IllegalStateException if the serial exists (nothing written)
+     */
+    void insertCertificate(AgentCertificate certificate);
+
+    /** The certificate record with this serial. */
+    Optional<AgentCertificate> findCertificate(String serial);
+
+    /** All certificate records of an agent, oldest first. */
+    List<AgentCertificate> findCertificates(String agentId);
+
+    /**
+     * Marks every unrevoked certificate of an agent revoked at {@code revokedAt}.
+     *
+     * @return the serials this call revoked
+     */
+    List<String> revokeCertificates(String agentId, Instant revokedAt);
+}
