@@ -1,0 +1,253 @@
+package dev.agentmanager;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.agentmanager.event.AgentEvent;
+import dev.agentmanager.event.HeartbeatRejection;
+import dev.agentmanager.exception.AgentManagerException;
+import dev.agentmanager.exception.AgentNotFoundException;
+import dev.agentmanager.exception.AgentRevokedException;
+import dev.agentmanager.exception.CertificateMismatchException;
+import dev.agentmanager.exception.ConcurrentAgentModificationException;
+import dev.agentmanager.exception.InvalidRequestException;
+import dev.agentmanager.exception.StaleHeartbeatException;
+import dev.agentmanager.internal.EventDispatcher;
+import dev.agentmanager.internal.RequestValidator;
+import dev.agentmanager.model.Agent;
+import dev.agentmanager.model.AgentStatus;
+import dev.agentmanager.model.CertificatePin;
+import dev.agentmanager.model.Heartbeat;
+import dev.agentmanager.model.HeartbeatResponse;
+import dev.agentmanager.spi.HeartbeatWrite;
+import dev.agentmanager.spi.IAgentStore;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Accepts heartbeats: the hot path. Obtain it from {@link AgentManager#heartbeatProcessor()}.
+ *
+ * <p>A heartbeat that changes nothing but liveness costs one store read and one conditional liveness write.
+ * Durable changes (first heartbeat, return from missed heartbeats, certificate promotion, capabilities,
+ * health, version) take an optimistic update on top, retried on conflict. A revocation always wins: the
+ * liveness write is conditional on the agent's version, so a heartbeat that raced a revoke re-reads the
+ * agent, sees it revoked and is rejected.
+ */
+public final class HeartbeatProcessor implements IHeartbeatProcessor {
+    private static final System.Logger LOG = System.getLogger(HeartbeatProcessor.class.getName());
+    private static final int MAX_ATTEMPTS = 16;
+
+    private final IAgentStore store;
+    private final Clock clock;
+    private final HeartbeatSettings heartbeat;
+    private final RenewalPolicy renewal;
+    private final RequestValidator validator;
+    private final EventDispatcher events;
+    private final long intervalMillis;
+
+    HeartbeatProcessor(IAgentStore store, Clock clock, HeartbeatSettings heartbeat, RenewalPolicy renewal,
+            RequestValidator validator, EventDispatcher events) {
+        this.store = store;
+        this.clock = clock;
+        this.heartbeat = heartbeat;
+        this.renewal = renewal;
+        this.validator = validator;
+        this.events = events;
+        this.intervalMillis = heartbeat.interval().toMillis();
+    }
+
+    @Override
+    public HeartbeatResponse process(Heartbeat hb) {
+        requireNonNull(hb, "heartbeat");
+        Instant now = clock.instant();
+        String agentId = hb.agentId();
+        String thumbprint = validate(hb, now);
+        Instant deadline = now.plus(heartbeat.timeout());
+        Duration skew = hb.agentTime() == null ? null : Duration.between(now, hb.agentTime());
+
+        Agent agent;
+        HeartbeatWrite write;
+        int attempt = 0;
+        while (true) {
+            agent = store.findAgent(agentId).orElse(null);
+            if (agent == null) {
+                throw reject(agentId, HeartbeatRejection.UNKNOWN_AGENT, now, new AgentNotFoundException(agentId));
+            }
+            authenticate(agent, thumbprint, now);
+            write = store.recordHeartbeat(agentId, agent.version(), hb.bootEpoch(), hb.sequence(), now, deadline,
+                    skew);
+            if (write == HeartbeatWrite.ACCEPTED || write == HeartbeatWrite.ACCEPTED_NEW_EPOCH) {
+                break;
+            }
+            if (write == HeartbeatWrite.STALE) {
+                throw reject(agentId, HeartbeatRejection.STALE, now,
+                        new StaleHeartbeatException(agentId, hb.bootEpoch(), hb.sequence()));
+            }
+            if (write == HeartbeatWrite.NOT_FOUND) {
+                throw reject(agentId, HeartbeatRejection.UNKNOWN_AGENT, now, new AgentNotFoundException(agentId));
+            }
+            if (++attempt >= MAX_ATTEMPTS) { // VERSION_CHANGED, again and again
+                throw new ConcurrentAgentModificationException(agentId);
+            }
+        }
+
+        if (write == HeartbeatWrite.ACCEPTED_NEW_EPOCH && agent.liveness().lastHeartbeatAt() != null) {
+            events.publish(new AgentEvent.AgentRestarted(now, agentId, agent.liveness().bootEpoch(), hb.bootEpoch()));
+        }
+        Agent current = agent;
+        if (desiredState(agent, hb, thumbprint, now) != agent) {
+            current = applyDurableChanges(agent, hb, thumbprint, now);
+        }
+        return new HeartbeatResponse(now, current.status(), hb.bootEpoch(), hb.sequence(), nextInterval(), deadline,
+                shouldRenew(current, now));
+    }
+
+    private String validate(Heartbeat hb, Instant now) {
+        try {
+            validator.id("agentId", hb.agentId());
+            if (hb.bootEpoch() < 0 || hb.sequence() < 0) {
+                throw new InvalidRequestException("heartbeat", "bootEpoch and sequence must be >= 0");
+            }
+            if (hb.capabilities() != null) {
+                validator.capabilities(hb.capabilities());
+            }
+            if (hb.agentVersion() != null) {
+                validator.version("agentVersion", hb.agentVersion());
+            }
+            return validator.thumbprint(hb.certificateThumbprint());
+        } catch (InvalidRequestException e) {
+            throw reject(hb.agentId(), HeartbeatRejection.INVALID, now, e);
+        }
+    }
+
+    private void authenticate(Agent agent, String thumbprint, Instant now) {
+        if (agent.status() == AgentStatus.REVOKED) {
+            throw reject(agent.id(), HeartbeatRejection.AGENT_REVOKED, now, new AgentRevokedException(agent.id()));
+        }
+        CertificatePin pin = pinFor(agent, thumbprint);
+        if (pin == null) {
+            throw reject(agent.id(), HeartbeatRejection.CERTIFICATE_MISMATCH, now,
+                    new CertificateMismatchException(agent.id(), thumbprint, "not a certificate of this agent"));
+        }
+        if (!pin.isValidAt(now)) {
+            throw reject(agent.id(), HeartbeatRejection.CERTIFICATE_EXPIRED, now,
+                    new CertificateMismatchException(agent.id(), thumbprint, "certificate outside its validity"));
+        }
+    }
+
+    static @Nullable CertificatePin pinFor(Agent agent, String thumbprint) {
+        if (agent.certificate().thumbprint().equals(thumbprint)) {
+            return agent.certificate();
+        }
+        CertificatePin next = agent.nextCertificate();
+        return next != null && next.thumbprint().equals(thumbprint) ? next : null;
+    }
+
+    /** The durable state this heartbeat asks for; the same instance when it changes nothing durable. */
+    private static Agent desiredState(Agent agent, Heartbeat hb, String thumbprint, Instant now) {
+        Agent d = agent;
+        CertificatePin next = agent.nextCertificate();
+        if (next != null && next.thumbprint().equals(thumbprint)) {
+            d = d.withCertificates(next, null); // the agent uses its renewed certificate: the old one stops
+        }
+        if (agent.status() == AgentStatus.PENDING || (agent.status() == AgentStatus.INACTIVE
+                && Objects.requireNonNull(agent.inactiveReason()).heartbeatReactivates())) {
+            d = d.withStatus(AgentStatus.ACTIVE, null, now);
+        }
+        if (hb.capabilities() != null && !hb.capabilities().equals(agent.capabilities())) {
+            d = d.withCapabilities(hb.capabilities());
+        }
+        boolean healthChanged = hb.health() != null && hb.health() != agent.health();
+        boolean versionChanged = hb.agentVersion() != null && !hb.agentVersion().equals(agent.agentVersion());
+        if (healthChanged || versionChanged) {
+            d = d.withReport(healthChanged ? hb.health() : agent.health(),
+                    versionChanged ? hb.agentVersion() : agent.agentVersion());
+        }
+        return d;
+    }
+
+    private Agent applyDurableChanges(Agent agent, Heartbeat hb, String thumbprint, Instant now) {
+        Agent current = agent;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            Agent desired = desiredState(current, hb, thumbprint, now);
+            if (desired == current) {
+                return current; // someone else already applied it
+            }
+            Optional<Agent> stored = store.updateAgent(desired, current.version());
+            if (stored.isPresent()) {
+                publishChanges(current, stored.get(), now);
+                return stored.get();
+            }
+            current = store.findAgent(agent.id()).orElse(null);
+            if (current == null) {
+                throw reject(agent.id(), HeartbeatRejection.UNKNOWN_AGENT, now, new AgentNotFoundException(agent.id()));
+            }
+            if (current.status() == AgentStatus.REVOKED) { // a revoke raced this heartbeat: the revoke wins
+                throw reject(agent.id(), HeartbeatRejection.AGENT_REVOKED, now, new AgentRevokedException(agent.id()));
+            }
+            if (pinFor(current, thumbprint) == null) {
+                throw reject(agent.id(), HeartbeatRejection.CERTIFICATE_MISMATCH, now,
+                        new CertificateMismatchException(agent.id(), thumbprint, "certificate replaced meanwhile"));
+            }
+        }
+        throw new ConcurrentAgentModificationException(agent.id());
+    }
+
+    private void publishChanges(Agent before, Agent after, Instant now) {
+        if (before.status() != after.status() && after.status() == AgentStatus.ACTIVE) {
+            events.publish(new AgentEvent.AgentActivated(now, after.id(), before.status()));
+        }
+        if (!before.capabilities().equals(after.capabilities())) {
+            events.publish(new AgentEvent.CapabilitiesChanged(now, after.id(), before.capabilities(),
+                    after.capabilities()));
+        }
+        if (before.health() != after.health()) {
+            events.publish(new AgentEvent.HealthChanged(now, after.id(), before.health(), after.health()));
+        }
+        if (!Objects.equals(before.agentVersion(), after.agentVersion()) && after.agentVersion() != null) {
+            events.publish(new AgentEvent.AgentVersionChanged(now, after.id(), before.agentVersion(),
+                    after.agentVersion()));
+        }
+    }
+
+    private Duration nextInterval() {
+        double jitter = heartbeat.jitter();
+        if (jitter == 0) {
+            return heartbeat.interval();
+        }
+        double factor = 1 + jitter * (2 * ThreadLocalRandom.current().nextDouble() - 1);
+        return Duration.ofMillis(Math.max(1, Math.round(intervalMillis * factor)));
+    }
+
+    /** Renew once the policy's share of the lifetime has passed, moved by a stable per-agent offset. */
+    boolean shouldRenew(Agent agent, Instant now) {
+        if (agent.nextCertificate() != null || agent.status() == AgentStatus.REVOKED) {
+            return false;
+        }
+        CertificatePin pin = agent.certificate();
+        long start = pin.notBefore().toEpochMilli();
+        long lifetime = pin.notAfter().toEpochMilli() - start;
+        double offset = renewal.jitter() * (2 * unitHash(agent.id()) - 1);
+        long renewAt = start + (long) (lifetime * (renewal.renewAt() + offset));
+        return now.toEpochMilli() >= renewAt;
+    }
+
+    /** A stable value in [0, 1) per agent id. */
+    static double unitHash(String id) {
+        long h = id.hashCode() * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 29;
+        return (h >>> 11) * 0x1.0p-53;
+    }
+
+    private AgentManagerException reject(String agentId, HeartbeatRejection reason, Instant now,
+            AgentManagerException e) {
+        LOG.log(Level.DEBUG, () -> "heartbeat rejected: agent=" + agentId + " reason=" + reason);
+        events.publish(new AgentEvent.HeartbeatRejected(now, agentId, reason));
+        return e;
+    }
+}

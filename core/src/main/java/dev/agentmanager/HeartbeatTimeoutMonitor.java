@@ -1,0 +1,324 @@
+package dev.agentmanager;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.agentmanager.event.AgentEvent;
+import dev.agentmanager.internal.EventDispatcher;
+import dev.agentmanager.model.Agent;
+import dev.agentmanager.model.AgentStatus;
+import dev.agentmanager.model.InactiveReason;
+import dev.agentmanager.spi.IAgentStore;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Marks agents inactive when they miss their heartbeat deadline. Obtain it from
+ * {@link AgentManager#timeoutMonitor()}.
+ *
+ * <p>Time comes only from the injected {@link Clock}. In tests call {@link #runOnce()} after advancing a
+ * controllable clock; in production {@link #start()} runs it every sweep interval on its own daemon thread
+ * (or {@link #start(ScheduledExecutorService)} on the host's scheduler) so that busy host work cannot starve
+ * it.
+ *
+ * <p>Safety against false expiries:
+ * <ul>
+ *   <li><b>Pauses.</b> The first sweep of a monitor, and any sweep that finds the previous sweep (of any
+ *       replica, as recorded in the store) older than the heartbeat timeout, expires nothing: it gives
+ *       every live agent a fresh deadline instead ({@link AgentEvent.GracePeriodGranted}). A GC pause, a
+ *       suspended VM or a restart of the orchestrator therefore never mass-expires a healthy fleet. In a
+ *       test, call {@code runOnce()} once before you start advancing the clock.</li>
+ *   <li><b>Self-preservation.</b> See {@link SelfPreservation}.</li>
+ * </ul>
+ *
+ * <p>Expiry is exactly-once across replicas: {@link IAgentStore#expireAgent} only succeeds while the
+ * agent's version and overdue deadline are unchanged, and only the replica whose write succeeded publishes
+ * {@link AgentEvent.AgentInactivated}. Finding overdue agents costs in proportion to their number (the
+ * store's deadline index), not to the fleet.
+ *
+ * <p>The monitor also prunes expired, revoked and exhausted registration tokens every
+ * {@link #PRUNE_INTERVAL}.
+ */
+public final class HeartbeatTimeoutMonitor implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(HeartbeatTimeoutMonitor.class.getName());
+
+    /** Default time between sweeps. */
+    public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(1);
+    /** Default most agents examined per sweep. */
+    public static final int DEFAULT_SWEEP_BATCH_SIZE = 10_000;
+    /** How often the monitor prunes tokens. */
+    public static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
+    private static final int MAX_PRUNE_BATCHES = 20;
+
+    /**
+     * What one sweep did.
+     *
+     * @param at the clock's time at the start of the sweep
+     * @param expired agents this sweep marked inactive
+     * @param held overdue agents held back by self-preservation
+     * @param gracePeriodGranted whether this sweep gave every live agent a fresh deadline instead
+     * @param prunedTokens registration tokens deleted
+     */
+    public record SweepResult(Instant at, int expired, int held, boolean gracePeriodGranted, int prunedTokens) {}
+
+    private final IAgentStore store;
+    private final Clock clock;
+    private final HeartbeatSettings heartbeat;
+    private final SelfPreservation selfPreservation;
+    private final TokenSettings tokens;
+    private final EventDispatcher events;
+    private final Duration sweepInterval;
+    private final int batchSize;
+
+    private final Object sweepLock = new Object();
+    // guarded by sweepLock
+    private boolean firstSweep = true;
+    private boolean holding;
+    private boolean releasing;
+    private boolean releaseAllOnce;
+    private final ArrayDeque<Instant> recentExpiries = new ArrayDeque<>();
+    private @Nullable Instant nextPruneAt;
+
+    // guarded by this
+    private @Nullable ScheduledExecutorService ownExecutor;
+    private @Nullable ScheduledFuture<?> task;
+
+    HeartbeatTimeoutMonitor(IAgentStore store, Clock clock, HeartbeatSettings heartbeat,
+            SelfPreservation selfPreservation, TokenSettings tokens, EventDispatcher events, Duration sweepInterval,
+            int batchSize) {
+        this.store = store;
+        this.clock = clock;
+        this.heartbeat = heartbeat;
+        this.selfPreservation = selfPreservation;
+        this.tokens = tokens;
+        this.events = events;
+        this.sweepInterval = sweepInterval;
+        this.batchSize = batchSize;
+    }
+
+    /** Runs one sweep now, on the calling thread. Deterministic given the clock and the store. */
+    public SweepResult runOnce() {
+        synchronized (sweepLock) {
+            Instant now = clock.instant();
+            int pruned = pruneIfDue(now);
+            Instant previous = store.recordSweep(now).orElse(null);
+            Duration timeout = heartbeat.timeout();
+            Duration gap = previous == null ? null : Duration.between(previous, now);
+            if (firstSweep || gap == null || gap.compareTo(timeout) > 0) {
+                firstSweep = false;
+                return grantGrace(now, gap, pruned);
+            }
+            Instant windowStart = now.minus(timeout);
+            while (!recentExpiries.isEmpty() && recentExpiries.peekFirst().isBefore(windowStart)) {
+                recentExpiries.pollFirst();
+            }
+
+            List<Agent> overdue = store.findOverdue(now, batchSize);
+            List<Agent> overdueActive = new ArrayList<>(overdue.size());
+            int expired = 0;
+            for (Agent agent : overdue) {
+                if (agent.status() == AgentStatus.PENDING) {
+                    if (expire(agent, InactiveReason.NEVER_CHECKED_IN, now)) {
+                        expired++;
+                    }
+                } else if (agent.status() == AgentStatus.ACTIVE) {
+                    overdueActive.add(agent);
+                }
+            }
+            int allowed = allowedExpiries(overdueActive.size(), now);
+            for (int i = 0; i < allowed; i++) {
+                if (expire(overdueActive.get(i), InactiveReason.MISSED_HEARTBEATS, now)) {
+                    recentExpiries.addLast(now);
+                    expired++;
+                }
+            }
+            return new SweepResult(now, expired, overdueActive.size() - allowed, false, pruned);
+        }
+    }
+
+    /** How many of the overdue active agents this sweep may expire; updates the hold state. */
+    private int allowedExpiries(int overdue, Instant now) {
+        if (releaseAllOnce) {
+            releaseAllOnce = false;
+            holding = false;
+            releasing = false;
+            return overdue;
+        }
+        if (!selfPreservation.enabled()) {
+            return overdue;
+        }
+        if (overdue == 0) {
+            if (holding) {
+                holding = false;
+                events.publish(new AgentEvent.ExpiriesReleased(now, 0));
+            }
+            releasing = false;
+            return 0;
+        }
+        long recent = recentExpiries.size();
+        long liveFleet = store.countAgents(AgentStatus.ACTIVE) + recent;
+        if (liveFleet < selfPreservation.minimumFleet()) {
+            return overdue;
+        }
+        long budget = (long) Math.floor(selfPreservation.threshold() * liveFleet) - recent;
+        int allowed = overdue;
+        if (overdue > budget) {
+            allowed = (int) Math.max(0, budget);
+            if (!holding) {
+                holding = true;
+                releasing = false;
+                LOG.log(Level.WARNING, "self-preservation: " + overdue + " of " + liveFleet
+                        + " live agents overdue in one timeout window; holding their expiries");
+                events.publish(new AgentEvent.ExpiriesHeld(now, overdue, liveFleet));
+            }
+        } else if (holding) {
+            holding = false;
+            releasing = true;
+            LOG.log(Level.INFO, "self-preservation ended; releasing " + overdue + " held expiries gradually");
+            events.publish(new AgentEvent.ExpiriesReleased(now, overdue));
+        }
+        if (releasing) {
+            allowed = Math.min(allowed, selfPreservation.releasePerSweep());
+            if (overdue <= selfPreservation.releasePerSweep()) {
+                releasing = false;
+            }
+        }
+        return allowed;
+    }
+
+    private SweepResult grantGrace(Instant now, @Nullable Duration gap, int pruned) {
+        Instant deadline = now.plus(heartbeat.timeout());
+        int extended = store.extendDeadlines(deadline);
+        recentExpiries.clear();
+        holding = false;
+        releasing = false;
+        if (gap != null) {
+            LOG.log(Level.WARNING, "timeout monitor had not run for " + gap + " (timeout " + heartbeat.timeout()
+                    + "); gave " + extended + " agents a fresh deadline instead of expiring them");
+        } else {
+            LOG.log(Level.INFO, "timeout monitor starting; gave " + extended + " agents a fresh deadline");
+        }
+        events.publish(new AgentEvent.GracePeriodGranted(now, gap, deadline, extended));
+        return new SweepResult(now, 0, 0, true, pruned);
+    }
+
+    private boolean expire(Agent agent, InactiveReason reason, Instant now) {
+        Agent inactive = agent.withStatus(AgentStatus.INACTIVE, reason, now);
+        if (store.expireAgent(inactive, agent.version(), now).isEmpty()) {
+            return false; // a heartbeat, an operator or another replica got there first
+        }
+        LOG.log(Level.INFO, () -> "agent " + agent.id() + " inactive: " + reason);
+        events.publish(new AgentEvent.AgentInactivated(now, agent.id(), reason));
+        return true;
+    }
+
+    private int pruneIfDue(Instant now) {
+        if (nextPruneAt != null && now.isBefore(nextPruneAt)) {
+            return 0;
+        }
+        nextPruneAt = now.plus(PRUNE_INTERVAL);
+        return pruneTokens(now);
+    }
+
+    /** Deletes prunable tokens in bounded batches; shared with {@link AgentManager#pruneTokens()}. */
+    int pruneTokens(Instant now) {
+        Instant cutoff = now.minus(tokens.retention());
+        int total = 0;
+        for (int i = 0; i < MAX_PRUNE_BATCHES; i++) {
+            int n = store.pruneTokens(cutoff, tokens.pruneBatchSize());
+            total += n;
+            if (n < tokens.pruneBatchSize()) {
+                break;
+            }
+        }
+        if (total > 0) {
+            LOG.log(Level.DEBUG, "pruned " + total + " registration tokens");
+        }
+        return total;
+    }
+
+    /**
+     * Operator override of self-preservation: the next sweep expires every overdue agent it finds, held or
+     * not, and the hold ends.
+     */
+    public void releaseHeldExpiries() {
+        synchronized (sweepLock) {
+            releaseAllOnce = true;
+        }
+    }
+
+    /** Whether self-preservation is currently holding expiries back. */
+    public boolean isHoldingExpiries() {
+        synchronized (sweepLock) {
+            return holding;
+        }
+    }
+
+    /** Starts sweeping every sweep interval on a daemon thread of its own. */
+    public synchronized void start() {
+        if (task != null) {
+            throw new IllegalStateException("timeout monitor already started");
+        }
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "agentmanager-timeout-monitor");
+            t.setDaemon(true);
+            return t;
+        });
+        ownExecutor = executor;
+        start(executor);
+    }
+
+    /**
+     * Starts sweeping every sweep interval on the host's scheduler (which {@link #close()} leaves running).
+     *
+     * @throws IllegalStateException if already started
+     */
+    public synchronized void start(ScheduledExecutorService executor) {
+        requireNonNull(executor, "executor");
+        if (task != null) {
+            throw new IllegalStateException("timeout monitor already started");
+        }
+        long millis = sweepInterval.toMillis();
+        task = executor.scheduleWithFixedDelay(this::runSafely, 0, millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether {@link #start} was called and {@link #close()} was not. */
+    public synchronized boolean isRunning() {
+        return task != null;
+    }
+
+    private void runSafely() {
+        try {
+            runOnce();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "timeout sweep failed; will retry next interval", e);
+        }
+    }
+
+    /** Stops sweeping. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (task != null) {
+            task.cancel(false);
+            task = null;
+        }
+        if (ownExecutor != null) {
+            ownExecutor.shutdown();
+            try {
+                ownExecutor.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ownExecutor = null;
+        }
+    }
+}

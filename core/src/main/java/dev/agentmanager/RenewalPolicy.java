@@ -1,0 +1,33 @@
+package dev.agentmanager;
+
+/**
+ * When the heartbeat response tells an agent to renew its certificate.
+ *
+ * <p>An agent is told to renew once {@code renewAt} of its certificate's lifetime has passed, moved by a
+ * per-agent offset of up to {@code jitter} of the lifetime either way (stable for an agent, different across
+ * agents), so that a fleet enrolled together does not renew together. step-ca and Nomad renew at about
+ * two thirds; Kubernetes between 70 and 90 %.
+ *
+ * @param renewAt share of the lifetime after which to renew, in {@code (0, 1)}
+ * @param jitter largest per-agent offset as a share of the lifetime, in {@code [0, 0.25]}, and such that
+ *     {@code renewAt ± jitter} stays inside {@code (0, 1)}
+ */
+public record RenewalPolicy(double renewAt, double jitter) {
+
+    public static final double DEFAULT_RENEW_AT = 2.0 / 3.0;
+    public static final double DEFAULT_JITTER = 0.05;
+
+    public RenewalPolicy {
+        if (!(renewAt > 0 && renewAt < 1)) {
+            throw new IllegalArgumentException("renewAt must be in (0, 1), got " + renewAt);
+        }
+        if (!(jitter >= 0 && jitter <= 0.25) || renewAt - jitter <= 0 || renewAt + jitter >= 1) {
+            throw new IllegalArgumentException("jitter must be in [0, 0.25] and keep renewAt ± jitter in (0, 1)");
+        }
+    }
+
+    /** Renew at two thirds of the lifetime, ± 5 % per agent. */
+    public static RenewalPolicy defaults() {
+        return new RenewalPolicy(DEFAULT_RENEW_AT, DEFAULT_JITTER);
+    }
+}
