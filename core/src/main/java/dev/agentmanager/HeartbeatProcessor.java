@@ -74,7 +74,8 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         HeartbeatWrite write;
         int attempt = 0;
         while (true) {
-            agent = store.findAgent(agentId).orElse(null);
+            // After a VERSION_CHANGED, read through: the cache that answered may be the stale part.
+            agent = (attempt == 0 ? store.findAgentForHeartbeat(agentId) : store.findAgent(agentId)).orElse(null);
             if (agent == null) {
                 throw reject(agentId, HeartbeatRejection.UNKNOWN_AGENT, now, new AgentNotFoundException(agentId));
             }

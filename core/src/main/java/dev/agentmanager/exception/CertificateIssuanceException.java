@@ -4,6 +4,10 @@ package dev.agentmanager.exception;
 public final class CertificateIssuanceException extends AgentManagerException {
     private static final long serialVersionUID = 1L;
 
+    public CertificateIssuanceException(String message) {
+        super(message);
+    }
+
     public CertificateIssuanceException(String message, Throwable cause) {
         super(message, cause);
     }

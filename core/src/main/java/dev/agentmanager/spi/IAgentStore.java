@@ -91,6 +91,16 @@ public interface IAgentStore {
     Optional<Agent> findAgent(String agentId);
 
     /**
+     * The agent as the heartbeat path needs it. Defaults to {@link #findAgent}. A store whose reads are
+     * expensive (a database) may answer from a replica-local cache that is at most one flush interval
+     * stale: the heartbeat path only uses the answer to authenticate and to pass the agent's version to
+     * {@link #recordHeartbeat}, whose version check catches staleness.
+     */
+    default Optional<Agent> findAgentForHeartbeat(String agentId) {
+        return findAgent(agentId);
+    }
+
+    /**
      * The agent that has a certificate with this SHA-256 thumbprint pinned (current or next), for hosts
      * whose TLS layer knows the certificate but not the agent id. O(1).
      */

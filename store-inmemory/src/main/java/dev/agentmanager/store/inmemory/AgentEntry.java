@@ -1,0 +1,239 @@
+package dev.agentmanager.store.inmemory;
+
+import dev.agentmanager.model.Agent;
+import dev.agentmanager.model.AgentCertificate;
+import dev.agentmanager.model.AgentHealth;
+import dev.agentmanager.model.AgentLiveness;
+import dev.agentmanager.model.AgentQuery;
+import dev.agentmanager.model.AgentStatus;
+import dev.agentmanager.model.Capability;
+import dev.agentmanager.model.CertificatePin;
+import dev.agentmanager.model.InactiveReason;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One agent, stored compactly: primitive fields instead of {@link Instant}, {@link Duration} and enum
+ * objects, shared (interned) capability sets, label maps and version strings, and certificate pins that share
+ * their strings with the certificate records. Every field but the wheel links and {@link #certificates} is
+ * guarded by the entry's own monitor; the heartbeat path takes only that monitor.
+ */
+final class AgentEntry extends DeadlineWheel.Node {
+    private static final AgentStatus[] STATUSES = AgentStatus.values();
+    private static final InactiveReason[] REASONS = InactiveReason.values();
+    private static final AgentHealth[] HEALTHS = AgentHealth.values();
+    /** Marks an absent instant or duration in a {@code ...Nano} field. */
+    private static final int NONE = -1;
+
+    final String id;
+
+    // durable state, guarded by this
+    private String name;
+    private byte status;
+    private byte inactiveReason;
+    private byte health;
+    private Set<Capability> capabilities;
+    private Map<String, String> labels;
+    private @Nullable String agentVersion;
+    private CertificatePin certificate;
+    private @Nullable CertificatePin nextCertificate;
+    private long registeredAtSecond;
+    private int registeredAtNano;
+    private long statusChangedAtSecond;
+    private int statusChangedAtNano;
+    private @Nullable String registrationTokenId;
+    private long version;
+
+    // liveness, guarded by this
+    private long lastHeartbeatSecond;
+    private int lastHeartbeatNano = NONE;
+    private long bootEpoch;
+    private long sequence;
+    private long deadlineSecond;
+    private int deadlineNano;
+    private long clockSkewSeconds;
+    private int clockSkewNano = NONE;
+
+    /** The agent's certificate records, oldest first; replaced (never mutated) under the store's write lock. */
+    volatile AgentCertificate[] certificates;
+
+    /** A new entry holding {@code agent} as given (durable state, version and liveness). */
+    AgentEntry(Agent agent, Interner interner, CertificatePin certificate, @Nullable CertificatePin next,
+            AgentCertificate[] certificates) {
+        this.id = agent.id();
+        this.name = agent.name();
+        this.capabilities = Set.of();
+        this.labels = Map.of();
+        this.certificate = certificate;
+        this.certificates = certificates;
+        writeDurable(agent, agent.version(), interner, certificate, next);
+        AgentLiveness l = agent.liveness();
+        Instant last = l.lastHeartbeatAt();
+        if (last != null) {
+            lastHeartbeatSecond = last.getEpochSecond();
+            lastHeartbeatNano = last.getNano();
+        }
+        bootEpoch = l.bootEpoch();
+        sequence = l.sequence();
+        deadlineSecond = l.deadline().getEpochSecond();
+        deadlineNano = l.deadline().getNano();
+        Duration skew = l.clockSkew();
+        if (skew != null) {
+            clockSkewSeconds = skew.getSeconds();
+            clockSkewNano = skew.getNano();
+        }
+    }
+
+    // ---- durable state (hold the monitor) ----------------------------------------------------------------
+
+    /** Overwrites the durable state with {@code agent}'s (its liveness and version are ignored). */
+    void writeDurable(Agent agent, long newVersion, Interner interner, CertificatePin current,
+            @Nullable CertificatePin next) {
+        name = agent.name();
+        status = (byte) agent.status().ordinal();
+        InactiveReason reason = agent.inactiveReason();
+        inactiveReason = (byte) (reason == null ? NONE : reason.ordinal());
+        health = (byte) agent.health().ordinal();
+        capabilities = interner.capabilities(agent.capabilities());
+        labels = interner.labels(agent.labels());
+        agentVersion = interner.string(agent.agentVersion());
+        certificate = current;
+        nextCertificate = next;
+        registeredAtSecond = agent.registeredAt().getEpochSecond();
+        registeredAtNano = agent.registeredAt().getNano();
+        statusChangedAtSecond = agent.statusChangedAt().getEpochSecond();
+        statusChangedAtNano = agent.statusChangedAt().getNano();
+        registrationTokenId = interner.string(agent.registrationTokenId());
+        version = newVersion;
+    }
+
+    long version() {
+        return version;
+    }
+
+    AgentStatus status() {
+        return STATUSES[status];
+    }
+
+    CertificatePin certificate() {
+        return certificate;
+    }
+
+    @Nullable CertificatePin nextCertificate() {
+        return nextCertificate;
+    }
+
+    /** Whether {@code thumbprint} is the current or next pinned certificate. */
+    boolean pins(String thumbprint) {
+        CertificatePin next = nextCertificate;
+        return certificate.thumbprint().equals(thumbprint) || (next != null && next.thumbprint().equals(thumbprint));
+    }
+
+    /** Whether the timeout monitor watches this agent (ACTIVE or PENDING). */
+    static boolean isWatched(AgentStatus status) {
+        return status == AgentStatus.ACTIVE || status == AgentStatus.PENDING;
+    }
+
+    @Override
+    boolean watched() {
+        return isWatched(STATUSES[status]);
+    }
+
+    // ---- liveness (hold the monitor) ---------------------------------------------------------------------
+
+    @Override
+    long deadlineSecond() {
+        return deadlineSecond;
+    }
+
+    @Override
+    int deadlineNano() {
+        return deadlineNano;
+    }
+
+    /** Whether the deadline is before the instant given as seconds and nanos. */
+    boolean deadlineBefore(long second, int nano) {
+        return deadlineSecond < second || (deadlineSecond == second && deadlineNano < nano);
+    }
+
+    /** Whether (epoch, sequence) is newer than the last accepted pair. */
+    boolean isNewer(long epoch, long seq) {
+        return epoch > bootEpoch || (epoch == bootEpoch && seq > sequence);
+    }
+
+    long bootEpoch() {
+        return bootEpoch;
+    }
+
+    /** Records an accepted heartbeat. Allocation-free. */
+    void writeHeartbeat(long epoch, long seq, long receivedSecond, int receivedNano, long deadlineSec, int deadlineNs,
+            @Nullable Duration skew) {
+        bootEpoch = epoch;
+        sequence = seq;
+        lastHeartbeatSecond = receivedSecond;
+        lastHeartbeatNano = receivedNano;
+        deadlineSecond = deadlineSec;
+        deadlineNano = deadlineNs;
+        if (skew != null) {
+            clockSkewSeconds = skew.getSeconds();
+            clockSkewNano = skew.getNano();
+        }
+    }
+
+    /** Moves the deadline to the given instant if that is later; returns whether it moved. */
+    boolean extendDeadline(long second, int nano) {
+        if (deadlineBefore(second, nano)) {
+            deadlineSecond = second;
+            deadlineNano = nano;
+            return true;
+        }
+        return false;
+    }
+
+    // ---- reads (hold the monitor) ------------------------------------------------------------------------
+
+    /** Whether the agent matches every criterion of {@code q} but paging (mirrors {@link AgentQuery#matches}). */
+    boolean matches(AgentQuery q) {
+        if (!q.statuses().isEmpty() && !q.statuses().contains(STATUSES[status])) {
+            return false;
+        }
+        String capability = q.capabilityName();
+        if (capability != null) {
+            boolean found = false;
+            for (Capability c : capabilities) {
+                if (c.name().equals(capability) && c.satisfies(q.minimumCapabilityVersion())) {
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) {
+                return false;
+            }
+        }
+        for (Map.Entry<String, String> e : q.labels().entrySet()) {
+            if (!e.getValue().equals(labels.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    AgentLiveness liveness() {
+        return new AgentLiveness(
+                lastHeartbeatNano == NONE ? null : Instant.ofEpochSecond(lastHeartbeatSecond, lastHeartbeatNano),
+                bootEpoch, sequence, Instant.ofEpochSecond(deadlineSecond, deadlineNano),
+                clockSkewNano == NONE ? null : Duration.ofSeconds(clockSkewSeconds, clockSkewNano));
+    }
+
+    /** The stored agent, durable state and liveness merged. */
+    Agent toAgent() {
+        return new Agent(id, name, STATUSES[status], inactiveReason == NONE ? null : REASONS[inactiveReason],
+                capabilities, labels, agentVersion, HEALTHS[health], certificate, nextCertificate,
+                Instant.ofEpochSecond(registeredAtSecond, registeredAtNano),
+                Instant.ofEpochSecond(statusChangedAtSecond, statusChangedAtNano), registrationTokenId, version,
+                liveness());
+    }
+}

@@ -1,0 +1,315 @@
+package dev.agentmanager.store.inmemory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A hashed timing wheel over deadlines with lazy re-filing: the deadline index behind
+ * {@link InMemoryAgentStore#findOverdue}.
+ *
+ * <p>Each watched node is filed in the bucket of one tick (its deadline divided by the tick length, modulo
+ * the wheel size). A heartbeat that moves a deadline later only writes the node's deadline field; the node
+ * stays where it is. When a sweep reaches the node's bucket it reads the current deadline and either
+ * reports the node overdue, re-files it in the bucket of its new deadline, or drops it when the node is no
+ * longer watched (its agent left ACTIVE/PENDING). A sweep therefore costs the buckets it passes plus the
+ * nodes filed in them, never the whole fleet.
+ *
+ * <p>Invariants, guarded by the wheel's lock:
+ * <ul>
+ *   <li>A node's {@code filedTick} is never after the tick of its current deadline. Deadlines that move
+ *       later keep this; a deadline that moves earlier must be followed by {@link #update} (the store does
+ *       that after a heartbeat).</li>
+ *   <li>Every filed tick is {@code >= cursor}; every bucket tick before {@code cursor} has been swept.</li>
+ *   <li>Nodes found overdue move to a separate list that every sweep examines first, so an overdue node
+ *       that the caller does not expire is reported again by the next sweep, and one whose deadline was
+ *       extended meanwhile goes back into the wheel.</li>
+ * </ul>
+ * If the clock jumps further than one rotation, a sweep visits each bucket once and examines every node
+ * filed at or before the current tick; a clock stepped back finds nothing in the wheel (filed ticks are not
+ * after their deadlines) and re-files overdue-list nodes that are no longer due.
+ *
+ * <p>Lock order: the wheel's lock, then a node's monitor. Callers must not hold a node's monitor when they
+ * call into the wheel.
+ */
+final class DeadlineWheel<N extends DeadlineWheel.Node> {
+
+    /** The node is in no bucket. */
+    static final long NOT_FILED = Long.MIN_VALUE;
+    /** The node is in the overdue list. */
+    static final long OVERDUE = Long.MIN_VALUE + 1;
+    /** Ticks are clamped to +-2^60 so that differences never overflow. */
+    private static final long TICK_BOUND = 1L << 60;
+    private static final long MAX_SECONDS_FOR_MILLIS = Long.MAX_VALUE / 1000 - 1;
+
+    /**
+     * What the wheel needs from an entry: links, its filed tick, and (read while holding the node's monitor)
+     * whether it is watched and its deadline.
+     */
+    abstract static class Node {
+        // guarded by the wheel's lock
+        @Nullable Node prev;
+        @Nullable Node next;
+        /** The tick of the bucket the node is in, {@link #NOT_FILED} or {@link #OVERDUE}; written under the wheel's lock. */
+        volatile long filedTick = NOT_FILED;
+
+        /** Whether the node belongs in the index; called holding the node's monitor. */
+        abstract boolean watched();
+
+        /** Deadline, epoch seconds; called holding the node's monitor. */
+        abstract long deadlineSecond();
+
+        /** Deadline, nanosecond of the second; called holding the node's monitor. */
+        abstract int deadlineNano();
+    }
+
+    private final long tickMillis;
+    private final int mask;
+    private final @Nullable Node[] heads;
+    private @Nullable Node overdueHead;
+    private long cursor = Long.MAX_VALUE;
+    private int filed;
+    private long examined;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    /**
+     * @param tickMillis bucket width in milliseconds, at least 1
+     * @param size number of buckets, a power of two
+     */
+    DeadlineWheel(long tickMillis, int size) {
+        if (tickMillis < 1) {
+            throw new IllegalArgumentException("tick must be at least 1 ms, got " + tickMillis);
+        }
+        if (size < 1 || Integer.bitCount(size) != 1) {
+            throw new IllegalArgumentException("wheel size must be a power of two, got " + size);
+        }
+        this.tickMillis = tickMillis;
+        this.mask = size - 1;
+        this.heads = new Node[size];
+    }
+
+    /** The tick containing an instant, clamped to {@code +-2^60}. */
+    long tickOf(long epochSecond, int nano) {
+        long seconds = Math.max(-MAX_SECONDS_FOR_MILLIS, Math.min(MAX_SECONDS_FOR_MILLIS, epochSecond));
+        long tick = Math.floorDiv(seconds * 1000 + nano / 1_000_000, tickMillis);
+        return Math.max(-TICK_BOUND, Math.min(TICK_BOUND, tick));
+    }
+
+    /**
+     * Brings a node's filing up to date after its watched state or its deadline changed: files it if it is
+     * watched and not filed, and moves it to an earlier bucket if its deadline moved before its filed tick.
+     * Cheap and idempotent; must not be called holding the node's monitor.
+     */
+    void update(N node) {
+        lock.lock();
+        try {
+            boolean watched;
+            long tick;
+            synchronized (node) {
+                watched = node.watched();
+                tick = tickOf(node.deadlineSecond(), node.deadlineNano());
+            }
+            long current = node.filedTick;
+            if (current == NOT_FILED) {
+                if (watched) {
+                    link(node, tick);
+                }
+            } else if (current != OVERDUE && tick < current) {
+                unlink(node);
+                link(node, tick);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Whether a deadline at this tick would need {@link #update} for a node filed at {@code filedTick}: true
+     * when the deadline tick is before the filed tick (never for unfiled or overdue-listed nodes).
+     */
+    static boolean needsRefile(long deadlineTick, long filedTick) {
+        return deadlineTick < filedTick;
+    }
+
+    /**
+     * Finds up to {@code limit} watched nodes whose deadline is before {@code now}. For each one,
+     * {@code snapshot} is applied while its monitor is held (so that the snapshot agrees with the check).
+     * Nodes reported stay in the overdue list until they stop being watched or their deadline moves.
+     */
+    <R> List<R> poll(long nowSecond, int nowNano, int limit, Function<? super N, R> snapshot) {
+        List<R> out = new ArrayList<>(Math.min(limit, 64));
+        lock.lock();
+        try {
+            long nowTick = tickOf(nowSecond, nowNano);
+            Node n = overdueHead;
+            while (n != null && out.size() < limit) {
+                Node next = n.next;
+                examine(n, nowSecond, nowNano, nowTick, snapshot, out);
+                n = next;
+            }
+            if (out.size() >= limit || nowTick < cursor) {
+                return out;
+            }
+            long from = cursor;
+            boolean wrapped = false;
+            if (wrapped) {
+                from = nowTick - mask; // every bucket once, examining all nodes filed up to nowTick
+            }
+            for (long t = from; t <= nowTick; t++) {
+                long horizon = wrapped ? nowTick : t;
+                n = heads[(int) (t & mask)];
+                while (n != null) {
+                    Node next = n.next;
+                    if (n.filedTick <= horizon) {
+                        examine(n, nowSecond, nowNano, nowTick, snapshot, out);
+                        if (out.size() >= limit) {
+                            if (!wrapped) {
+                                cursor = t;
+                            }
+                            return out;
+                        }
+                    }
+                    n = next;
+                }
+            }
+            cursor = nowTick;
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R> void examine(Node n, long nowSecond, int nowNano, long nowTick, Function<? super N, R> snapshot,
+            List<R> out) {
+        examined++;
+        boolean watched;
+        long deadlineSecond;
+        int deadlineNano;
+        R result = null;
+        synchronized (n) {
+            watched = n.watched();
+            deadlineSecond = n.deadlineSecond();
+            deadlineNano = n.deadlineNano();
+            if (watched && isBefore(deadlineSecond, deadlineNano, nowSecond, nowNano)) {
+                result = snapshot.apply((N) n);
+            }
+        }
+        if (!watched) {
+            unlink(n);
+            return;
+        }
+        if (result != null) {
+            out.add(result);
+            if (n.filedTick != OVERDUE) {
+                unlink(n);
+                linkOverdue(n);
+            }
+            return;
+        }
+        long tick = tickOf(deadlineSecond, deadlineNano);
+        if (tick != n.filedTick) {
+            unlink(n);
+            link(n, tick);
+        }
+    }
+
+    private static boolean isBefore(long second, int nano, long otherSecond, int otherNano) {
+        return second < otherSecond || (second == otherSecond && nano < otherNano);
+    }
+
+    private void link(Node n, long tick) {
+        int b = (int) (tick & mask);
+        Node head = heads[b];
+        n.prev = null;
+        n.next = head;
+        if (head != null) {
+            head.prev = n;
+        }
+        heads[b] = n;
+        n.filedTick = tick;
+        if (tick < cursor) {
+            cursor = tick;
+        }
+        filed++;
+    }
+
+    private void linkOverdue(Node n) {
+        Node head = overdueHead;
+        n.prev = null;
+        n.next = head;
+        if (head != null) {
+            head.prev = n;
+        }
+        overdueHead = n;
+        n.filedTick = OVERDUE;
+        filed++;
+    }
+
+    private void unlink(Node n) {
+        long tick = n.filedTick;
+        if (tick == NOT_FILED) {
+            return;
+        }
+        Node prev = n.prev;
+        Node next = n.next;
+        if (prev != null) {
+            prev.next = next;
+        } else if (tick == OVERDUE) {
+            overdueHead = next;
+        } else {
+            heads[(int) (tick & mask)] = next;
+        }
+        if (next != null) {
+            next.prev = prev;
+        }
+        n.prev = null;
+        n.next = null;
+        n.filedTick = NOT_FILED;
+        filed--;
+    }
+
+    /** How many nodes are filed (buckets and overdue list); for tests and diagnostics. */
+    int size() {
+        lock.lock();
+        try {
+            return filed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many nodes are in the overdue list; for tests. */
+    int overdueListSize() {
+        lock.lock();
+        try {
+            int count = 0;
+            for (Node n = overdueHead; n != null; n = n.next) {
+                count++;
+            }
+            return count;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many node examinations all polls made so far; for tests that check a sweep's cost. */
+    long examined() {
+        lock.lock();
+        try {
+            return examined;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long tickMillis() {
+        return tickMillis;
+    }
+
+    int buckets() {
+        return mask + 1;
+    }
+}

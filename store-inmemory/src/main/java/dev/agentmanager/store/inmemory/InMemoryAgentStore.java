@@ -1,0 +1,613 @@
+package dev.agentmanager.store.inmemory;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.agentmanager.model.Agent;
+import dev.agentmanager.model.AgentCertificate;
+import dev.agentmanager.model.AgentQuery;
+import dev.agentmanager.model.AgentStatus;
+import dev.agentmanager.model.CertificatePin;
+import dev.agentmanager.model.RegistrationToken;
+import dev.agentmanager.model.TokenRedemption;
+import dev.agentmanager.spi.HeartbeatWrite;
+import dev.agentmanager.spi.IAgentStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A thread-safe {@link IAgentStore} in the JVM's heap: for tests, demos and single-node hosts that can
+ * afford to lose their fleet on restart (agents then register again with new tokens).
+ *
+ * <h2>Usage</h2>
+ * <pre>{@code
+ * IAgentStore store = new InMemoryAgentStore();
+ * AgentManager manager = AgentManager.builder().store(store).certificateService(ca).build();
+ * }</pre>
+ * {@link #builder()} tunes the deadline index and presizes the tables for a known fleet size.
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li>Every method is linearizable with respect to the agent, token or certificate it writes.
+ *       {@link #registerAgent} is all-or-nothing: the token use, the agent and its certificate record are
+ *       written together, or nothing is (registration and token operations serialize on one write lock;
+ *       they are rare). Reads do not take that lock, so a reader racing a registration may see the agent
+ *       a moment before the token's redemption.</li>
+ *   <li>O(1) lookups by agent id ({@link #findAgent}) and by the thumbprint of the current or next
+ *       certificate ({@link #findAgentByThumbprint}); {@link #countAgents} is O(1) (maintained counters).</li>
+ *   <li>{@link #recordHeartbeat}, the hot path, takes no global lock: one hash lookup, the agent entry's own
+ *       monitor, a few comparisons and field writes, and no allocation. Heartbeats for different agents
+ *       never contend.</li>
+ *   <li>{@link #findOverdue} uses a hashed timing wheel with lazy re-filing (see {@code DeadlineWheel}):
+ *       a heartbeat only writes the deadline field; a sweep re-files entries whose deadline moved later when
+ *       it reaches their bucket. A sweep costs the buckets between the previous sweep and {@code now} plus
+ *       the entries filed in them, never the fleet size; it stays correct when the clock jumps hours or days
+ *       ahead or steps back, after {@link #extendDeadlines}, and when the caller does not expire what it is
+ *       given (such agents are returned again).</li>
+ *   <li>{@link #findAgents} walks agents in id order from {@code afterId} and stops at the limit; a
+ *       selective query may examine many agents (there are no secondary indexes).</li>
+ * </ul>
+ *
+ * <h2>Memory</h2>
+ * Each agent is one compact entry: instants and durations as primitive fields, enums as bytes, and
+ * capability sets, label maps, agent versions and token ids shared between agents ({@code Interner}); the
+ * certificate pins share their strings with the certificate records. The {@code MemoryHarness} test class
+ * measures the heap per agent.
+ *
+ * <h2>Semantics where the SPI leaves room</h2>
+ * <ul>
+ *   <li>A heartbeat without a clock skew ({@code null}) keeps the skew recorded by the last heartbeat
+ *       that had one, as {@link dev.agentmanager.model.AgentLiveness#clockSkew()} describes.</li>
+ *   <li>{@link #listTokens} and {@link #pruneTokens} reject a {@code limit} below 1 with
+ *       {@link IllegalArgumentException}.</li>
+ *   <li>The token check of {@link #registerAgent} comes before the duplicate checks: an unusable token
+ *       returns {@code false} even if the agent id also exists.</li>
+ * </ul>
+ */
+public final class InMemoryAgentStore implements IAgentStore {
+
+    /** Default width of one bucket of the deadline index. */
+    public static final Duration DEFAULT_TICK = Duration.ofMillis(100);
+    /** Default number of buckets of the deadline index (with the default tick, one rotation is 13.6 min). */
+    public static final int DEFAULT_WHEEL_SIZE = 8192;
+    /** How many distinct capability sets, label maps and strings are shared at most (each). */
+    static final int MAX_INTERNED = 1 << 16;
+
+    private final ConcurrentHashMap<String, AgentEntry> agents;
+    private final ConcurrentSkipListMap<String, AgentEntry> agentsInIdOrder = new ConcurrentSkipListMap<>();
+    private final ConcurrentHashMap<String, AgentEntry> agentsByThumbprint;
+    private final ConcurrentHashMap<String, AgentCertificate> certificates;
+    /** Certificate records of agent ids that have no entry (inserted before or without a registration). */
+    private final ConcurrentHashMap<String, AgentCertificate[]> unattachedCertificates = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<String, RegistrationToken> tokens = new ConcurrentSkipListMap<>();
+    /** Serializes registration, token and certificate-record writes. Never taken on the heartbeat path. */
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final AtomicLongArray statusCounts = new AtomicLongArray(AgentStatus.values().length);
+    private final AtomicReference<@Nullable Instant> lastSweep = new AtomicReference<>();
+    private final DeadlineWheel<AgentEntry> wheel;
+    private final Interner interner = new Interner(MAX_INTERNED);
+
+    /** A store with the default deadline index ({@link #DEFAULT_TICK}, {@link #DEFAULT_WHEEL_SIZE}). */
+    public InMemoryAgentStore() {
+        this(builder());
+    }
+
+    private InMemoryAgentStore(Builder b) {
+        this.wheel = new DeadlineWheel<>(b.tick.toMillis(), b.wheelSize);
+        int capacity = b.expectedAgents;
+        this.agents = new ConcurrentHashMap<>(capacity);
+        this.agentsByThumbprint = new ConcurrentHashMap<>(capacity);
+        this.certificates = new ConcurrentHashMap<>(capacity);
+    }
+
+    /** A builder to tune the deadline index or presize the tables. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ---- registration tokens -------------------------------------------------------------------------
+
+    @Override
+    public void insertToken(RegistrationToken token) {
+        requireNonNull(token, "token");
+        writeLock.lock();
+        try {
+            if (tokens.putIfAbsent(token.id(), token) != null) {
+                throw new IllegalStateException("a registration token with id " + token.id() + " exists");
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<RegistrationToken> findToken(String tokenId) {
+        return Optional.ofNullable(tokens.get(requireNonNull(tokenId, "tokenId")));
+    }
+
+    @Override
+    public List<RegistrationToken> listTokens(@Nullable String afterId, int limit) {
+        requireLimit(limit);
+        NavigableMap<String, RegistrationToken> view = afterId == null ? tokens : tokens.tailMap(afterId, false);
+        List<RegistrationToken> page = new ArrayList<>(Math.min(limit, 256));
+        for (RegistrationToken t : view.values()) {
+            if (page.size() >= limit) {
+                break;
+            }
+            page.add(t);
+        }
+        return page;
+    }
+
+    @Override
+    public boolean revokeToken(String tokenId, Instant revokedAt) {
+        requireNonNull(tokenId, "tokenId");
+        requireNonNull(revokedAt, "revokedAt");
+        writeLock.lock();
+        try {
+            RegistrationToken token = tokens.get(tokenId);
+            if (token == null || token.isRevoked() || token.isExhausted()) {
+                return false;
+            }
+            tokens.put(tokenId, token.withRevokedAt(revokedAt));
+            return true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public int recordFailedAttempt(String tokenId) {
+        requireNonNull(tokenId, "tokenId");
+        writeLock.lock();
+        try {
+            RegistrationToken token = tokens.get(tokenId);
+            if (token == null) {
+                return 0;
+            }
+            int count = token.failedAttempts() == Integer.MAX_VALUE ? Integer.MAX_VALUE : token.failedAttempts() + 1;
+            tokens.put(tokenId, token.withFailedAttempts(count));
+            return count;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public int pruneTokens(Instant cutoff, int limit) {
+        requireNonNull(cutoff, "cutoff");
+        requireLimit(limit);
+        writeLock.lock();
+        try {
+            int deleted = 0;
+            for (Iterator<RegistrationToken> it = tokens.values().iterator(); it.hasNext() && deleted < limit; ) {
+                if (isPrunable(it.next(), cutoff)) {
+                    it.remove();
+                    deleted++;
+                }
+            }
+            return deleted;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private static boolean isPrunable(RegistrationToken t, Instant cutoff) {
+        if (t.expiresAt().isBefore(cutoff)) {
+            return true;
+        }
+        Instant revokedAt = t.revokedAt();
+        if (revokedAt != null && revokedAt.isBefore(cutoff)) {
+            return true;
+        }
+        if (t.isExhausted()) {
+            List<TokenRedemption> r = t.redemptions();
+            return r.get(r.size() - 1).redeemedAt().isBefore(cutoff);
+        }
+        return false;
+    }
+
+    // ---- registration --------------------------------------------------------------------------------
+
+    @Override
+    public boolean registerAgent(
+            String tokenId, TokenRedemption redemption, Instant now, Agent agent, AgentCertificate certificate) {
+        requireNonNull(tokenId, "tokenId");
+        requireNonNull(redemption, "redemption");
+        requireNonNull(now, "now");
+        requireNonNull(agent, "agent");
+        requireNonNull(certificate, "certificate");
+        AgentEntry entry;
+        writeLock.lock();
+        try {
+            RegistrationToken token = tokens.get(tokenId);
+            if (token == null || !token.isRedeemableAt(now)) {
+                return false;
+            }
+            if (agents.containsKey(agent.id())) {
+                throw new IllegalStateException("an agent with id " + agent.id() + " exists");
+            }
+            if (certificates.containsKey(certificate.serial())) {
+                throw new IllegalStateException("a certificate with serial " + certificate.serial() + " exists");
+            }
+            // every check passed: from here on nothing can fail but an OutOfMemoryError
+            String id = agent.id();
+            AgentCertificate record = certificate.agentId().equals(id)
+                    ? new AgentCertificate(certificate.serial(), certificate.thumbprint(), id,
+                            certificate.notBefore(), certificate.notAfter(), certificate.certificatePem(),
+                            certificate.revokedAt())
+                    : certificate;
+            certificates.put(record.serial(), record);
+            AgentCertificate[] records = withCertificate(unattachedCertificates.remove(id), record);
+            entry = new AgentEntry(agent, interner, canonicalPin(agent.certificate()),
+                    canonicalPinOrNull(agent.nextCertificate()), records);
+            synchronized (entry) {
+                index(entry, null, null);
+            }
+            agents.put(id, entry);
+            agentsInIdOrder.put(id, entry);
+            statusCounts.incrementAndGet(agent.status().ordinal());
+            tokens.put(tokenId, token.withRedemption(redemption));
+        } finally {
+            writeLock.unlock();
+        }
+        wheel.update(entry);
+        return true;
+    }
+
+    // ---- agents --------------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Agent> findAgent(String agentId) {
+        AgentEntry e = agents.get(requireNonNull(agentId, "agentId"));
+        if (e == null) {
+            return Optional.empty();
+        }
+        synchronized (e) {
+            return Optional.of(e.toAgent());
+        }
+    }
+
+    @Override
+    public Optional<Agent> findAgentByThumbprint(String thumbprint) {
+        AgentEntry e = agentsByThumbprint.get(requireNonNull(thumbprint, "thumbprint"));
+        if (e == null) {
+            return Optional.empty();
+        }
+        synchronized (e) {
+            return e.pins(thumbprint) ? Optional.of(e.toAgent()) : Optional.empty();
+        }
+    }
+
+    @Override
+    public List<Agent> findAgents(AgentQuery query) {
+        requireNonNull(query, "query");
+        String after = query.afterId();
+        Iterable<AgentEntry> candidates =
+                after == null ? agentsInIdOrder.values() : agentsInIdOrder.tailMap(after, false).values();
+        List<Agent> page = new ArrayList<>(Math.min(query.limit(), 256));
+        for (AgentEntry e : candidates) {
+            synchronized (e) {
+                if (e.matches(query)) {
+                    page.add(e.toAgent());
+                }
+            }
+            if (page.size() >= query.limit()) {
+                break;
+            }
+        }
+        return page;
+    }
+
+    @Override
+    public long countAgents(AgentStatus status) {
+        return statusCounts.get(requireNonNull(status, "status").ordinal());
+    }
+
+    @Override
+    public Optional<Agent> updateAgent(Agent updated, long expectedVersion) {
+        requireNonNull(updated, "updated");
+        return writeDurable(updated, expectedVersion, null);
+    }
+
+    @Override
+    public HeartbeatWrite recordHeartbeat(String agentId, long expectedVersion, long bootEpoch, long sequence,
+            Instant receivedAt, Instant deadline, @Nullable Duration clockSkew) {
+        requireNonNull(receivedAt, "receivedAt");
+        requireNonNull(deadline, "deadline");
+        AgentEntry e = agents.get(requireNonNull(agentId, "agentId"));
+        if (e == null) {
+            return HeartbeatWrite.NOT_FOUND;
+        }
+        long deadlineSecond = deadline.getEpochSecond();
+        int deadlineNano = deadline.getNano();
+        HeartbeatWrite result;
+        synchronized (e) {
+            if (e.version() != expectedVersion) {
+                return HeartbeatWrite.VERSION_CHANGED;
+            }
+            if (!e.isNewer(bootEpoch, sequence)) {
+                return HeartbeatWrite.STALE;
+            }
+            result = bootEpoch > e.bootEpoch() ? HeartbeatWrite.ACCEPTED_NEW_EPOCH : HeartbeatWrite.ACCEPTED;
+            e.writeHeartbeat(bootEpoch, sequence, receivedAt.getEpochSecond(), receivedAt.getNano(), deadlineSecond,
+                    deadlineNano, clockSkew);
+        }
+        if (DeadlineWheel.needsRefile(wheel.tickOf(deadlineSecond, deadlineNano), e.filedTick)) {
+            wheel.update(e); // rare: the deadline moved before the bucket the entry is filed in
+        }
+        return result;
+    }
+
+    // ---- timeout monitor -----------------------------------------------------------------------------
+
+    @Override
+    public List<Agent> findOverdue(Instant now, int limit) {
+        requireNonNull(now, "now");
+        requireLimit(limit);
+        return wheel.poll(now.getEpochSecond(), now.getNano(), limit, AgentEntry::toAgent);
+    }
+
+    @Override
+    public Optional<Agent> expireAgent(Agent inactive, long expectedVersion, Instant now) {
+        requireNonNull(inactive, "inactive");
+        requireNonNull(now, "now");
+        return writeDurable(inactive, expectedVersion, now);
+    }
+
+    @Override
+    public int extendDeadlines(Instant deadline) {
+        requireNonNull(deadline, "deadline");
+        long second = deadline.getEpochSecond();
+        int nano = deadline.getNano();
+        int extended = 0;
+        for (AgentEntry e : agents.values()) {
+            synchronized (e) {
+                if (e.watched() && e.extendDeadline(second, nano)) {
+                    extended++;
+                }
+            }
+        }
+        return extended; // later deadlines need no re-filing: the wheel re-files lazily
+    }
+
+    @Override
+    public Optional<Instant> recordSweep(Instant now) {
+        requireNonNull(now, "now");
+        while (true) {
+            Instant previous = lastSweep.get();
+            Instant next = previous == null || now.isAfter(previous) ? now : previous;
+            if (lastSweep.compareAndSet(previous, next)) {
+                return Optional.ofNullable(previous);
+            }
+        }
+    }
+
+    // ---- certificates --------------------------------------------------------------------------------
+
+    @Override
+    public void insertCertificate(AgentCertificate certificate) {
+        requireNonNull(certificate, "certificate");
+        writeLock.lock();
+        try {
+            if (certificates.containsKey(certificate.serial())) {
+                throw new IllegalStateException("a certificate with serial " + certificate.serial() + " exists");
+            }
+            AgentEntry e = agents.get(certificate.agentId());
+            AgentCertificate record = e == null ? certificate
+                    : new AgentCertificate(certificate.serial(), certificate.thumbprint(), e.id,
+                            certificate.notBefore(), certificate.notAfter(), certificate.certificatePem(),
+                            certificate.revokedAt());
+            certificates.put(record.serial(), record);
+            if (e != null) {
+                e.certificates = withCertificate(e.certificates, record);
+            } else {
+                unattachedCertificates.put(record.agentId(),
+                        withCertificate(unattachedCertificates.get(record.agentId()), record));
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<AgentCertificate> findCertificate(String serial) {
+        return Optional.ofNullable(certificates.get(requireNonNull(serial, "serial")));
+    }
+
+    @Override
+    public List<AgentCertificate> findCertificates(String agentId) {
+        requireNonNull(agentId, "agentId");
+        AgentEntry e = agents.get(agentId);
+        AgentCertificate[] records = e != null ? e.certificates : unattachedCertificates.get(agentId);
+        return records == null ? List.of() : List.of(records);
+    }
+
+    @Override
+    public List<String> revokeCertificates(String agentId, Instant revokedAt) {
+        requireNonNull(agentId, "agentId");
+        requireNonNull(revokedAt, "revokedAt");
+        writeLock.lock();
+        try {
+            AgentEntry e = agents.get(agentId);
+            AgentCertificate[] records = e != null ? e.certificates : unattachedCertificates.get(agentId);
+            if (records == null) {
+                return List.of();
+            }
+            List<String> revoked = new ArrayList<>();
+            AgentCertificate[] updated = records.clone();
+            for (int i = 0; i < updated.length; i++) {
+                if (updated[i].revokedAt() == null) {
+                    updated[i] = updated[i].withRevokedAt(revokedAt);
+                    certificates.put(updated[i].serial(), updated[i]);
+                    revoked.add(updated[i].serial());
+                }
+            }
+            if (e != null) {
+                e.certificates = updated;
+            } else {
+                unattachedCertificates.put(agentId, updated);
+            }
+            return revoked;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    // ---- internals -----------------------------------------------------------------------------------
+
+    /**
+     * updateAgent and expireAgent: writes the durable state of {@code updated} with version
+     * {@code expectedVersion + 1} if the version matches and, when {@code overdueAt} is given, the deadline
+     * is before it.
+     */
+    private Optional<Agent> writeDurable(Agent updated, long expectedVersion, @Nullable Instant overdueAt) {
+        AgentEntry e = agents.get(updated.id());
+        if (e == null) {
+            return Optional.empty();
+        }
+        CertificatePin current = canonicalPin(updated.certificate());
+        CertificatePin next = canonicalPinOrNull(updated.nextCertificate());
+        Agent result;
+        boolean nowWatched;
+        synchronized (e) {
+            if (e.version() != expectedVersion) {
+                return Optional.empty();
+            }
+            if (overdueAt != null && !e.deadlineBefore(overdueAt.getEpochSecond(), overdueAt.getNano())) {
+                return Optional.empty();
+            }
+            AgentStatus before = e.status();
+            CertificatePin oldCurrent = e.certificate();
+            CertificatePin oldNext = e.nextCertificate();
+            e.writeDurable(updated, expectedVersion + 1, interner, current, next);
+            index(e, oldCurrent, oldNext);
+            if (before != updated.status()) {
+                statusCounts.decrementAndGet(before.ordinal());
+                statusCounts.incrementAndGet(updated.status().ordinal());
+            }
+            nowWatched = e.watched() && !AgentEntry.isWatched(before);
+            result = e.toAgent();
+        }
+        if (nowWatched) {
+            wheel.update(e); // back under watch (e.g. INACTIVE -> ACTIVE): file it again
+        }
+        return Optional.of(result);
+    }
+
+    /** Updates the thumbprint index after the entry's pins changed from the old ones. Hold the entry's monitor. */
+    private void index(AgentEntry e, @Nullable CertificatePin oldCurrent, @Nullable CertificatePin oldNext) {
+        for (CertificatePin old : new CertificatePin[] {oldCurrent, oldNext}) {
+            if (old != null && !e.pins(old.thumbprint())) {
+                agentsByThumbprint.remove(old.thumbprint(), e);
+            }
+        }
+        agentsByThumbprint.put(e.certificate().thumbprint(), e);
+        CertificatePin next = e.nextCertificate();
+        if (next != null) {
+            agentsByThumbprint.put(next.thumbprint(), e);
+        }
+    }
+
+    /** The same pin, sharing its strings and instants with the certificate record when there is one. */
+    private CertificatePin canonicalPin(CertificatePin pin) {
+        AgentCertificate record = certificates.get(pin.serial());
+        if (record != null && record.thumbprint().equals(pin.thumbprint())
+                && record.notBefore().equals(pin.notBefore()) && record.notAfter().equals(pin.notAfter())) {
+            return new CertificatePin(record.serial(), record.thumbprint(), record.notBefore(), record.notAfter());
+        }
+        return pin;
+    }
+
+    private @Nullable CertificatePin canonicalPinOrNull(@Nullable CertificatePin pin) {
+        return pin == null ? null : canonicalPin(pin);
+    }
+
+    /** A new array with {@code record} inserted after every record that is not newer (oldest first). */
+    private static AgentCertificate[] withCertificate(AgentCertificate @Nullable [] records, AgentCertificate record) {
+        if (records == null) {
+            return new AgentCertificate[] {record};
+        }
+        int at = records.length;
+        while (at > 0 && records[at - 1].notBefore().isAfter(record.notBefore())) {
+            at--;
+        }
+        AgentCertificate[] grown = new AgentCertificate[records.length + 1];
+        System.arraycopy(records, 0, grown, 0, at);
+        grown[at] = record;
+        System.arraycopy(records, at, grown, at + 1, records.length - at);
+        return grown;
+    }
+
+    private static void requireLimit(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        }
+    }
+
+    /** How many agents the deadline index holds; for tests. */
+    int watchedCount() {
+        return wheel.size();
+    }
+
+    @Override
+    public String toString() {
+        return "InMemoryAgentStore[agents=" + agents.size() + ", tokens=" + tokens.size() + ", certificates="
+                + certificates.size() + "]";
+    }
+
+    /** Builder for {@link InMemoryAgentStore}. */
+    public static final class Builder {
+        private Duration tick = DEFAULT_TICK;
+        private int wheelSize = DEFAULT_WHEEL_SIZE;
+        private int expectedAgents = 16;
+
+        private Builder() {}
+
+        /**
+         * Width of one bucket of the deadline index, whole milliseconds, at least 1 ms. Smaller ticks make a
+         * sweep examine fewer not-yet-due agents; the default suits heartbeat intervals of seconds.
+         */
+        public Builder tick(Duration tick) {
+            requireNonNull(tick, "tick");
+            if (tick.compareTo(Duration.ofMillis(1)) < 0 || tick.toNanos() % 1_000_000 != 0) {
+                throw new IllegalArgumentException("tick must be a whole number of milliseconds >= 1, got " + tick);
+            }
+            this.tick = tick;
+            return this;
+        }
+
+        /** Number of buckets of the deadline index, a power of two. */
+        public Builder wheelSize(int buckets) {
+            if (buckets < 1 || Integer.bitCount(buckets) != 1) {
+                throw new IllegalArgumentException("wheel size must be a power of two, got " + buckets);
+            }
+            this.wheelSize = buckets;
+            return this;
+        }
+
+        /** Presizes the tables for about this many agents. */
+        public Builder expectedAgents(int agents) {
+            if (agents < 0) {
+                throw new IllegalArgumentException("expected agents must be >= 0, got " + agents);
+            }
+            this.expectedAgents = agents;
+            return this;
+        }
+
+        public InMemoryAgentStore build() {
+            return new InMemoryAgentStore(this);
+        }
+    }
+}

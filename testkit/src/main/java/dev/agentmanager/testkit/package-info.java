@@ -1,0 +1,22 @@
+/**
+ * Test support for agentmanager: everything a store implementation or a host application needs to prove
+ * its integration without real infrastructure.
+ *
+ * <ul>
+ *   <li>{@link dev.agentmanager.testkit.AgentStoreContractTest}: the abstract JUnit 5 contract suite that
+ *       every {@link dev.agentmanager.spi.IAgentStore} extends and passes.</li>
+ *   <li>{@link dev.agentmanager.testkit.MutableClock}: a thread-safe {@link java.time.Clock} that tests move
+ *       by hand, so no test ever sleeps for time.</li>
+ *   <li>{@link dev.agentmanager.testkit.RecordingEventListener}: collects published events for
+ *       assertions.</li>
+ *   <li>{@link dev.agentmanager.testkit.FakeCertificateService}: a certificate authority without
+ *       cryptography, with failure injection.</li>
+ *   <li>{@link dev.agentmanager.testkit.TestAgents}: valid sample tokens, agents and certificates.</li>
+ * </ul>
+ *
+ * <p>Add this artifact in {@code test} scope only.
+ */
+@NullMarked
+package dev.agentmanager.testkit;
+
+import org.jspecify.annotations.NullMarked;
