@@ -100,7 +100,8 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
         this.validator = new RequestValidator(b.limits);
         this.events = new EventDispatcher(b.listeners);
         this.random = b.random;
-        this.heartbeatProcessor = new HeartbeatProcessor(store, clock, heartbeat, b.renewal, validator, events);
+        this.heartbeatProcessor = new HeartbeatProcessor(store, certificates, clock, heartbeat, b.renewal, validator,
+                events);
         this.timeoutMonitor = new HeartbeatTimeoutMonitor(store, clock, heartbeat, b.selfPreservation, tokens,
                 events, b.sweepInterval, b.sweepBatchSize);
     }
@@ -154,12 +155,25 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
         for (String name : scope.allowedCapabilities()) {
             validator.key("allowedCapabilities", name);
         }
+        String reenroll = request.reenrollAgentId();
+        if (reenroll != null) {
+            validator.id("reenrollAgentId", reenroll);
+            if (request.maxUses() != 1 || !scope.labels().isEmpty() || !scope.allowedCapabilities().isEmpty()) {
+                throw new InvalidRequestException("reenrollAgentId",
+                        "a re-enrollment token is one-time and has no scope (the agent keeps its own)");
+            }
+            Agent agent = store.findAgent(reenroll).orElseThrow(() -> new AgentNotFoundException(reenroll));
+            if (agent.status() == AgentStatus.REVOKED) {
+                throw new AgentRevokedException(reenroll);
+            }
+        }
         String trustPin = certificates.trustBundle().rootSha256();
         Instant now = clock.instant();
         for (int attempt = 0; ; attempt++) {
             TokenCodec.Generated generated = TokenCodec.generate(random);
             RegistrationToken token = new RegistrationToken(generated.id(), generated.secretHash(),
-                    request.description(), now, now.plus(ttl), scope, request.maxUses(), List.of(), 0, null);
+                    request.description(), now, now.plus(ttl), scope, request.maxUses(), List.of(), 0, null,
+                    reenroll);
             try {
                 store.insertToken(token);
             } catch (IllegalStateException idCollision) {
@@ -255,6 +269,9 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
             return replay.get();
         }
         checkRedeemable(token, now, remote);
+        if (token.reenrollAgentId() != null) {
+            return reenroll(token, token.reenrollAgentId(), csr, now, remote);
+        }
 
         for (Capability c : request.capabilities()) {
             if (!token.scope().allowsCapability(c.name())) {
@@ -303,6 +320,70 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
         events.publish(new AgentEvent.CertificateIssued(now, agentId, certificate.serial(), certificate.notAfter(),
                 false));
         return new Registration(agent, certificate, certificates.trustBundle(), heartbeat.interval(), false);
+    }
+
+    /**
+     * Redeems a re-enrollment token: the existing agent keeps its id, history, capabilities and status, gets
+     * a certificate for the new key, and the certificates pinned before are revoked.
+     */
+    private Registration reenroll(RegistrationToken token, String agentId, CertificateRequest csr, Instant now,
+            @Nullable String remote) {
+        Agent agent = store.findAgent(agentId).orElseThrow(() -> new AgentNotFoundException(agentId));
+        if (agent.status() == AgentStatus.REVOKED) {
+            throw new AgentRevokedException(agentId);
+        }
+        AgentCertificate certificate = issue(agentId, csr);
+        TokenRedemption redemption = new TokenRedemption(now, agentId, csr.publicKeySha256(), remote);
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            Optional<Agent> stored;
+            try {
+                stored = store.reenrollAgent(token.id(), redemption, now,
+                        agent.withCertificates(certificate.pin(), null), agent.version(), certificate);
+            } catch (RuntimeException e) {
+                revokeQuietly(certificate, now);
+                throw e;
+            }
+            if (stored.isPresent()) {
+                List<String> superseded = new ArrayList<>(2);
+                superseded.add(agent.certificate().serial());
+                if (agent.nextCertificate() != null) {
+                    superseded.add(agent.nextCertificate().serial());
+                }
+                for (String serial : superseded) {
+                    certificates.revoke(serial, now);
+                }
+                LOG.log(Level.INFO, () -> "agent re-enrolled: id=" + agentId + " token=" + token.id());
+                events.publish(new AgentEvent.TokenConsumed(now, token.id(), agentId, 0, remote));
+                events.publish(new AgentEvent.AgentReenrolled(now, agentId, certificate.serial(), superseded));
+                events.publish(new AgentEvent.CertificateIssued(now, agentId, certificate.serial(),
+                        certificate.notAfter(), false));
+                return new Registration(stored.get(), certificate, certificates.trustBundle(), heartbeat.interval(),
+                        false);
+            }
+            RegistrationToken fresh = store.findToken(token.id()).orElse(null);
+            Agent current = store.findAgent(agentId).orElse(null);
+            if (fresh == null || !fresh.isRedeemableAt(now) || current == null
+                    || current.status() == AgentStatus.REVOKED) {
+                revokeQuietly(certificate, now);
+                Optional<Registration> winner = fresh == null ? Optional.empty() : replay(fresh, csr, now);
+                if (winner.isPresent()) {
+                    return winner.get();
+                }
+                if (current == null) {
+                    throw new AgentNotFoundException(agentId);
+                }
+                if (current.status() == AgentStatus.REVOKED) {
+                    throw new AgentRevokedException(agentId);
+                }
+                if (fresh == null) {
+                    throw rejectToken(new UnknownTokenException(token.id()), now, remote);
+                }
+                checkRedeemable(fresh, now, remote);
+            }
+            agent = requireNonNull(current); // the agent changed meanwhile (a heartbeat, an operator): again
+        }
+        revokeQuietly(certificate, now);
+        throw new ConcurrentAgentModificationException(agentId);
     }
 
     /** The answer to a retry of a registration that already succeeded with this token and key. */

@@ -19,6 +19,7 @@ import dev.agentmanager.model.CertificatePin;
 import dev.agentmanager.model.Heartbeat;
 import dev.agentmanager.model.HeartbeatResponse;
 import dev.agentmanager.spi.HeartbeatWrite;
+import dev.agentmanager.spi.IAgentCertificateService;
 import dev.agentmanager.spi.IAgentStore;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
@@ -36,13 +37,15 @@ import org.jspecify.annotations.Nullable;
  * Durable changes (first heartbeat, return from missed heartbeats, certificate promotion, capabilities,
  * health, version) take an optimistic update on top, retried on conflict. A revocation always wins: the
  * liveness write is conditional on the agent's version, so a heartbeat that raced a revoke re-reads the
- * agent, sees it revoked and is rejected.
+ * agent, sees it revoked and is rejected. The first heartbeat that presents a renewed certificate makes it
+ * current and revokes the old one at the certificate authority.
  */
 public final class HeartbeatProcessor implements IHeartbeatProcessor {
     private static final System.Logger LOG = System.getLogger(HeartbeatProcessor.class.getName());
     private static final int MAX_ATTEMPTS = 16;
 
     private final IAgentStore store;
+    private final IAgentCertificateService certificates;
     private final Clock clock;
     private final HeartbeatSettings heartbeat;
     private final RenewalPolicy renewal;
@@ -50,9 +53,10 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
     private final EventDispatcher events;
     private final long intervalMillis;
 
-    HeartbeatProcessor(IAgentStore store, Clock clock, HeartbeatSettings heartbeat, RenewalPolicy renewal,
-            RequestValidator validator, EventDispatcher events) {
+    HeartbeatProcessor(IAgentStore store, IAgentCertificateService certificates, Clock clock,
+            HeartbeatSettings heartbeat, RenewalPolicy renewal, RequestValidator validator, EventDispatcher events) {
         this.store = store;
+        this.certificates = certificates;
         this.clock = clock;
         this.heartbeat = heartbeat;
         this.renewal = renewal;
@@ -181,6 +185,9 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
             }
             Optional<Agent> stored = store.updateAgent(desired, current.version());
             if (stored.isPresent()) {
+                if (!current.certificate().serial().equals(stored.get().certificate().serial())) {
+                    retire(current.certificate(), agent.id(), now);
+                }
                 publishChanges(current, stored.get(), now);
                 return stored.get();
             }
@@ -197,6 +204,19 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
             }
         }
         throw new ConcurrentAgentModificationException(agent.id());
+    }
+
+    /**
+     * The agent now uses its renewed certificate: revoke the old one at the authority too, so that TLS layers
+     * that consult it (or its CRL) refuse the old certificate from now on, not only this processor.
+     */
+    private void retire(CertificatePin old, String agentId, Instant now) {
+        try {
+            certificates.revoke(old.serial(), now);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not revoke superseded certificate " + old.serial() + " of agent "
+                    + agentId + "; it stays valid for TLS until it expires", e);
+        }
     }
 
     private void publishChanges(Agent before, Agent after, Instant now) {

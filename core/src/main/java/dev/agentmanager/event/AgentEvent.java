@@ -43,6 +43,17 @@ public sealed interface AgentEvent {
     /** An agent registered; it is {@link AgentStatus#PENDING} until its first heartbeat. */
     record AgentRegistered(Instant at, Agent agent) implements AgentEvent {}
 
+    /**
+     * An existing agent was re-enrolled with a re-enrollment token: same id, history and capabilities, a new
+     * certificate ({@code serial}); the certificates it had before are revoked.
+     */
+    record AgentReenrolled(Instant at, String agentId, String serial, List<String> revokedSerials)
+            implements AgentEvent {
+        public AgentReenrolled {
+            revokedSerials = List.copyOf(revokedSerials);
+        }
+    }
+
     /** A client certificate was issued to an agent, at registration or on renewal. */
     record CertificateIssued(Instant at, String agentId, String serial, Instant notAfter, boolean renewal)
             implements AgentEvent {}

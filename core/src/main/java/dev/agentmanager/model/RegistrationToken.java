@@ -23,6 +23,8 @@ import org.jspecify.annotations.Nullable;
  * @param redemptions the registrations it made, oldest first
  * @param failedAttempts how many wrong secrets were presented for this id
  * @param revokedAt when an operator revoked it, or {@code null}
+ * @param reenrollAgentId for a re-enrollment token, the existing agent it re-enrolls (same id, history and
+ *     capabilities, a new certificate); {@code null} for a token that registers new agents
  */
 public record RegistrationToken(
         String id,
@@ -34,7 +36,8 @@ public record RegistrationToken(
         int maxUses,
         List<TokenRedemption> redemptions,
         int failedAttempts,
-        @Nullable Instant revokedAt) {
+        @Nullable Instant revokedAt,
+        @Nullable String reenrollAgentId) {
 
     public RegistrationToken {
         requireNonNull(id, "id");
@@ -50,6 +53,17 @@ public record RegistrationToken(
         if (failedAttempts < 0) {
             throw new IllegalArgumentException("failedAttempts must be >= 0, got " + failedAttempts);
         }
+        if (reenrollAgentId != null && maxUses != 1) {
+            throw new IllegalArgumentException("a re-enrollment token is one-time, got maxUses " + maxUses);
+        }
+    }
+
+    /** A token that registers new agents. */
+    public RegistrationToken(String id, String secretHash, String description, Instant createdAt, Instant expiresAt,
+            TokenScope scope, int maxUses, List<TokenRedemption> redemptions, int failedAttempts,
+            @Nullable Instant revokedAt) {
+        this(id, secretHash, description, createdAt, expiresAt, scope, maxUses, redemptions, failedAttempts,
+                revokedAt, null);
     }
 
     /** How many registrations the token has made. */
@@ -93,19 +107,19 @@ public record RegistrationToken(
         var list = new java.util.ArrayList<>(redemptions);
         list.add(redemption);
         return new RegistrationToken(id, secretHash, description, createdAt, expiresAt, scope, maxUses, list,
-                failedAttempts, revokedAt);
+                failedAttempts, revokedAt, reenrollAgentId);
     }
 
     /** A copy with another failed-attempt count. */
     public RegistrationToken withFailedAttempts(int count) {
         return new RegistrationToken(id, secretHash, description, createdAt, expiresAt, scope, maxUses,
-                redemptions, count, revokedAt);
+                redemptions, count, revokedAt, reenrollAgentId);
     }
 
     /** A copy revoked at {@code at}. */
     public RegistrationToken withRevokedAt(Instant at) {
         return new RegistrationToken(id, secretHash, description, createdAt, expiresAt, scope, maxUses,
-                redemptions, failedAttempts, at);
+                redemptions, failedAttempts, at, reenrollAgentId);
     }
 
     /** Never prints the hash. */
@@ -113,6 +127,7 @@ public record RegistrationToken(
     public String toString() {
         return "RegistrationToken[id=" + id + ", description=" + description + ", expiresAt=" + expiresAt
                 + ", uses=" + uses() + "/" + maxUses + ", failedAttempts=" + failedAttempts
-                + ", revokedAt=" + revokedAt + "]";
+                + ", revokedAt=" + revokedAt + (reenrollAgentId == null ? "" : ", reenrollAgentId=" + reenrollAgentId)
+                + "]";
     }
 }

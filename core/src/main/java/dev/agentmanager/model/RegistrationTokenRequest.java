@@ -16,13 +16,28 @@ import org.jspecify.annotations.Nullable;
  * @param timeToLive how long the token is valid, or {@code null} for the manager's default
  * @param scope labels and allowed capabilities given to agents that redeem it
  * @param maxUses how many registrations it may make; 1 (the default) makes it one-time
+ * @param reenrollAgentId for a re-enrollment token, the existing agent it re-enrolls; {@code null} otherwise
  */
 public record RegistrationTokenRequest(
-        String description, @Nullable Duration timeToLive, TokenScope scope, int maxUses) {
+        String description, @Nullable Duration timeToLive, TokenScope scope, int maxUses,
+        @Nullable String reenrollAgentId) {
 
     public RegistrationTokenRequest {
         requireNonNull(description, "description");
         requireNonNull(scope, "scope");
+    }
+
+    /** A request for a token that registers new agents. */
+    public RegistrationTokenRequest(String description, @Nullable Duration timeToLive, TokenScope scope, int maxUses) {
+        this(description, timeToLive, scope, maxUses, null);
+    }
+
+    /**
+     * A one-time token that re-enrolls an existing agent, e.g. one whose certificate expired while it was
+     * offline: redeeming it keeps the agent's id, history and capabilities and issues a new certificate.
+     */
+    public static RegistrationTokenRequest reenroll(String agentId, String description) {
+        return builder().description(description).reenrollAgent(agentId).build();
     }
 
     /** A one-time token with the default lifetime and no scope. */
@@ -41,8 +56,15 @@ public record RegistrationTokenRequest(
         private final Map<String, String> labels = new LinkedHashMap<>();
         private final Set<String> allowedCapabilities = new LinkedHashSet<>();
         private int maxUses = 1;
+        private @Nullable String reenrollAgentId;
 
         private Builder() {}
+
+        /** Makes this a one-time re-enrollment token for an existing agent. */
+        public Builder reenrollAgent(String agentId) {
+            this.reenrollAgentId = requireNonNull(agentId, "agentId");
+            return this;
+        }
 
         public Builder description(String description) {
             this.description = requireNonNull(description, "description");
@@ -76,7 +98,7 @@ public record RegistrationTokenRequest(
 
         public RegistrationTokenRequest build() {
             return new RegistrationTokenRequest(description, timeToLive, new TokenScope(labels, allowedCapabilities),
-                    maxUses);
+                    maxUses, reenrollAgentId);
         }
     }
 }

@@ -85,6 +85,19 @@ public interface IAgentStore {
     boolean registerAgent(
             String tokenId, TokenRedemption redemption, Instant now, Agent agent, AgentCertificate certificate);
 
+    /**
+     * Re-enrolls an existing agent in one atomic step: consumes one use of the token (appending
+     * {@code redemption}), writes {@code updated} as the agent's durable state with version
+     * {@code expectedVersion + 1} (as {@link #updateAgent} would) and inserts the new certificate record. It
+     * takes effect only if the token could be consumed (as in {@link #registerAgent}) and the agent's stored
+     * version is {@code expectedVersion}; otherwise nothing at all is written.
+     *
+     * @return the agent as now stored; empty if the token could not be consumed or the version did not match
+     * @throws IllegalStateException if the certificate serial already exists (nothing written)
+     */
+    Optional<Agent> reenrollAgent(String tokenId, TokenRedemption redemption, Instant now, Agent updated,
+            long expectedVersion, AgentCertificate certificate);
+
     // ---- agents --------------------------------------------------------------------------------------
 
     /** The agent with this id, durable state and liveness merged. */

@@ -152,7 +152,7 @@ class HeartbeatTest {
         assertThat(fleet.agent(id).nextCertificate()).isNull();
         assertThat(fleet.manager.findAgentByThumbprint(renewed.thumbprint())).map(a -> a.id()).contains(id);
         assertThatThrownBy(() -> beat(1, 4)).isInstanceOf(CertificateMismatchException.class);
-        assertThat(fleet.ca.isRevoked(web.certificate().serial())).isFalse(); // expires on its own
+        assertThat(fleet.ca.isRevoked(web.certificate().serial())).isTrue(); // refused by TLS layers too
         assertThat(fleet.events.events(AgentEvent.CertificateIssued.class)).extracting(e -> e.renewal())
                 .containsExactly(false, true);
     }

@@ -97,6 +97,7 @@ CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}registration_tokens (
     failed_attempts    INTEGER NOT NULL,
     revoked_at         TIMESTAMP(6) WITH TIME ZONE,
     last_redeemed_at   TIMESTAMP(6) WITH TIME ZONE,
+    reenroll_agent_id  VARCHAR,
     CONSTRAINT ${agentmanager_prefix}registration_tokens_pk PRIMARY KEY (id)
 );
 CREATE INDEX IF NOT EXISTS ${agentmanager_prefix}registration_tokens_expires_idx

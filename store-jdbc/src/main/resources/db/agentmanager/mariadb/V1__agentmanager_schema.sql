@@ -100,6 +100,7 @@ CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}registration_tokens (
     failed_attempts    INT NOT NULL,
     revoked_at         DATETIME(6),
     last_redeemed_at   DATETIME(6),
+    reenroll_agent_id  VARCHAR(255),
     PRIMARY KEY (id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 CREATE INDEX IF NOT EXISTS ${agentmanager_prefix}registration_tokens_expires_idx

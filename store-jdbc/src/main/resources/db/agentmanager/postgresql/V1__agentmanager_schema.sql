@@ -98,6 +98,7 @@ CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}registration_tokens (
     failed_attempts    integer NOT NULL,
     revoked_at         timestamptz,
     last_redeemed_at   timestamptz,
+    reenroll_agent_id  text,
     CONSTRAINT ${agentmanager_prefix}registration_tokens_pk PRIMARY KEY (id)
 );
 CREATE INDEX IF NOT EXISTS ${agentmanager_prefix}registration_tokens_expires_idx

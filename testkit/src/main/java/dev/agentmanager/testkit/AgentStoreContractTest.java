@@ -66,8 +66,10 @@ import org.junit.jupiter.api.Timeout;
  * <p>The concurrency tests race real threads (at least 32 for token consumption) behind a start gate; they
  * prove atomicity, not speed, and make no timing assertions.
  *
- * <p>Override {@link #disposeStore(IAgentStore)} to release what {@code createStore} opened.
+ * <p>Override {@link #disposeStore(IAgentStore)} to release what {@code createStore} opened. Every test
+ * times out after two minutes, so that a store that deadlocks fails instead of hanging the build.
  */
+@Timeout(120)
 public abstract class AgentStoreContractTest {
 
     /** Where {@link #clock} starts, and the base of every instant in the suite. */
@@ -1697,6 +1699,95 @@ public abstract class AgentStoreContractTest {
             store.revokeCertificates("agent-001", at(10));
 
             assertThat(stored("agent-001")).isEqualTo(a);
+        }
+    }
+
+    @Nested
+    @DisplayName("re-enrolling agents")
+    class Reenrollment {
+
+        private Agent reenroll(Agent agent, String tokenId, AgentCertificate cert, long expectedVersion,
+                Instant now) {
+            return store.reenrollAgent(tokenId, TestAgents.redemption(agent.id(), now), now,
+                    agent.withCertificates(cert.pin(), null), expectedVersion, cert).orElse(null);
+        }
+
+        @Test
+        void consumesTheTokenRepinsTheAgentAndRecordsTheCertificateAtomically() {
+            Agent agent = register("agent-001");
+            String oldThumbprint = agent.certificate().thumbprint();
+            store.insertToken(TestAgents.oneTimeToken("tok-re-001", at(7000)));
+            AgentCertificate cert = TestAgents.certificate("agent-001", at(7200));
+
+            Agent result = reenroll(agent, "tok-re-001", cert, agent.version(), at(7200));
+
+            assertThat(result).isNotNull();
+            assertThat(result.version()).isEqualTo(agent.version() + 1);
+            assertThat(result.certificate()).isEqualTo(cert.pin());
+            assertThat(stored("agent-001").certificate()).isEqualTo(cert.pin());
+            assertThat(store.findToken("tok-re-001").orElseThrow().uses()).isEqualTo(1);
+            assertThat(store.findCertificate(cert.serial())).contains(cert);
+            assertThat(store.findAgentByThumbprint(cert.thumbprint())).map(Agent::id).contains("agent-001");
+            assertThat(store.findAgentByThumbprint(oldThumbprint)).isEmpty();
+        }
+
+        @Test
+        void aStaleVersionWritesNothing() {
+            Agent agent = register("agent-001");
+            changeStatus(agent, AgentStatus.ACTIVE);
+            store.insertToken(TestAgents.oneTimeToken("tok-re-001", at(7000)));
+            AgentCertificate cert = TestAgents.certificate("agent-001", at(7200));
+
+            assertThat(reenroll(agent, "tok-re-001", cert, agent.version(), at(7200))).isNull();
+
+            assertThat(store.findToken("tok-re-001").orElseThrow().uses()).isZero();
+            assertThat(store.findCertificate(cert.serial())).isEmpty();
+            assertThat(stored("agent-001").certificate()).isEqualTo(agent.certificate());
+        }
+
+        @Test
+        void anUnusableTokenWritesNothing() {
+            Agent agent = register("agent-001");
+            store.insertToken(TestAgents.oneTimeToken("tok-re-001", T0)); // expires after a day
+            AgentCertificate cert = TestAgents.certificate("agent-001", at(200_000));
+
+            assertThat(reenroll(agent, "tok-re-001", cert, agent.version(), at(200_000))).isNull();
+            assertThat(reenroll(agent, "tok-unknown1", cert, agent.version(), at(60))).isNull();
+
+            assertThat(stored("agent-001").version()).isEqualTo(agent.version());
+            assertThat(store.findCertificate(cert.serial())).isEmpty();
+        }
+
+        @Test
+        void aDuplicateSerialIsRefusedAndNothingIsWritten() {
+            TestAgents.NewAgent a = TestAgents.newAgent("agent-001", T0);
+            Agent agent = register(a);
+            store.insertToken(TestAgents.oneTimeToken("tok-re-001", at(7000)));
+            AgentCertificate clash = TestAgents.certificate("agent-001", a.certificate().serial(), at(7200),
+                    at(9000));
+
+            assertThatThrownBy(() -> reenroll(agent, "tok-re-001", clash, agent.version(), at(7200)))
+                    .isInstanceOf(IllegalStateException.class);
+
+            assertThat(store.findToken("tok-re-001").orElseThrow().uses()).isZero();
+            assertThat(stored("agent-001").version()).isEqualTo(agent.version());
+        }
+
+        @Test
+        void ofRacingReenrollmentsWithOneTokenExactlyOneWins() {
+            Agent agent = register("agent-001");
+            store.insertToken(TestAgents.oneTimeToken("tok-re-001", at(7000)));
+            List<AgentCertificate> certs = new ArrayList<>();
+            for (int i = 0; i < RACE_THREADS; i++) {
+                certs.add(TestAgents.certificate("agent-001", at(7200)));
+            }
+
+            List<Boolean> won = race(RACE_THREADS,
+                    i -> () -> reenroll(agent, "tok-re-001", certs.get(i), agent.version(), at(7200)) != null);
+
+            assertThat(won).filteredOn(Boolean::booleanValue).hasSize(1);
+            assertThat(store.findToken("tok-re-001").orElseThrow().uses()).isEqualTo(1);
+            assertThat(store.findCertificates("agent-001")).hasSize(2);
         }
     }
 }

@@ -153,7 +153,7 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
                 return out;
             }
             long from = cursor;
-            boolean wrapped = false;
+            boolean wrapped = nowTick - from > mask;
             if (wrapped) {
                 from = nowTick - mask; // every bucket once, examining all nodes filed up to nowTick
             }

@@ -266,6 +266,36 @@ public final class InMemoryAgentStore implements IAgentStore {
         return true;
     }
 
+    @Override
+    public Optional<Agent> reenrollAgent(String tokenId, TokenRedemption redemption, Instant now, Agent updated,
+            long expectedVersion, AgentCertificate certificate) {
+        requireNonNull(tokenId, "tokenId");
+        requireNonNull(redemption, "redemption");
+        requireNonNull(now, "now");
+        requireNonNull(updated, "updated");
+        requireNonNull(certificate, "certificate");
+        writeLock.lock(); // token uses and certificate records change only under this lock
+        try {
+            RegistrationToken token = tokens.get(tokenId);
+            if (token == null || !token.isRedeemableAt(now)) {
+                return Optional.empty();
+            }
+            if (certificates.containsKey(certificate.serial())) {
+                throw new IllegalStateException("a certificate with serial " + certificate.serial() + " exists");
+            }
+            // the durable write checks the version under the entry's monitor; only if it succeeds is the
+            // token used and the certificate recorded, so a failed condition writes nothing
+            Optional<Agent> written = writeDurable(updated, expectedVersion, null);
+            if (written.isPresent()) {
+                insertCertificate(certificate);
+                tokens.put(tokenId, token.withRedemption(redemption));
+            }
+            return written;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     // ---- agents --------------------------------------------------------------------------------------
 
     @Override

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The deadline index on its own: filing, lazy re-filing, clock jumps, limits, cost and concurrency. */
+@Timeout(30)
 class DeadlineWheelTest {
 
     private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");

@@ -385,8 +385,9 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.tokens
                     + " (id, secret_hash, description, created_at, expires_at, scope_labels, scope_capabilities,"
-                    + " max_uses, uses, failed_attempts, revoked_at, last_redeemed_at) VALUES (?, ?, ?, ?, ?, "
-                    + sql.jsonParameter() + ", " + sql.jsonParameter() + ", ?, ?, ?, ?, ?)")) {
+                    + " max_uses, uses, failed_attempts, revoked_at, last_redeemed_at, reenroll_agent_id)"
+                    + " VALUES (?, ?, ?, ?, ?, " + sql.jsonParameter() + ", " + sql.jsonParameter()
+                    + ", ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, token.id());
                 ps.setString(2, token.secretHash());
                 ps.setString(3, token.description());
@@ -399,6 +400,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
                 ps.setInt(10, token.failedAttempts());
                 sql.setInstant(ps, 11, token.revokedAt());
                 sql.setInstant(ps, 12, lastRedeemed);
+                ps.setString(13, token.reenrollAgentId());
                 ps.executeUpdate();
             }
             for (TokenRedemption r : token.redemptions()) {
@@ -475,7 +477,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         List<RegistrationToken> result = new ArrayList<>(tokens.size());
         for (RegistrationToken t : tokens) {
             result.add(new RegistrationToken(t.id(), t.secretHash(), t.description(), t.createdAt(), t.expiresAt(),
-                    t.scope(), t.maxUses(), redemptions.get(t.id()), t.failedAttempts(), t.revokedAt()));
+                    t.scope(), t.maxUses(), redemptions.get(t.id()), t.failedAttempts(), t.revokedAt(),
+                    t.reenrollAgentId()));
         }
         return result;
     }
@@ -571,26 +574,76 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         }
         return transaction("register agent", "agent id or certificate serial already exists: " + agent.id() + ", "
                 + certificate.serial(), c -> {
-            // The one conditional statement that consumes a use: exactly one of racing registrations wins.
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.tokens
-                    + " SET uses = uses + 1, last_redeemed_at = ?"
-                    + " WHERE id = ? AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?")) {
-                sql.setInstant(ps, 1, redemption.redeemedAt());
-                ps.setString(2, tokenId);
-                sql.setInstant(ps, 3, now);
-                if (ps.executeUpdate() == 0) {
-                    return false;
-                }
+            if (!consumeToken(c, tokenId, redemption, now)) {
+                return false;
             }
-            insertRedemption(c, tokenId, redemption);
             insertAgent(c, agent);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.certificates + " ("
-                    + Rows.CERTIFICATE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                Rows.bindCertificate(ps, sql, certificate);
-                ps.executeUpdate();
-            }
+            insertCertificate(c, certificate);
             return true;
         });
+    }
+
+    /** The one conditional statement that consumes a use: exactly one of racing registrations wins. */
+    private boolean consumeToken(Connection c, String tokenId, TokenRedemption redemption, Instant now)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.tokens
+                + " SET uses = uses + 1, last_redeemed_at = ?"
+                + " WHERE id = ? AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?")) {
+            sql.setInstant(ps, 1, redemption.redeemedAt());
+            ps.setString(2, tokenId);
+            sql.setInstant(ps, 3, now);
+            if (ps.executeUpdate() == 0) {
+                return false;
+            }
+        }
+        insertRedemption(c, tokenId, redemption);
+        return true;
+    }
+
+    private void insertCertificate(Connection c, AgentCertificate certificate) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.certificates + " ("
+                + Rows.CERTIFICATE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            Rows.bindCertificate(ps, sql, certificate);
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public Optional<Agent> reenrollAgent(String tokenId, TokenRedemption redemption, Instant now, Agent updated,
+            long expectedVersion, AgentCertificate certificate) {
+        requireNonNull(tokenId, "tokenId");
+        requireNonNull(redemption, "redemption");
+        requireNonNull(now, "now");
+        requireNonNull(updated, "updated");
+        requireNonNull(certificate, "certificate");
+        if (!certificate.agentId().equals(updated.id())) {
+            throw new IllegalArgumentException("certificate " + certificate.serial() + " belongs to "
+                    + certificate.agentId() + ", not " + updated.id());
+        }
+        String id = updated.id();
+        long newVersion = expectedVersion + 1;
+        agentCache.remove(id);
+        synchronized (buffer.lock(id)) {
+            Optional<Agent> written = transaction("re-enroll agent", "certificate serial already exists: "
+                    + certificate.serial(), c -> {
+                if (!consumeToken(c, tokenId, redemption, now)) {
+                    return Optional.<Agent>empty();
+                }
+                Optional<Agent> agent = writeDurableIn(c, updated, expectedVersion, newVersion, null);
+                if (agent.isEmpty()) {
+                    c.rollback(); // the version moved: nothing at all is written, the token stays usable
+                    return agent;
+                }
+                insertCertificate(c, certificate);
+                return agent;
+            });
+            agentCache.remove(id);
+            if (written.isPresent()) {
+                AgentLiveness stored = written.get().liveness();
+                buffer.versionWrittenLocked(id, newVersion, stored.bootEpoch(), stored.sequence());
+            }
+            return written.map(this::present);
+        }
     }
 
     private void insertAgent(Connection c, Agent agent) throws SQLException {
@@ -847,49 +900,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
                     return Optional.empty(); // a buffered heartbeat extended the deadline
                 }
             }
-            Optional<Agent> written = transaction(what, null, c -> {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.liveness
-                        + " SET version = ?, monitored = ? WHERE agent_id = ? AND version = ?"
-                        + (overdueAt == null ? "" : " AND deadline < ?"))) {
-                    ps.setLong(1, newVersion);
-                    ps.setBoolean(2, Rows.monitored(agent.status()));
-                    ps.setString(3, id);
-                    ps.setLong(4, expectedVersion);
-                    if (overdueAt != null) {
-                        sql.setInstant(ps, 5, overdueAt);
-                    }
-                    if (ps.executeUpdate() == 0) {
-                        return Optional.empty();
-                    }
-                }
-                Set<Capability> oldCapabilities = Set.of();
-                Map<String, String> oldLabels = Map.of();
-                try (PreparedStatement ps = c.prepareStatement("SELECT capabilities, labels FROM " + sql.agents
-                        + " WHERE id = ?")) {
-                    ps.setString(1, id);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            oldCapabilities = Json.parseCapabilities(rs.getString(1));
-                            oldLabels = Json.parseLabels(rs.getString(2));
-                        }
-                    }
-                }
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.agents + " SET "
-                        + String.format(Rows.DURABLE_ASSIGNMENTS, sql.jsonParameter()) + " WHERE id = ?")) {
-                    int next = Rows.bindDurable(ps, 1, sql, agent, newVersion);
-                    ps.setString(next, id);
-                    ps.executeUpdate();
-                }
-                if (!oldCapabilities.equals(agent.capabilities())) {
-                    deleteChildren(c, sql.capabilities, id);
-                    insertCapabilities(c, id, agent.capabilities());
-                }
-                if (!oldLabels.equals(agent.labels())) {
-                    deleteChildren(c, sql.labels, id);
-                    insertLabels(c, id, agent.labels());
-                }
-                return readAgent(c, id);
-            });
+            Optional<Agent> written = transaction(what, null,
+                    c -> writeDurableIn(c, agent, expectedVersion, newVersion, overdueAt));
             agentCache.remove(id); // a heartbeat may have cached the old state while this wrote
             if (written.isPresent()) {
                 AgentLiveness stored = written.get().liveness();
@@ -897,6 +909,53 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
             }
             return written.map(this::present);
         }
+    }
+
+    /** The conditional durable write inside a transaction; empty (nothing written) if a condition failed. */
+    private Optional<Agent> writeDurableIn(Connection c, Agent agent, long expectedVersion, long newVersion,
+            @Nullable Instant overdueAt) throws SQLException {
+        String id = agent.id();
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.liveness
+                + " SET version = ?, monitored = ? WHERE agent_id = ? AND version = ?"
+                + (overdueAt == null ? "" : " AND deadline < ?"))) {
+            ps.setLong(1, newVersion);
+            ps.setBoolean(2, Rows.monitored(agent.status()));
+            ps.setString(3, id);
+            ps.setLong(4, expectedVersion);
+            if (overdueAt != null) {
+                sql.setInstant(ps, 5, overdueAt);
+            }
+            if (ps.executeUpdate() == 0) {
+                return Optional.empty();
+            }
+        }
+        Set<Capability> oldCapabilities = Set.of();
+        Map<String, String> oldLabels = Map.of();
+        try (PreparedStatement ps = c.prepareStatement("SELECT capabilities, labels FROM " + sql.agents
+                + " WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    oldCapabilities = Json.parseCapabilities(rs.getString(1));
+                    oldLabels = Json.parseLabels(rs.getString(2));
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.agents + " SET "
+                + String.format(Rows.DURABLE_ASSIGNMENTS, sql.jsonParameter()) + " WHERE id = ?")) {
+            int next = Rows.bindDurable(ps, 1, sql, agent, newVersion);
+            ps.setString(next, id);
+            ps.executeUpdate();
+        }
+        if (!oldCapabilities.equals(agent.capabilities())) {
+            deleteChildren(c, sql.capabilities, id);
+            insertCapabilities(c, id, agent.capabilities());
+        }
+        if (!oldLabels.equals(agent.labels())) {
+            deleteChildren(c, sql.labels, id);
+            insertLabels(c, id, agent.labels());
+        }
+        return readAgent(c, id);
     }
 
     private void deleteChildren(Connection c, String table, String agentId) throws SQLException {

@@ -104,7 +104,7 @@ public final class Rows {
     // ---- tokens -----------------------------------------------------------------------------------------
 
     public static final String TOKEN_COLUMNS = "id, secret_hash, description, created_at, expires_at, scope_labels,"
-            + " scope_capabilities, max_uses, failed_attempts, revoked_at";
+            + " scope_capabilities, max_uses, failed_attempts, revoked_at, reenroll_agent_id";
 
     public static RegistrationToken token(ResultSet rs, Sql sql, List<TokenRedemption> redemptions)
             throws SQLException {
@@ -118,7 +118,8 @@ public final class Rows {
                 rs.getInt(8),
                 redemptions,
                 rs.getInt(9),
-                sql.getInstant(rs, 10));
+                sql.getInstant(rs, 10),
+                rs.getString(11));
     }
 
     public static final String REDEMPTION_COLUMNS = "token_id, redeemed_at, agent_id, public_key_sha256, remote_address";

@@ -1,0 +1,379 @@
+package dev.agentmanager.examples.demo;
+
+import dev.agentmanager.event.AgentEvent;
+import dev.agentmanager.event.AgentEventListener;
+import dev.agentmanager.examples.AgentClient;
+import dev.agentmanager.examples.demo.Api.AgentView;
+import dev.agentmanager.examples.demo.Api.CapabilityView;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The demo's scripted story, played against a real {@link DemoOrchestrator} by real agents over HTTPS and
+ * mutual TLS, in real time. Every expectation is polled against the operator's view of the fleet with a
+ * deadline; the first one not met ends the story as failed.
+ */
+public final class DemoStory implements AutoCloseable {
+    /** The longest any expectation may take before the story fails. */
+    static final Duration PATIENCE = Duration.ofSeconds(15);
+
+    /** The fleet: name and capabilities. */
+    static final Map<String, List<CapabilityView>> FLEET = cast();
+
+    /**
+     * How the story went.
+     *
+     * @param checks the expectations that were met, in order
+     * @param failure the expectation that was not met, or {@code null} when all were
+     * @param finalFleet the fleet table's rows at the end
+     */
+    public record Result(List<String> checks, @Nullable String failure, List<AgentView> finalFleet) {
+        public boolean passed() {
+            return failure == null;
+        }
+
+        /** The final row of an agent, by name. */
+        public AgentView agent(String name) {
+            return finalFleet.stream().filter(a -> a.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no agent " + name));
+        }
+    }
+
+    private static final class StoryFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        StoryFailure(String message) {
+            super(message);
+        }
+    }
+
+    private final PrintStream out;
+    private final Path agentsDirectory;
+    private volatile Instant start = Instant.now();
+    private final Map<String, String> names = new ConcurrentHashMap<>();   // agent id -> name, for narration
+    private final DemoOrchestrator orchestrator;
+    private final HttpClient operator;
+    private final Map<String, SimulatedAgent> agents = new LinkedHashMap<>();
+    private final List<String> checks = new ArrayList<>();
+    private final Map<String, String> firstSerials = new ConcurrentHashMap<>();
+    private int step;
+
+    private DemoStory(Path directory, DemoOrchestrator.Settings settings, PrintStream out) throws IOException {
+        this.out = out;
+        this.agentsDirectory = directory.resolve("agents");
+        this.orchestrator = DemoOrchestrator.start(directory, settings, narrator());
+        this.operator = JsonHttp.client(trusting(orchestrator.trustBundlePem()));
+    }
+
+    /** Starts the orchestrator, emptying {@code directory} first. */
+    public static DemoStory start(Path directory, DemoOrchestrator.Settings settings, PrintStream out)
+            throws IOException {
+        return new DemoStory(directory, settings, out);
+    }
+
+    public DemoOrchestrator orchestrator() {
+        return orchestrator;
+    }
+
+    /** Plays the story to its end, or to the first expectation not met. */
+    public Result play() {
+        DemoOrchestrator.Settings s = orchestrator.settings();
+        Duration startup = elapsed();
+        start = Instant.now();
+        out.printf(Locale.ROOT, "agentmanager demo: orchestrator up in %s (H2 file + BouncyCastle CA + timeout monitor)%n"
+                        + "  enrollment https %s   agents mutual TLS %s%n"
+                        + "  heartbeat every %s, inactive after %s, monitor sweep %s, certificates live %s%n",
+                human(startup), orchestrator.enrollmentUrl(), orchestrator.agentUrl(), human(s.heartbeatInterval()),
+                human(s.heartbeatTimeout()), human(s.sweepInterval()), human(s.certificateLifetime()));
+        String failure = null;
+        List<AgentView> fleet = List.of();
+        try {
+            reuseToken(enroll());
+            stopAndComeBack("bravo");
+            deactivate("charlie");
+            revoke("delta");
+            renewal("echo");
+            fleet = expect("the fleet ends as told: alpha, bravo, echo ACTIVE; charlie INACTIVE; delta REVOKED",
+                    f -> is(f, "alpha", "ACTIVE", null) && is(f, "bravo", "ACTIVE", null)
+                            && is(f, "charlie", "INACTIVE", "OPERATOR") && is(f, "delta", "REVOKED", null)
+                            && is(f, "echo", "ACTIVE", null) && f.size() == FLEET.size());
+        } catch (StoryFailure e) {
+            failure = e.getMessage();
+        } catch (IOException | RuntimeException e) {
+            failure = "unexpected error: " + e;
+        }
+        if (fleet.isEmpty()) {
+            try {
+                fleet = fleet();
+            } catch (IOException e) {
+                failure = failure != null ? failure : "cannot read the fleet: " + e;
+            }
+        }
+        out.printf("%n== Summary ==%n%s", FleetTable.render(fleet, Instant.now()));
+        if (failure == null) {
+            out.printf(Locale.ROOT, "  all %d expectations met in %s%n", checks.size(), human(elapsed()));
+        } else {
+            out.printf(Locale.ROOT, "  FAILED: %s (%d expectations met before)%n", failure, checks.size());
+        }
+        return new Result(List.copyOf(checks), failure, fleet);
+    }
+
+    // ---- the story -----------------------------------------------------------------------------------------
+
+    /** Returns alpha's token. */
+    private Api.TokenCreated enroll() throws IOException, StoryFailure {
+        step("Five agents enroll with one-time tokens");
+        Map<String, Api.TokenCreated> tokens = new LinkedHashMap<>();
+        for (Map.Entry<String, List<CapabilityView>> e : FLEET.entrySet()) {
+            Api.TokenCreated token = createToken(e.getKey());
+            tokens.put(e.getKey(), token);
+            say("operator: token " + token.tokenId() + ".**** for " + e.getKey() + " (root pin "
+                    + token.trustPin().substring(0, 12) + "...)");
+            agents.put(e.getKey(), SimulatedAgent.enroll(e.getKey(), e.getValue(), orchestrator.enrollmentUrl(), token,
+                    agentsDirectory.resolve(e.getKey()), this::say));
+        }
+        expect("all five agents registered and ACTIVE",
+                fleet -> fleet.size() == FLEET.size() && fleet.stream().allMatch(a -> a.status().equals("ACTIVE")));
+        fleet().forEach(a -> firstSerials.put(a.name(), a.certificateSerial()));
+        table();
+        return tokens.get("alpha");
+    }
+
+    private void reuseToken(Api.TokenCreated used) throws IOException, StoryFailure {
+        step("A used token is refused");
+        say("an impostor presents the token alpha registered with");
+        int status = 0;
+        try {
+            AgentClient.register(orchestrator.enrollmentUrl(), used.token(), used.trustPin(), "impostor",
+                    List.of(new CapabilityView("docker", "24.0")), agentsDirectory.resolve("impostor"));
+        } catch (JsonHttp.Refused refused) {
+            status = refused.status();
+            say("impostor: " + refused.getMessage());
+        }
+        check("the reused token is rejected (401) and no agent is added",
+                status == 401 && fleet().size() == FLEET.size());
+    }
+
+    private void stopAndComeBack(String name) throws IOException, StoryFailure {
+        step(name + " stops heartbeating");
+        agents.get(name).stop();
+        Instant stopped = Instant.now();
+        expect(name + " is marked INACTIVE (MISSED_HEARTBEATS) after its timeout",
+                fleet -> is(fleet, name, "INACTIVE", "MISSED_HEARTBEATS"));
+        say(name + " went inactive " + human(Duration.between(stopped, Instant.now())) + " after it stopped");
+        table();
+
+        step(name + " restarts from its saved key and certificate");
+        agents.put(name, agents.get(name).restart());
+        expect(name + " is ACTIVE again", fleet -> is(fleet, name, "ACTIVE", null));
+        table();
+    }
+
+    private void deactivate(String name) throws IOException, StoryFailure {
+        step("The operator deactivates " + name);
+        AgentView before = operatorPost("/v1/agents/" + agentView(name).id() + "/deactivate");
+        Instant at = Instant.now();
+        check(name + " is INACTIVE (OPERATOR)", "INACTIVE".equals(before.status()));
+        expect(name + " keeps heartbeating but stays INACTIVE until reactivated",
+                fleet -> is(fleet, name, "INACTIVE", "OPERATOR") && find(fleet, name)
+                        .map(a -> a.lastHeartbeatAt() != null && Instant.parse(a.lastHeartbeatAt()).isAfter(at))
+                        .orElse(false));
+        table();
+    }
+
+    private void revoke(String name) throws IOException, StoryFailure {
+        step("The operator revokes " + name);
+        operatorPost("/v1/agents/" + agentView(name).id() + "/revoke");
+        expect(name + " is REVOKED", fleet -> is(fleet, name, "REVOKED", null));
+        String id = agentView(name).id();
+        expect(name + "'s next TLS handshake is refused", fleet -> orchestrator.refusedHandshakes().stream()
+                .anyMatch(r -> id.equals(r.agentId())));
+        DemoOrchestrator.RefusedHandshake refused = orchestrator.refusedHandshakes().stream()
+                .filter(r -> id.equals(r.agentId())).findFirst().orElseThrow();
+        say("TLS: agent endpoint refused " + name + "'s certificate " + SimulatedAgent.short12(refused.serial())
+                + ": " + refused.reason());
+        SimulatedAgent agent = agents.get(name);
+        expect(name + " can no longer heartbeat and gives up", fleet -> agent.stopped());
+        table();
+    }
+
+    private void renewal(String name) throws IOException, StoryFailure {
+        step(name + " renews its certificate when told to");
+        say("the server says 'renew' once " + (int) Math.round(orchestrator.settings().renewAt() * 100)
+                + "% of a certificate's lifetime has passed; every live agent does it on its own");
+        String first = firstSerials.get(name);
+        expect(name + " has renewed and now presents its new certificate", fleet -> find(fleet, name)
+                .map(a -> a.certificatesIssued() >= 2 && !a.certificateSerial().equals(first)
+                        && a.status().equals("ACTIVE"))
+                .orElse(false));
+        say(name + ": certificate " + SimulatedAgent.short12(first) + " -> "
+                + SimulatedAgent.short12(agentView(name).certificateSerial()) + "; its heartbeats with the old one are refused from now on");
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    private Api.TokenCreated createToken(String forAgent) throws IOException {
+        return JsonHttp.post(operator, orchestrator.enrollmentUrl().resolve("/v1/tokens"),
+                orchestrator.operatorKey(), new Api.TokenRequest("demo agent " + forAgent, 600), Api.TokenCreated.class);
+    }
+
+    private AgentView operatorPost(String path) throws IOException {
+        return JsonHttp.post(operator, orchestrator.enrollmentUrl().resolve(path), orchestrator.operatorKey(),
+                Map.of(), AgentView.class);
+    }
+
+    /** The fleet as the operator sees it. */
+    List<AgentView> fleet() throws IOException {
+        return List.of(JsonHttp.get(operator, orchestrator.enrollmentUrl().resolve("/v1/agents"),
+                orchestrator.operatorKey(), AgentView[].class));
+    }
+
+    private AgentView agentView(String name) throws IOException {
+        return find(fleet(), name).orElseThrow(() -> new IllegalStateException("no agent " + name));
+    }
+
+    private static java.util.Optional<AgentView> find(List<AgentView> fleet, String name) {
+        return fleet.stream().filter(a -> a.name().equals(name)).findFirst();
+    }
+
+    private static boolean is(List<AgentView> fleet, String name, String status, @Nullable String reason) {
+        return find(fleet, name).map(a -> a.status().equals(status) && Objects.equals(a.inactiveReason(), reason))
+                .orElse(false);
+    }
+
+    /** Polls the fleet until {@code condition} holds, at most {@link #PATIENCE}; returns the fleet that met it. */
+    private List<AgentView> expect(String description, Predicate<List<AgentView>> condition)
+            throws IOException, StoryFailure {
+        Instant begin = Instant.now();
+        Instant deadline = begin.plus(PATIENCE);
+        List<AgentView> fleet = fleet();
+        while (!condition.test(fleet)) {
+            if (Instant.now().isAfter(deadline)) {
+                table();
+                throw new StoryFailure(description + ": not within " + human(PATIENCE));
+            }
+            pause(Duration.ofMillis(50));
+            fleet = fleet();
+        }
+        checks.add(description);
+        say("[ok] " + description + " (" + human(Duration.between(begin, Instant.now())) + ")");
+        return fleet;
+    }
+
+    private void check(String description, boolean condition) throws StoryFailure {
+        if (!condition) {
+            throw new StoryFailure(description);
+        }
+        checks.add(description);
+        say("[ok] " + description);
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+
+    void table() throws IOException {
+        out.print(FleetTable.render(fleet(), Instant.now()));
+    }
+
+    private void step(String title) {
+        out.printf(Locale.ROOT, "%n== %d. %s ==%n", ++step, title);
+    }
+
+    private void say(String line) {
+        out.printf(Locale.ROOT, "[%5.1fs] %s%n", elapsed().toMillis() / 1000.0, line);
+    }
+
+    private Duration elapsed() {
+        return Duration.between(start, Instant.now());
+    }
+
+    private static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 && d.toMillis() >= 1000 && d.toMillis() < 60_000 ? d.toSeconds() + " s"
+                : d.toMillis() >= 60_000 ? d.toMinutes() + " min" : d.toMillis() < 1000 ? d.toMillis() + " ms"
+                : String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+    }
+
+    /** Narrates the events that show the lifecycle. */
+    private AgentEventListener narrator() {
+        return event -> {
+            if (event instanceof AgentEvent.AgentRegistered e) {
+                names.put(e.agent().id(), e.agent().name());
+                say("event: " + e.agent().name() + " registered (PENDING), id " + e.agent().id());
+            } else if (event instanceof AgentEvent.AgentActivated e) {
+                say("event: " + name(e.agentId()) + " " + e.previousStatus() + " -> ACTIVE");
+            } else if (event instanceof AgentEvent.AgentInactivated e) {
+                say("event: " + name(e.agentId()) + " -> INACTIVE (" + e.reason() + ")");
+            } else if (event instanceof AgentEvent.AgentRevoked e) {
+                say("event: " + name(e.agentId()) + " REVOKED with " + e.revokedSerials().size() + " certificate(s)");
+            } else if (event instanceof AgentEvent.AgentRestarted e) {
+                say("event: " + name(e.agentId()) + " restarted (new boot epoch)");
+            } else if (event instanceof AgentEvent.RegistrationRejected e) {
+                say("event: registration rejected, token " + e.tokenId() + ": " + e.reason());
+            }
+        };
+    }
+
+    private String name(String agentId) {
+        return names.getOrDefault(agentId, agentId);
+    }
+
+    /** Stops the agents and the orchestrator. */
+    @Override
+    public void close() {
+        agents.values().forEach(SimulatedAgent::stop);
+        orchestrator.close();
+    }
+
+    /** An SSL context trusting the demo's CA, for the operator's client. */
+    private static SSLContext trusting(String bundlePem) throws IOException {
+        try {
+            KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
+            anchors.load(null, null);
+            int i = 0;
+            for (X509Certificate ca : dev.agentmanager.ca.bouncycastle.Pem.readCertificates(bundlePem)) {
+                anchors.setCertificateEntry("ca" + i++, ca);
+            }
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(anchors);
+            SSLContext tls = SSLContext.getInstance("TLS");
+            tls.init(null, factory.getTrustManagers(), null);
+            return tls;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot trust the demo CA", e);
+        }
+    }
+
+    private static Map<String, List<CapabilityView>> cast() {
+        Map<String, List<CapabilityView>> fleet = new LinkedHashMap<>();
+        fleet.put("alpha", List.of(new CapabilityView("compose", "2.24"), new CapabilityView("docker", "24.0")));
+        fleet.put("bravo", List.of(new CapabilityView("docker", "24.0"), new CapabilityView("ssh", null)));
+        fleet.put("charlie", List.of(new CapabilityView("ssh", null)));
+        fleet.put("delta", List.of(new CapabilityView("compose", "2.27"), new CapabilityView("docker", "25.0")));
+        fleet.put("echo", List.of(new CapabilityView("compose", "2.24"), new CapabilityView("ssh", null)));
+        return fleet;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.agentmanager.examples.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentmanager.examples.demo.Api.AgentView;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The demo's story, as {@code DemoMain} plays it, with faster timing: a broken demo fails the build. Real
+ * time and real TLS; every wait in the story is bounded.
+ */
+class DemoStoryTest {
+
+    @Test
+    void the_story_plays_to_its_end_and_leaves_the_fleet_as_told(@TempDir Path directory) throws Exception {
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        DemoStory.Result result;
+        try (PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8);
+                DemoStory story = DemoStory.start(directory, DemoOrchestrator.Settings.fast(), out)) {
+            result = story.play();
+        }
+        String printed = console.toString(StandardCharsets.UTF_8);
+        System.out.print(printed);
+
+        assertThat(result.failure()).isNull();
+        assertThat(result.checks()).hasSize(11);
+        assertThat(result.finalFleet()).extracting(AgentView::name)
+                .containsExactly("alpha", "bravo", "charlie", "delta", "echo");      // nobody with the reused token
+        assertThat(result.agent("alpha").status()).isEqualTo("ACTIVE");
+        assertThat(result.agent("bravo").status()).isEqualTo("ACTIVE");              // back after its timeout
+        assertThat(result.agent("charlie").status()).isEqualTo("INACTIVE");
+        assertThat(result.agent("charlie").inactiveReason()).isEqualTo("OPERATOR");
+        assertThat(result.agent("delta").status()).isEqualTo("REVOKED");
+        assertThat(result.agent("echo").status()).isEqualTo("ACTIVE");
+        assertThat(result.agent("echo").certificatesIssued()).isGreaterThanOrEqualTo(2);
+
+        assertThat(printed)
+                .contains("bravo -> INACTIVE (MISSED_HEARTBEATS)")
+                .contains("impostor: 401 registration token rejected")
+                .contains("TLS: agent endpoint refused delta's certificate")
+                .contains("all 11 expectations met")
+                .doesNotContainPattern("[A-Za-z0-9_-]{12,}\\.[A-Za-z0-9_-]{20,}");   // no plaintext <id>.<secret>
+        // the H2 file database and the CA's state were created under the directory
+        assertThat(directory.resolve("fleet.mv.db")).exists();
+        assertThat(directory.resolve("ca").resolve("ca-chain.pem")).exists();
+        assertThat(Files.list(directory.resolve("agents")).map(p -> p.getFileName().toString()))
+                .contains("alpha", "bravo", "charlie", "delta", "echo");
+    }
+
+    @Test
+    void a_second_run_starts_fresh(@TempDir Path directory) throws Exception {
+        for (int run = 0; run < 2; run++) {
+            try (DemoStory story = DemoStory.start(directory, DemoOrchestrator.Settings.fast(),
+                    new PrintStream(PrintStream.nullOutputStream()))) {
+                assertThat(story.fleet()).isEmpty();
+                assertThat(story.orchestrator().refusedHandshakes()).isEmpty();
+            }
+        }
+    }
+}
