@@ -69,7 +69,7 @@ import org.junit.jupiter.api.Timeout;
  * <p>Override {@link #disposeStore(IAgentStore)} to release what {@code createStore} opened. Every test
  * times out after two minutes, so that a store that deadlocks fails instead of hanging the build.
  */
-@Timeout(120)
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class AgentStoreContractTest {
 
     /** Where {@link #clock} starts, and the base of every instant in the suite. */
@@ -1313,6 +1313,25 @@ public abstract class AgentStoreContractTest {
                 }
             }
             assertThat(expired).hasSize(25);
+            assertThat(store.findOverdue(at(100), 10)).isEmpty();
+        }
+
+        @Test
+        void aBacklogSharingOneDeadlineDrainsInBatches() {
+            for (int i = 0; i < 25; i++) {
+                registerWithDeadline(String.format("agent-%03d", i), at(60), AgentStatus.ACTIVE);
+            }
+            registerWithDeadline("agent-lat", at(61), AgentStatus.PENDING);
+            store.extendDeadlines(at(90)); // a grace period gives everyone the same deadline
+            Set<String> expired = new HashSet<>();
+            for (int round = 0; round < 4; round++) {
+                for (Agent a : store.findOverdue(at(100), 7)) {
+                    assertThat(expired.add(a.id())).as("returned again after expiry: " + a.id()).isTrue();
+                    store.expireAgent(a.withStatus(AgentStatus.INACTIVE, InactiveReason.MISSED_HEARTBEATS, at(100)),
+                            a.version(), at(100)).orElseThrow();
+                }
+            }
+            assertThat(expired).hasSize(26);
             assertThat(store.findOverdue(at(100), 10)).isEmpty();
         }
 

@@ -152,21 +152,20 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
             if (out.size() >= limit || nowTick < cursor) {
                 return out;
             }
-            long from = cursor;
-            boolean wrapped = nowTick - from > mask;
-            if (wrapped) {
-                from = nowTick - mask; // every bucket once, examining all nodes filed up to nowTick
-            }
+            // Visit the ticks from the cursor to now. After a jump of more than one rotation, visit only the
+            // last rotation: that is every bucket once, and for each bucket the tick t visited is the latest one
+            // it stands for, so "filed at or before t" covers everything filed there up to now.
+            boolean wrapped = nowTick - cursor > mask;
+            long from = wrapped ? nowTick - mask : cursor;
             for (long t = from; t <= nowTick; t++) {
-                long horizon = wrapped ? nowTick : t;
                 n = heads[(int) (t & mask)];
                 while (n != null) {
                     Node next = n.next;
-                    if (n.filedTick <= horizon) {
+                    if (n.filedTick <= t) {
                         examine(n, nowSecond, nowNano, nowTick, snapshot, out);
                         if (out.size() >= limit) {
                             if (!wrapped) {
-                                cursor = t;
+                                cursor = t; // this bucket may hold more: resume here
                             }
                             return out;
                         }

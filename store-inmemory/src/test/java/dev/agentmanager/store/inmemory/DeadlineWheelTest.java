@@ -19,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The deadline index on its own: filing, lazy re-filing, clock jumps, limits, cost and concurrency. */
-@Timeout(30)
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DeadlineWheelTest {
 
     private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
@@ -267,6 +267,22 @@ class DeadlineWheelTest {
             }
             assertThat(drained).hasSize(30);
             assertThat(poll(at(10))).isEmpty();
+        }
+
+        @Test
+        void aLimitReachedInsideABucketResumesInThatBucket() {
+            for (int i = 0; i < 10; i++) {
+                add("n" + i, at(1)); // one deadline, one bucket (as after a grace period)
+            }
+            add("later", at(1.5));
+            Set<String> drained = new HashSet<>();
+            for (int round = 0; round < 4; round++) {
+                for (TestNode n : wheel.poll(at(2).getEpochSecond(), 0, 3, n -> n)) {
+                    assertThat(drained.add(n.name)).isTrue();
+                    n.setWatched(false);
+                }
+            }
+            assertThat(drained).hasSize(11);
         }
 
         @Test

@@ -5,6 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.agentmanager.AgentManager;
+import dev.agentmanager.SelfPreservation;
+import dev.agentmanager.event.AgentEvent;
+import dev.agentmanager.model.AgentQuery;
+import dev.agentmanager.model.Heartbeat;
+import dev.agentmanager.model.Registration;
+import dev.agentmanager.model.RegistrationRequest;
+import dev.agentmanager.model.RegistrationTokenRequest;
+import dev.agentmanager.testkit.FakeCertificateService;
+import dev.agentmanager.testkit.RecordingEventListener;
 import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.AgentStatus;
@@ -105,6 +115,63 @@ abstract class JdbcReplicaTest {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    // ---- two whole orchestrators ------------------------------------------------------------------------
+
+    /**
+     * Two AgentManagers, each with its own store on its own pool, sweep the same fleet at the same moments on
+     * two threads: every overdue agent is marked inactive once, and its event fires on exactly one replica.
+     */
+    @Test
+    @Timeout(120)
+    void twoTimeoutMonitorsOnTwoReplicasInactivateEachAgentOnceWithOneEvent() throws Exception {
+        MutableClock clockA = MutableClock.at(T0);
+        MutableClock clockB = MutableClock.at(T0);
+        FakeCertificateService ca = new FakeCertificateService(clockA);
+        RecordingEventListener eventsA = new RecordingEventListener();
+        RecordingEventListener eventsB = new RecordingEventListener();
+        AgentManager managerA = AgentManager.builder().store(replicaA(clockA)).certificateService(ca).clock(clockA)
+                .selfPreservation(SelfPreservation.disabled()).listener(eventsA).build();
+        AgentManager managerB = AgentManager.builder().store(replicaB(clockB)).certificateService(ca).clock(clockB)
+                .selfPreservation(SelfPreservation.disabled()).listener(eventsB).build();
+        managerA.timeoutMonitor().runOnce();
+        managerB.timeoutMonitor().runOnce();
+        int agents = 20;
+        for (int i = 0; i < agents; i++) {
+            String token = managerA.createToken(RegistrationTokenRequest.oneTime("t" + i)).plaintext();
+            Registration r = managerA.register(RegistrationRequest.builder().token(token)
+                    .csr(FakeCertificateService.csrFor("agent-" + i)).name("agent-" + i).build());
+            managerA.heartbeatProcessor().process(Heartbeat.of(r.agent().id(), r.certificate().thumbprint(), 1, 1));
+        }
+
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int s = 0; s < 95; s++) {
+                clockA.advance(Duration.ofSeconds(1));
+                clockB.advance(Duration.ofSeconds(1));
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<?>> sweeps = new ArrayList<>();
+                for (AgentManager m : List.of(managerA, managerB)) {
+                    sweeps.add(pool.submit(() -> {
+                        start.await();
+                        return m.timeoutMonitor().runOnce();
+                    }));
+                }
+                start.countDown();
+                for (Future<?> f : sweeps) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        List<String> inactivated = new ArrayList<>();
+        eventsA.events(AgentEvent.AgentInactivated.class).forEach(e -> inactivated.add(e.agentId()));
+        eventsB.events(AgentEvent.AgentInactivated.class).forEach(e -> inactivated.add(e.agentId()));
+        assertThat(inactivated).hasSize(agents).doesNotHaveDuplicates();
+        assertThat(managerB.findAgents(AgentQuery.builder().status(AgentStatus.INACTIVE).build())).hasSize(agents);
     }
 
     // ---- the heartbeat path's agent cache --------------------------------------------------------------
