@@ -21,6 +21,7 @@ import dev.agentmanager.model.HeartbeatResponse;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.spi.IAgentCertificateService;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.RoutineHeartbeat;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,7 +34,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Accepts heartbeats: the hot path. Obtain it from {@link AgentManager#heartbeatProcessor()}.
  *
- * <p>A heartbeat that changes nothing but liveness costs one store read and one conditional liveness write.
+ * <p>A routine heartbeat (an active agent, its current certificate, the same boot epoch, nothing to report
+ * but liveness) is one call into the store's fast path ({@link IAgentStore#recordRoutineHeartbeat}) where the
+ * store offers one. Otherwise a heartbeat that changes nothing but liveness costs one store read and one
+ * conditional liveness write.
  * Durable changes (first heartbeat, return from missed heartbeats, certificate promotion, capabilities,
  * health, version) take an optimistic update on top, retried on conflict. A revocation always wins: the
  * liveness write is conditional on the agent's version, so a heartbeat that raced a revoke re-reads the
@@ -73,6 +77,19 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         String thumbprint = validate(hb, now);
         Instant deadline = now.plus(heartbeat.timeout());
         Duration skew = hb.agentTime() == null ? null : Duration.between(now, hb.agentTime());
+
+        if (hb.capabilities() == null && hb.health() == null && hb.agentVersion() == null) {
+            RoutineHeartbeat routine = store.recordRoutineHeartbeat(agentId, thumbprint, hb.bootEpoch(),
+                    hb.sequence(), now, deadline, skew, renewAt(agentId));
+            if (routine == RoutineHeartbeat.ACCEPTED || routine == RoutineHeartbeat.ACCEPTED_RENEW_DUE) {
+                return new HeartbeatResponse(now, AgentStatus.ACTIVE, hb.bootEpoch(), hb.sequence(), nextInterval(),
+                        deadline, routine == RoutineHeartbeat.ACCEPTED_RENEW_DUE);
+            }
+            if (routine == RoutineHeartbeat.STALE) {
+                throw reject(agentId, HeartbeatRejection.STALE, now,
+                        new StaleHeartbeatException(agentId, hb.bootEpoch(), hb.sequence()));
+            }
+        }
 
         Agent agent;
         HeartbeatWrite write;
@@ -253,9 +270,12 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         CertificatePin pin = agent.certificate();
         long start = pin.notBefore().toEpochMilli();
         long lifetime = pin.notAfter().toEpochMilli() - start;
-        double offset = renewal.jitter() * (2 * unitHash(agent.id()) - 1);
-        long renewAt = start + (long) (lifetime * (renewal.renewAt() + offset));
-        return now.toEpochMilli() >= renewAt;
+        return now.toEpochMilli() >= start + (long) (lifetime * renewAt(agent.id()));
+    }
+
+    /** The share of its certificate's lifetime after which this agent should renew: stable per agent. */
+    double renewAt(String agentId) {
+        return renewal.renewAt() + renewal.jitter() * (2 * unitHash(agentId) - 1);
     }
 
     /** A stable value in [0, 1) per agent id. */

@@ -65,7 +65,7 @@ public final class BenchmarkSuite {
                     suite.runJmh("HeartbeatBenchmark", 2, 2, 2, 3, 2, "-Xms3g", "-Xmx3g");
                 }
                 case "sweep" -> suite.runJmh("SweepBenchmark", 1, 2, 1, 4, 1, "-Xms6g", "-Xmx6g");
-                case "registration" -> suite.runJmh("RegistrationBenchmark", 1, 2, 2, 3, 3, "-Xmx2g");
+                case "registration" -> suite.runJmh("RegistrationBenchmark", 1, 6, 2, 10, 2, "-Xmx2g"); // BC needs a long warm-up
                 case "memory" -> suite.runChild(MemoryFootprint.class, List.of("-Xmx10g", "-XX:+UseSerialGC"),
                         String.valueOf(suite.memoryAgents));
                 case "jdbc" -> suite.runChild(JdbcHeartbeats.class, List.of("-Xmx2g"), "100000", "10", "4");

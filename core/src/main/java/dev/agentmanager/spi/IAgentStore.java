@@ -152,6 +152,32 @@ public interface IAgentStore {
             Instant deadline,
             @Nullable Duration clockSkew);
 
+    /**
+     * Optional fast path for the routine heartbeat, the one a healthy fleet sends all day: an ACTIVE agent,
+     * presenting its current pinned certificate within that certificate's validity, in the same boot epoch as
+     * its last accepted heartbeat. A store that can check all of that cheaply under one lock records the
+     * liveness exactly as {@link #recordHeartbeat} would (the durable version does not change) and answers
+     * {@link RoutineHeartbeat#ACCEPTED}, or {@link RoutineHeartbeat#ACCEPTED_RENEW_DUE} when the agent has no
+     * next certificate and {@code receivedAt} is at or past {@code notBefore + renewAt × lifetime} of the
+     * current one; a same-epoch heartbeat that is not newer is {@link RoutineHeartbeat#STALE}. Anything else
+     * (another status, another certificate, another epoch, an unknown agent) writes nothing and answers
+     * {@link RoutineHeartbeat#FALLBACK}, and the caller takes the full path. The default always answers
+     * FALLBACK.
+     *
+     * @param renewAt the share of the current certificate's lifetime after which the agent should renew
+     */
+    default RoutineHeartbeat recordRoutineHeartbeat(
+            String agentId,
+            String thumbprint,
+            long bootEpoch,
+            long sequence,
+            Instant receivedAt,
+            Instant deadline,
+            @Nullable Duration clockSkew,
+            double renewAt) {
+        return RoutineHeartbeat.FALLBACK;
+    }
+
     // ---- timeout monitor -----------------------------------------------------------------------------
 
     /**

@@ -16,6 +16,7 @@ import dev.agentmanager.model.RegistrationToken;
 import dev.agentmanager.model.TokenRedemption;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.RoutineHeartbeat;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -1807,6 +1808,98 @@ public abstract class AgentStoreContractTest {
             assertThat(won).filteredOn(Boolean::booleanValue).hasSize(1);
             assertThat(store.findToken("tok-re-001").orElseThrow().uses()).isEqualTo(1);
             assertThat(store.findCertificates("agent-001")).hasSize(2);
+        }
+    }
+
+    /**
+     * The optional fast path: a store may always answer FALLBACK, but whatever else it answers must be exactly
+     * what {@code recordHeartbeat} would have done.
+     */
+    @Nested
+    @DisplayName("routine heartbeats (fast path)")
+    class RoutineHeartbeats {
+
+        private Agent agent;
+
+        @BeforeEach
+        void registerActiveAgentWithOneBeat() {
+            agent = changeStatus(register("agent-001"), AgentStatus.ACTIVE);
+            assertThat(accepted(store.recordHeartbeat("agent-001", agent.version(), 5, 1, at(1), at(91), null)))
+                    .isTrue();
+        }
+
+        private RoutineHeartbeat routine(String thumbprint, long epoch, long seq, long second, double renewAt) {
+            return store.recordRoutineHeartbeat("agent-001", thumbprint, epoch, seq, at(second), at(second + 90),
+                    Duration.ofMillis(250), renewAt);
+        }
+
+        @Test
+        void aRoutineHeartbeatIsRecordedLikeAnyOtherOrFallsBack() {
+            RoutineHeartbeat result = routine(agent.certificate().thumbprint(), 5, 2, 31, 0.9);
+
+            assertThat(result).isIn(RoutineHeartbeat.ACCEPTED, RoutineHeartbeat.FALLBACK);
+            AgentLiveness expected = result == RoutineHeartbeat.ACCEPTED
+                    ? new AgentLiveness(at(31), 5, 2, at(121), Duration.ofMillis(250))
+                    : new AgentLiveness(at(1), 5, 1, at(91), null);
+            assertThat(stored("agent-001").liveness()).isEqualTo(expected);
+            assertThat(stored("agent-001").version()).isEqualTo(agent.version());
+        }
+
+        @Test
+        void renewalIsDueOnceTheShareOfTheLifetimeHasPassed() {
+            long lifetime = Duration.between(agent.certificate().notBefore(), agent.certificate().notAfter())
+                    .toSeconds();
+            long half = Duration.between(T0, agent.certificate().notBefore()).toSeconds() + lifetime / 2;
+
+            assertThat(routine(agent.certificate().thumbprint(), 5, 2, half - 60, 0.5))
+                    .isIn(RoutineHeartbeat.ACCEPTED, RoutineHeartbeat.FALLBACK);
+            assertThat(routine(agent.certificate().thumbprint(), 5, 3, half + 60, 0.5))
+                    .isIn(RoutineHeartbeat.ACCEPTED_RENEW_DUE, RoutineHeartbeat.FALLBACK);
+        }
+
+        @Test
+        void aSameEpochHeartbeatThatIsNotNewerIsStaleOrFallsBackAndChangesNothing() {
+            AgentLiveness before = stored("agent-001").liveness();
+
+            assertThat(routine(agent.certificate().thumbprint(), 5, 1, 31, 0.9))
+                    .isIn(RoutineHeartbeat.STALE, RoutineHeartbeat.FALLBACK);
+            assertThat(routine(agent.certificate().thumbprint(), 5, 0, 32, 0.9))
+                    .isIn(RoutineHeartbeat.STALE, RoutineHeartbeat.FALLBACK);
+            assertThat(stored("agent-001").liveness()).isEqualTo(before);
+        }
+
+        @Test
+        void anythingButARoutineHeartbeatFallsBackAndChangesNothing() {
+            Agent other = register("agent-002");
+            AgentLiveness before = stored("agent-001").liveness();
+
+            assertThat(routine(other.certificate().thumbprint(), 5, 2, 31, 0.9))
+                    .as("another certificate").isEqualTo(RoutineHeartbeat.FALLBACK);
+            assertThat(routine(agent.certificate().thumbprint(), 6, 1, 31, 0.9))
+                    .as("another boot epoch").isEqualTo(RoutineHeartbeat.FALLBACK);
+            long expired = Duration.between(T0, agent.certificate().notAfter()).toSeconds() + 1;
+            assertThat(routine(agent.certificate().thumbprint(), 5, 2, expired, 0.9))
+                    .as("an expired certificate").isEqualTo(RoutineHeartbeat.FALLBACK);
+            assertThat(store.recordRoutineHeartbeat("agent-999", agent.certificate().thumbprint(), 5, 2, at(31),
+                    at(121), null, 0.9)).as("an unknown agent").isEqualTo(RoutineHeartbeat.FALLBACK);
+            changeStatus(stored("agent-001"), AgentStatus.INACTIVE);
+            assertThat(routine(agent.certificate().thumbprint(), 5, 2, 31, 0.9))
+                    .as("an inactive agent").isEqualTo(RoutineHeartbeat.FALLBACK);
+            assertThat(stored("agent-001").liveness()).isEqualTo(before);
+            assertThat(store.recordRoutineHeartbeat("agent-002", other.certificate().thumbprint(), 0, 0, at(31),
+                    at(121), null, 0.9)).as("a pending agent").isEqualTo(RoutineHeartbeat.FALLBACK);
+        }
+
+        @Test
+        void ofRacingCopiesOfOneRoutineHeartbeatAtMostOneIsRecorded() {
+            List<RoutineHeartbeat> results = race(RACE_THREADS,
+                    i -> () -> routine(agent.certificate().thumbprint(), 5, 2, 31, 0.9));
+
+            assertThat(results).filteredOn(r -> r == RoutineHeartbeat.ACCEPTED).hasSizeLessThanOrEqualTo(1);
+            if (results.contains(RoutineHeartbeat.ACCEPTED)) {
+                assertThat(results).filteredOn(r -> r != RoutineHeartbeat.ACCEPTED)
+                        .isSubsetOf(RoutineHeartbeat.STALE, RoutineHeartbeat.FALLBACK);
+            }
         }
     }
 }

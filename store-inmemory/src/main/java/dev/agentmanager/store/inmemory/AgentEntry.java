@@ -1,14 +1,13 @@
 package dev.agentmanager.store.inmemory;
 
 import dev.agentmanager.model.Agent;
-import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.AgentHealth;
 import dev.agentmanager.model.AgentLiveness;
 import dev.agentmanager.model.AgentQuery;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.Capability;
-import dev.agentmanager.model.CertificatePin;
 import dev.agentmanager.model.InactiveReason;
+import dev.agentmanager.spi.RoutineHeartbeat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -38,8 +37,8 @@ final class AgentEntry extends DeadlineWheel.Node {
     private Set<Capability> capabilities;
     private Map<String, String> labels;
     private @Nullable String agentVersion;
-    private CertificatePin certificate;
-    private @Nullable CertificatePin nextCertificate;
+    private CertificateRecord certificate;
+    private @Nullable CertificateRecord nextCertificate;
     private long registeredAtSecond;
     private int registeredAtNano;
     private long statusChangedAtSecond;
@@ -57,12 +56,12 @@ final class AgentEntry extends DeadlineWheel.Node {
     private long clockSkewSeconds;
     private int clockSkewNano = NONE;
 
-    /** The agent's certificate records, oldest first; replaced (never mutated) under the store's write lock. */
-    volatile AgentCertificate[] certificates;
+    /** The oldest of the agent's certificate records (linked oldest first); written under the store's write lock. */
+    volatile @Nullable CertificateRecord certificates;
 
     /** A new entry holding {@code agent} as given (durable state, version and liveness). */
-    AgentEntry(Agent agent, Interner interner, CertificatePin certificate, @Nullable CertificatePin next,
-            AgentCertificate[] certificates) {
+    AgentEntry(Agent agent, Interner interner, CertificateRecord certificate, @Nullable CertificateRecord next,
+            @Nullable CertificateRecord certificates) {
         this.id = agent.id();
         this.name = agent.name();
         this.capabilities = Set.of();
@@ -90,8 +89,8 @@ final class AgentEntry extends DeadlineWheel.Node {
     // ---- durable state (hold the monitor) ----------------------------------------------------------------
 
     /** Overwrites the durable state with {@code agent}'s (its liveness and version are ignored). */
-    void writeDurable(Agent agent, long newVersion, Interner interner, CertificatePin current,
-            @Nullable CertificatePin next) {
+    void writeDurable(Agent agent, long newVersion, Interner interner, CertificateRecord current,
+            @Nullable CertificateRecord next) {
         name = agent.name();
         status = (byte) agent.status().ordinal();
         InactiveReason reason = agent.inactiveReason();
@@ -118,18 +117,18 @@ final class AgentEntry extends DeadlineWheel.Node {
         return STATUSES[status];
     }
 
-    CertificatePin certificate() {
+    CertificateRecord certificate() {
         return certificate;
     }
 
-    @Nullable CertificatePin nextCertificate() {
+    @Nullable CertificateRecord nextCertificate() {
         return nextCertificate;
     }
 
     /** Whether {@code thumbprint} is the current or next pinned certificate. */
     boolean pins(String thumbprint) {
-        CertificatePin next = nextCertificate;
-        return certificate.thumbprint().equals(thumbprint) || (next != null && next.thumbprint().equals(thumbprint));
+        CertificateRecord next = nextCertificate;
+        return certificate.thumbprint.equals(thumbprint) || (next != null && next.thumbprint.equals(thumbprint));
     }
 
     /** Whether the timeout monitor watches this agent (ACTIVE or PENDING). */
@@ -183,6 +182,30 @@ final class AgentEntry extends DeadlineWheel.Node {
         }
     }
 
+    /**
+     * The routine-heartbeat fast path ({@link dev.agentmanager.spi.IAgentStore#recordRoutineHeartbeat}):
+     * checks status, certificate, validity and sequence and records the beat. Allocation-free; hold the
+     * monitor.
+     */
+    RoutineHeartbeat writeRoutineHeartbeat(String thumbprint, long epoch, long seq, long receivedSecond,
+            int receivedNano, long deadlineSec, int deadlineNs, @Nullable Duration skew, double renewAt) {
+        CertificateRecord current = certificate;
+        if (STATUSES[status] != AgentStatus.ACTIVE || epoch != bootEpoch || !current.thumbprint.equals(thumbprint)
+                || !current.isValidAt(receivedSecond, receivedNano)) {
+            return RoutineHeartbeat.FALLBACK;
+        }
+        if (seq <= sequence) {
+            return RoutineHeartbeat.STALE;
+        }
+        writeHeartbeat(epoch, seq, receivedSecond, receivedNano, deadlineSec, deadlineNs, skew);
+        if (nextCertificate != null) {
+            return RoutineHeartbeat.ACCEPTED;
+        }
+        long receivedMillis = receivedSecond * 1000 + receivedNano / 1_000_000;
+        return receivedMillis >= current.millisAtShareOfLifetime(renewAt)
+                ? RoutineHeartbeat.ACCEPTED_RENEW_DUE : RoutineHeartbeat.ACCEPTED;
+    }
+
     /** Moves the deadline to the given instant if that is later; returns whether it moved. */
     boolean extendDeadline(long second, int nano) {
         if (deadlineBefore(second, nano)) {
@@ -231,7 +254,8 @@ final class AgentEntry extends DeadlineWheel.Node {
     /** The stored agent, durable state and liveness merged. */
     Agent toAgent() {
         return new Agent(id, name, STATUSES[status], inactiveReason == NONE ? null : REASONS[inactiveReason],
-                capabilities, labels, agentVersion, HEALTHS[health], certificate, nextCertificate,
+                capabilities, labels, agentVersion, HEALTHS[health], certificate.pin(),
+                nextCertificate == null ? null : nextCertificate.pin(),
                 Instant.ofEpochSecond(registeredAtSecond, registeredAtNano),
                 Instant.ofEpochSecond(statusChangedAtSecond, statusChangedAtNano), registrationTokenId, version,
                 liveness());

@@ -100,8 +100,25 @@ public final class MemoryHarness {
         System.out.printf("tokens pruned:          %,d%n", pruned);
         System.out.printf("heap per agent:         %,d bytes (agent entry + indexes + certificate record)%n",
                 (after - before) / agents);
-        System.out.printf("  of which PEM string:  ~%,d bytes%n", 24 + 16 + ((pemChars + 7) / 8) * 8);
+        System.out.printf("  of which certificate: ~%,d bytes (a standard PEM is kept as its DER bytes)%n",
+                derBytes == 0 ? 24 + 16 + ((pemChars + 7) / 8) * 8 : 16 + ((derBytes + 7) / 8) * 8);
+        if (args.length > 2 && args[2].equals("histogram")) {
+            printHistogram();
+        }
         System.out.println(store); // keeps the store reachable until after the measurement
+    }
+
+    /** The top of the live-object class histogram, through the JDK's {@code jcmd}. */
+    private static void printHistogram() {
+        try {
+            Process jcmd = new ProcessBuilder("jcmd", Long.toString(ProcessHandle.current().pid()),
+                    "GC.class_histogram").redirectErrorStream(true).start();
+            try (var lines = jcmd.inputReader().lines()) {
+                lines.limit(30).forEach(System.out::println);
+            }
+        } catch (java.io.IOException e) {
+            System.out.println("no histogram: " + e);
+        }
     }
 
     private static long usedHeapAfterGc() {
