@@ -112,6 +112,9 @@ public final class RequestValidator {
         if (value.length() > maxLength) {
             throw new InvalidRequestException(field, "longer than " + maxLength + " characters");
         }
+        if (isPrintableAscii(value)) {
+            return value; // the common case, without a per-character Unicode lookup (the heartbeat path)
+        }
         for (int i = 0; i < value.length(); ) {
             int cp = value.codePointAt(i);
             int type = Character.getType(cp);
@@ -122,6 +125,16 @@ public final class RequestValidator {
             i += Character.charCount(cp);
         }
         return value;
+    }
+
+    private static boolean isPrintableAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String printable(String s) {
