@@ -84,8 +84,12 @@ public interface IAgentManager {
      *
      * @param presentedThumbprint SHA-256 (hex) of the certificate the TLS layer saw
      * @param csr a new PKCS#10 request, PEM or DER
-     * @throws AgentNotFoundException, AgentRevokedException, CertificateMismatchException,
-     *     InvalidRequestException, CertificateIssuanceException
+     * @throws AgentNotFoundException if no such agent
+     * @throws AgentRevokedException if the agent is revoked
+     * @throws CertificateMismatchException if the presented certificate is not pinned on the agent, outside
+     *     its validity, or revoked at the authority
+     * @throws InvalidRequestException if the request is malformed
+     * @throws CertificateIssuanceException if the authority fails
      */
     AgentCertificate renewCertificate(String agentId, String presentedThumbprint, byte[] csr);
 

@@ -2,7 +2,7 @@ package dev.agentmanager.exception;
 
 import org.jspecify.annotations.Nullable;
 
-/** Token rejected because the presented token is not of the form <id>.<secret>. Carries the generic message of its parent. */
+/** Token rejected because the presented token is not of the form {@code <id>.<secret>}. Carries the generic message of its parent. */
 public final class MalformedTokenException extends RegistrationTokenRejectedException {
     private static final long serialVersionUID = 1L;
 

@@ -3,10 +3,10 @@ package dev.agentmanager.model;
 /**
  * Where an agent is in its lifecycle.
  *
- * <pre>
+ * <pre>{@code
  *   PENDING --first valid heartbeat--> ACTIVE <--> INACTIVE      any --revoke--> REVOKED (terminal)
  *   PENDING --no check-in within the timeout--> INACTIVE(NEVER_CHECKED_IN)
- * </pre>
+ * }</pre>
  */
 public enum AgentStatus {
     /** Registered, awaiting its first valid heartbeat. */
