@@ -121,10 +121,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         if (write == HeartbeatWrite.ACCEPTED_NEW_EPOCH && agent.liveness().lastHeartbeatAt() != null) {
             events.publish(new AgentEvent.AgentRestarted(now, agentId, agent.liveness().bootEpoch(), hb.bootEpoch()));
         }
-        Agent current = agent;
-        if (desiredState(agent, hb, thumbprint, now) != agent) {
-            current = applyDurableChanges(agent, hb, thumbprint, now);
-        }
+        Agent current = applyDurableChanges(agent, hb, thumbprint, now); // the same agent when nothing changes
         return new HeartbeatResponse(now, current.status(), hb.bootEpoch(), hb.sequence(), nextInterval(), deadline,
                 shouldRenew(current, now));
     }

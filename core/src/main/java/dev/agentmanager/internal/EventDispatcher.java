@@ -15,10 +15,6 @@ public final class EventDispatcher {
         this.listeners = listeners.toArray(AgentEventListener[]::new);
     }
 
-    public boolean hasListeners() {
-        return listeners.length > 0;
-    }
-
     public void publish(AgentEvent event) {
         for (AgentEventListener listener : listeners) {
             try {

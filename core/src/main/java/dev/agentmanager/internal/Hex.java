@@ -1,6 +1,5 @@
 package dev.agentmanager.internal;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -25,10 +24,6 @@ public final class Hex {
 
     public static String sha256Hex(byte[] bytes) {
         return of(sha256(bytes));
-    }
-
-    public static String sha256Hex(String s) {
-        return sha256Hex(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Whether {@code s} is exactly {@code length} lower- or upper-case hex digits. */

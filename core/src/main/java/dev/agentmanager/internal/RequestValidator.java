@@ -22,10 +22,6 @@ public final class RequestValidator {
         this.limits = limits;
     }
 
-    public AgentLimits limits() {
-        return limits;
-    }
-
     public String name(String field, String value) {
         text(field, value, limits.maxNameLength());
         if (value.isBlank()) {

@@ -62,11 +62,6 @@ public final class TokenCodec {
         return new Parsed(id, secret);
     }
 
-    /** Whether a string could be a token id (used to validate operator input). */
-    public static boolean isTokenId(String id) {
-        return id.length() == ID_CHARS && isBase64Url(id);
-    }
-
     public static String hash(String secret) {
         return Hex.sha256Hex(secret.getBytes(StandardCharsets.US_ASCII));
     }

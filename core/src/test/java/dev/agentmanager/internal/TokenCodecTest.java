@@ -22,7 +22,6 @@ class TokenCodecTest {
         assertThat(parsed).isNotNull();
         assertThat(parsed.id()).isEqualTo(g.id());
         assertThat(TokenCodec.matches(parsed.secret(), g.secretHash())).isTrue();
-        assertThat(TokenCodec.isTokenId(g.id())).isTrue();
     }
 
     @Test
