@@ -55,7 +55,8 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
     private final RenewalPolicy renewal;
     private final RequestValidator validator;
     private final EventDispatcher events;
-    private final long intervalMillis;
+    /** Intervals evenly spread over interval × [1 − jitter, 1 + jitter], picked at random per response. */
+    private final Duration[] jitteredIntervals;
 
     HeartbeatProcessor(IAgentStore store, IAgentCertificateService certificates, Clock clock,
             HeartbeatSettings heartbeat, RenewalPolicy renewal, RequestValidator validator, EventDispatcher events) {
@@ -66,7 +67,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         this.renewal = renewal;
         this.validator = validator;
         this.events = events;
-        this.intervalMillis = heartbeat.interval().toMillis();
+        this.jitteredIntervals = jitteredIntervals(heartbeat);
     }
 
     @Override
@@ -74,13 +75,15 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         requireNonNull(hb, "heartbeat");
         Instant now = clock.instant();
         String agentId = hb.agentId();
-        String thumbprint = validate(hb, now);
-        Instant deadline = now.plus(heartbeat.timeout());
         Duration skew = hb.agentTime() == null ? null : Duration.between(now, hb.agentTime());
 
-        if (hb.capabilities() == null && hb.health() == null && hb.agentVersion() == null) {
-            RoutineHeartbeat routine = store.recordRoutineHeartbeat(agentId, thumbprint, hb.bootEpoch(),
-                    hb.sequence(), now, deadline, skew, renewAt(agentId));
+        if (isRoutine(hb)) {
+            // No validation first: the store answers ACCEPTED or STALE only when the id and the thumbprint
+            // equal the stored agent's and its current pin's, which were validated when they were stored. A
+            // malformed id or thumbprint matches nothing, falls back, and the full path rejects it.
+            Instant deadline = now.plus(heartbeat.timeout());
+            RoutineHeartbeat routine = store.recordRoutineHeartbeat(agentId, hb.certificateThumbprint(),
+                    hb.bootEpoch(), hb.sequence(), now, deadline, skew, renewAt(hb.certificateThumbprint()));
             if (routine == RoutineHeartbeat.ACCEPTED || routine == RoutineHeartbeat.ACCEPTED_RENEW_DUE) {
                 return new HeartbeatResponse(now, AgentStatus.ACTIVE, hb.bootEpoch(), hb.sequence(), nextInterval(),
                         deadline, routine == RoutineHeartbeat.ACCEPTED_RENEW_DUE);
@@ -91,6 +94,8 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
             }
         }
 
+        String thumbprint = validate(hb, now);
+        Instant deadline = now.plus(heartbeat.timeout());
         Agent agent;
         HeartbeatWrite write;
         int attempt = 0;
@@ -124,6 +129,16 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         Agent current = applyDurableChanges(agent, hb, thumbprint, now); // the same agent when nothing changes
         return new HeartbeatResponse(now, current.status(), hb.bootEpoch(), hb.sequence(), nextInterval(), deadline,
                 shouldRenew(current, now));
+    }
+
+    /**
+     * A liveness-only heartbeat whose id and thumbprint are short enough to hand to the store's fast path
+     * unvalidated (the bounds keep a hostile request from costing more there than validation would).
+     */
+    private static boolean isRoutine(Heartbeat hb) {
+        return hb.capabilities() == null && hb.health() == null && hb.agentVersion() == null && hb.bootEpoch() >= 0
+                && hb.sequence() >= 0 && hb.agentId().length() <= RequestValidator.MAX_ID_LENGTH
+                && hb.certificateThumbprint().length() == 64; // SHA-256 in hex
     }
 
     private String validate(Heartbeat hb, Instant now) {
@@ -251,15 +266,26 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
     }
 
     private Duration nextInterval() {
-        double jitter = heartbeat.jitter();
-        if (jitter == 0) {
-            return heartbeat.interval();
-        }
-        double factor = 1 + jitter * (2 * ThreadLocalRandom.current().nextDouble() - 1);
-        return Duration.ofMillis(Math.max(1, Math.round(intervalMillis * factor)));
+        Duration[] d = jitteredIntervals;
+        return d.length == 1 ? d[0] : d[ThreadLocalRandom.current().nextInt(d.length)];
     }
 
-    /** Renew once the policy's share of the lifetime has passed, moved by a stable per-agent offset. */
+    /** Made once, so that a heartbeat allocates no Duration: 256 steps spread agents as well as a continuum. */
+    private static Duration[] jitteredIntervals(HeartbeatSettings settings) {
+        double jitter = settings.jitter();
+        if (jitter == 0) {
+            return new Duration[] {settings.interval()};
+        }
+        long millis = settings.interval().toMillis();
+        Duration[] d = new Duration[256];
+        for (int k = 0; k < d.length; k++) {
+            double factor = 1 + jitter * (2 * (k + 0.5) / d.length - 1);
+            d[k] = Duration.ofMillis(Math.max(1, Math.round(millis * factor)));
+        }
+        return d;
+    }
+
+    /** Renew once the policy's share of the lifetime has passed, moved by a stable per-certificate offset. */
     boolean shouldRenew(Agent agent, Instant now) {
         if (agent.nextCertificate() != null || agent.status() == AgentStatus.REVOKED) {
             return false;
@@ -267,19 +293,30 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         CertificatePin pin = agent.certificate();
         long start = pin.notBefore().toEpochMilli();
         long lifetime = pin.notAfter().toEpochMilli() - start;
-        return now.toEpochMilli() >= start + (long) (lifetime * renewAt(agent.id()));
+        return now.toEpochMilli() >= start + (long) (lifetime * renewAt(pin.thumbprint()));
     }
 
-    /** The share of its certificate's lifetime after which this agent should renew: stable per agent. */
-    double renewAt(String agentId) {
-        return renewal.renewAt() + renewal.jitter() * (2 * unitHash(agentId) - 1);
+    /**
+     * The share of a certificate's lifetime after which its agent should renew: the policy's share moved by
+     * up to its jitter, stable per certificate, so that a fleet issued in one burst does not renew in one.
+     */
+    double renewAt(String thumbprint) {
+        return renewal.renewAt() + renewal.jitter() * (2 * unitHash(thumbprint) - 1);
     }
 
-    /** A stable value in [0, 1) per agent id. */
-    static double unitHash(String id) {
-        long h = id.hashCode() * 0x9E3779B97F4A7C15L;
-        h ^= h >>> 29;
-        return (h >>> 11) * 0x1.0p-53;
+    /**
+     * A stable value in [0, 1) per certificate: the leading 52 bits of its thumbprint (SHA-256 output, so
+     * already uniform), read from 13 hex digits of either case. Cheaper than any hash of the agent id, which
+     * arrives as a fresh string on every heartbeat.
+     */
+    static double unitHash(String thumbprint) {
+        int n = Math.min(13, thumbprint.length());
+        long v = 0;
+        for (int i = 0; i < n; i++) {
+            char c = thumbprint.charAt(i);
+            v = (v << 4) | (((c & 0xF) + 9 * ((c >> 6) & 1)) & 0xF);
+        }
+        return v * 0x1.0p-52;
     }
 
     private AgentManagerException reject(String agentId, HeartbeatRejection reason, Instant now,

@@ -4,12 +4,13 @@ package dev.agentmanager;
  * When the heartbeat response tells an agent to renew its certificate.
  *
  * <p>An agent is told to renew once {@code renewAt} of its certificate's lifetime has passed, moved by a
- * per-agent offset of up to {@code jitter} of the lifetime either way (stable for an agent, different across
- * agents), so that a fleet enrolled together does not renew together. step-ca and Nomad renew at about
+ * per-certificate offset of up to {@code jitter} of the lifetime either way (derived from the certificate's
+ * thumbprint: stable for one certificate, different across agents and across an agent's successive
+ * certificates), so that a fleet enrolled together does not renew together. step-ca and Nomad renew at about
  * two thirds; Kubernetes between 70 and 90 %.
  *
  * @param renewAt share of the lifetime after which to renew, in {@code (0, 1)}
- * @param jitter largest per-agent offset as a share of the lifetime, in {@code [0, 0.25]}, and such that
+ * @param jitter largest per-certificate offset as a share of the lifetime, in {@code [0, 0.25]}, and such that
  *     {@code renewAt ± jitter} stays inside {@code (0, 1)}
  */
 public record RenewalPolicy(double renewAt, double jitter) {
@@ -26,7 +27,7 @@ public record RenewalPolicy(double renewAt, double jitter) {
         }
     }
 
-    /** Renew at two thirds of the lifetime, ± 5 % per agent. */
+    /** Renew at two thirds of the lifetime, ± 5 % per certificate. */
     public static RenewalPolicy defaults() {
         return new RenewalPolicy(DEFAULT_RENEW_AT, DEFAULT_JITTER);
     }

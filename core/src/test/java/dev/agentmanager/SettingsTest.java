@@ -56,12 +56,15 @@ class SettingsTest {
 
     @Test
     void renewalHintHashIsStableAndSpread() {
-        double a = HeartbeatProcessor.unitHash("agent-a");
-        assertThat(HeartbeatProcessor.unitHash("agent-a")).isEqualTo(a);
+        String thumbprint = Thumbprints.of("certificate-a".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        double a = HeartbeatProcessor.unitHash(thumbprint);
+        assertThat(HeartbeatProcessor.unitHash(thumbprint)).isEqualTo(a);
+        assertThat(HeartbeatProcessor.unitHash(thumbprint.toUpperCase(java.util.Locale.ROOT))).isEqualTo(a);
         double min = 1;
         double max = 0;
         for (int i = 0; i < 1_000; i++) {
-            double h = HeartbeatProcessor.unitHash("agent-" + i);
+            double h = HeartbeatProcessor.unitHash(
+                    Thumbprints.of(("certificate-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             assertThat(h).isBetween(0.0, 1.0).isLessThan(1.0);
             min = Math.min(min, h);
             max = Math.max(max, h);

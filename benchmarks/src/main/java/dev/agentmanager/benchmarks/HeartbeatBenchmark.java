@@ -8,6 +8,7 @@ import dev.agentmanager.model.Heartbeat;
 import dev.agentmanager.model.HeartbeatResponse;
 import dev.agentmanager.store.inmemory.InMemoryAgentStore;
 import dev.agentmanager.testkit.FakeCertificateService;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,10 +32,17 @@ import org.openjdk.jmh.annotations.TearDown;
  * Eureka's {@code renew} (lookup, status override rule, lease timestamp). Each thread beats its own share of
  * the fleet round-robin, like a fleet whose agents beat on their own schedules; the clock is the system
  * clock on both sides.
+ *
+ * <p>Each call starts from the request's bytes, as a server's request decoder does: the strings the call
+ * needs (ours: agent id and certificate thumbprint; Eureka: instance id) are decoded from one flat byte
+ * array per side, read sequentially. Reading prebuilt {@code String} objects instead would charge both sides
+ * cache misses on strings no server has (a decoded request is in cache), and charge ours twice as many.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class HeartbeatBenchmark {
+    static final int ID = 36;
+    static final int REQUEST = ID + 64;
 
     /** Our fleet: an AgentManager over an InMemoryAgentStore, every agent ACTIVE and beating. */
     @State(Scope.Benchmark)
@@ -43,7 +51,8 @@ public class HeartbeatBenchmark {
         public int agents;
 
         HeartbeatProcessor processor;
-        Fleet.Member[] members;
+        /** Per agent: its 36-character id, then its 64-character thumbprint (ISO-8859-1). */
+        byte[] requests;
         final AtomicInteger threads = new AtomicInteger();
 
         @Setup(Level.Trial)
@@ -51,7 +60,17 @@ public class HeartbeatBenchmark {
             Fleet.quietLogging();
             Instant now = Instant.now();
             InMemoryAgentStore store = InMemoryAgentStore.builder().expectedAgents(agents).build();
-            members = Fleet.register(store, agents, now, AgentStatus.ACTIVE, now.plusSeconds(90));
+            Fleet.Member[] members = Fleet.register(store, agents, now, AgentStatus.ACTIVE, now.plusSeconds(90));
+            requests = new byte[agents * REQUEST];
+            for (int i = 0; i < agents; i++) {
+                byte[] id = members[i].id().getBytes(StandardCharsets.ISO_8859_1);
+                byte[] thumbprint = members[i].thumbprint().getBytes(StandardCharsets.ISO_8859_1);
+                if (id.length != ID || thumbprint.length != REQUEST - ID) {
+                    throw new IllegalStateException("unexpected id or thumbprint length");
+                }
+                System.arraycopy(id, 0, requests, i * REQUEST, ID);
+                System.arraycopy(thumbprint, 0, requests, i * REQUEST + ID, REQUEST - ID);
+            }
             AgentManager manager = AgentManager.builder()
                     .store(store)
                     .certificateService(new FakeCertificateService(Clock.systemUTC()))
@@ -84,8 +103,10 @@ public class HeartbeatBenchmark {
     @Benchmark
     public HeartbeatResponse ours(Ours ours, OurBeater t) {
         int i = t.next;
-        Fleet.Member m = ours.members[i];
-        HeartbeatResponse r = ours.processor.process(Heartbeat.of(m.id(), m.thumbprint(), 1, ++t.sequence[i]));
+        byte[] b = ours.requests;
+        int at = i * REQUEST;
+        HeartbeatResponse r = ours.processor.process(Heartbeat.of(new String(b, at, ID, StandardCharsets.ISO_8859_1),
+                new String(b, at + ID, REQUEST - ID, StandardCharsets.ISO_8859_1), 1, ++t.sequence[i]));
         i += t.step;
         t.next = i < ours.agents ? i : t.from;
         return r;
@@ -98,17 +119,23 @@ public class HeartbeatBenchmark {
         public int agents;
 
         EurekaRegistry registry;
-        String[] ids;
+        /** Instance ids, ISO-8859-1, back to back; instance i's starts at offsets[i] and ends at offsets[i + 1]. */
+        byte[] ids;
+        int[] offsets;
         final AtomicInteger threads = new AtomicInteger();
 
         @Setup(Level.Trial)
         public void setUp() {
             registry = EurekaRegistry.create();
             registry.registerFleet(agents);
-            ids = new String[agents];
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            offsets = new int[agents + 1];
             for (int i = 0; i < agents; i++) {
-                ids[i] = EurekaRegistry.id(i);
+                offsets[i] = all.size();
+                all.writeBytes(EurekaRegistry.id(i).getBytes(StandardCharsets.ISO_8859_1));
             }
+            offsets[agents] = all.size();
+            ids = all.toByteArray();
         }
 
         @TearDown(Level.Trial)
@@ -132,7 +159,9 @@ public class HeartbeatBenchmark {
     @Benchmark
     public boolean eureka(Eureka eureka, EurekaRenewer t) {
         int i = t.next;
-        boolean renewed = eureka.registry.renew(EurekaRegistry.APP, eureka.ids[i], false);
+        int from = eureka.offsets[i];
+        String id = new String(eureka.ids, from, eureka.offsets[i + 1] - from, StandardCharsets.ISO_8859_1);
+        boolean renewed = eureka.registry.renew(EurekaRegistry.APP, id, false);
         i += 4;
         t.next = i < eureka.agents ? i : t.from;
         return renewed;

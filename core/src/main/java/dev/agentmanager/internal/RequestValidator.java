@@ -13,7 +13,8 @@ public final class RequestValidator {
     /** Capability names and label keys: alphanumerics inside, plus {@code . _ / -}. */
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?");
     private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z][0-9A-Za-z.+_-]*");
-    private static final int MAX_ID_LENGTH = 128;
+    /** The longest agent or token id accepted. */
+    public static final int MAX_ID_LENGTH = 128;
     private static final int MAX_ADDRESS_LENGTH = 256;
 
     private final AgentLimits limits;

@@ -164,6 +164,11 @@ public interface IAgentStore {
      * {@link RoutineHeartbeat#FALLBACK}, and the caller takes the full path. The default always answers
      * FALLBACK.
      *
+     * <p>{@code agentId} and {@code thumbprint} are passed as the agent presented them, not yet validated
+     * (the caller bounds their length): a store must treat them as untrusted keys and answer FALLBACK unless
+     * they equal a stored agent's id and its current pin's thumbprint. A store may compare the thumbprint exactly
+     * (stored thumbprints are lower case) and answer FALLBACK for an upper-case one: the full path normalises it.
+     *
      * @param renewAt the share of the current certificate's lifetime after which the agent should renew
      */
     default RoutineHeartbeat recordRoutineHeartbeat(

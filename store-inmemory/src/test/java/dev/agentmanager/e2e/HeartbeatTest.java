@@ -111,6 +111,71 @@ class HeartbeatTest {
     }
 
     @Test
+    void routineHeartbeatsTakeTheFastPathWithEveryCheckStillOn() {
+        beat(1, 1); // PENDING -> ACTIVE: from now on a liveness-only beat is routine
+        assertThat(fleet.agent(id).status()).isEqualTo(AgentStatus.ACTIVE);
+        long version = fleet.agent(id).version();
+
+        // an upper-case thumbprint is the same certificate: the full path normalises it
+        fleet.manager.heartbeatProcessor().process(Heartbeat.of(id, thumbprint.toUpperCase(java.util.Locale.ROOT), 1,
+                2));
+        beat(1, 3);
+        assertThatThrownBy(() -> beat(1, 3)).isInstanceOf(StaleHeartbeatException.class);
+        Registration other = fleet.register("other");
+        assertThatThrownBy(() -> fleet.manager.heartbeatProcessor()
+                .process(Heartbeat.of(id, other.certificate().thumbprint(), 1, 4)))
+                .isInstanceOf(CertificateMismatchException.class);
+        assertThatThrownBy(() -> fleet.manager.heartbeatProcessor().process(Heartbeat.of(id + "\u0000", thumbprint,
+                1, 4))).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> fleet.manager.heartbeatProcessor().process(Heartbeat.of(id, "g".repeat(64), 1, 4)))
+                .isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> fleet.manager.heartbeatProcessor().process(
+                Heartbeat.of(id.toUpperCase(java.util.Locale.ROOT), thumbprint, 1, 4)))
+                .isInstanceOf(AgentNotFoundException.class); // ids are case-sensitive
+
+        assertThat(fleet.events.events(AgentEvent.HeartbeatRejected.class))
+                .extracting(AgentEvent.HeartbeatRejected::reason)
+                .containsExactly(HeartbeatRejection.STALE, HeartbeatRejection.CERTIFICATE_MISMATCH,
+                        HeartbeatRejection.INVALID, HeartbeatRejection.INVALID, HeartbeatRejection.UNKNOWN_AGENT);
+        assertThat(fleet.agent(id).liveness().sequence()).isEqualTo(3);
+        assertThat(fleet.agent(id).version()).isEqualTo(version); // liveness only: no durable write
+    }
+
+    @Test
+    void theFastAndTheFullPathGiveTheSameRenewalHint() {
+        Duration lifetime = fleet.ca.lifetime();
+        java.util.List<Registration> agents = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            Registration r = fleet.register("agent-" + i);
+            fleet.manager.heartbeatProcessor().process(Heartbeat.of(r.agent().id(), r.certificate().thumbprint(), 1,
+                    1)); // ACTIVE
+            agents.add(r);
+        }
+        long seq = 2;
+        java.util.Set<Integer> partlyRenewing = new java.util.TreeSet<>(); // percents where some renew, some not
+        for (int percent = 60; percent <= 74; percent++) { // across 2/3 ± 5 %
+            int renewing = 0;
+            fleet.clock.set(agents.get(0).certificate().notBefore().plus(lifetime.multipliedBy(percent).dividedBy(100)));
+            for (Registration r : agents) {
+                String agentId = r.agent().id();
+                String tp = r.certificate().thumbprint();
+                boolean fast = fleet.manager.heartbeatProcessor().process(Heartbeat.of(agentId, tp, 1, seq))
+                        .renewCertificate();
+                boolean full = fleet.manager.heartbeatProcessor().process(Heartbeat.builder(agentId, tp).bootEpoch(1)
+                        .sequence(seq + 1).health(AgentHealth.HEALTHY).build()).renewCertificate();
+                assertThat(fast).as("agent %s at %d %%", agentId, percent).isEqualTo(full);
+                renewing += fast ? 1 : 0;
+            }
+            if (renewing > 0 && renewing < agents.size()) {
+                partlyRenewing.add(percent);
+            }
+            seq += 2;
+        }
+        assertThat(partlyRenewing).as("percents of the lifetime where only some agents renew").isNotEmpty()
+                .allMatch(p -> p >= 61 && p <= 72);
+    }
+
+    @Test
     void capabilityHealthAndVersionChangesAreStoredOnceAndAnnounced() {
         Heartbeat.Builder report = Heartbeat.builder(id, thumbprint).bootEpoch(1)
                 .capabilities(Set.of(Capability.of("docker", "25.0"), Capability.of("compose", "2.24")))

@@ -26,8 +26,13 @@ final class AgentEntry extends DeadlineWheel.Node {
     private static final AgentHealth[] HEALTHS = AgentHealth.values();
     /** Marks an absent instant or duration in a {@code ...Nano} field. */
     private static final int NONE = -1;
+    private static final byte ACTIVE = (byte) AgentStatus.ACTIVE.ordinal();
 
     final String id;
+    /** Whether {@link #id} is a canonical UUID, held inline as {@link #idMsb} and {@link #idLsb} too. */
+    final boolean uuidId;
+    final long idMsb;
+    final long idLsb;
 
     // durable state, guarded by this
     private String name;
@@ -39,6 +44,17 @@ final class AgentEntry extends DeadlineWheel.Node {
     private @Nullable String agentVersion;
     private CertificateRecord certificate;
     private @Nullable CertificateRecord nextCertificate;
+    // the current certificate's thumbprint words and validity, copied from it for the heartbeat path, which
+    // then reads nothing but this entry (see setCertificate)
+    private boolean pinHex;
+    private long pin0;
+    private long pin1;
+    private long pin2;
+    private long pin3;
+    private long pinNotBeforeSecond;
+    private int pinNotBeforeNano;
+    private long pinNotAfterSecond;
+    private int pinNotAfterNano;
     private long registeredAtSecond;
     private int registeredAtNano;
     private long statusChangedAtSecond;
@@ -63,10 +79,13 @@ final class AgentEntry extends DeadlineWheel.Node {
     AgentEntry(Agent agent, Interner interner, CertificateRecord certificate, @Nullable CertificateRecord next,
             @Nullable CertificateRecord certificates) {
         this.id = agent.id();
+        this.uuidId = Keys.isCanonicalUuid(id);
+        this.idMsb = uuidId ? Keys.uuidMsb(id) : 0;
+        this.idLsb = uuidId ? Keys.uuidLsb(id) : 0;
         this.name = agent.name();
         this.capabilities = Set.of();
         this.labels = Map.of();
-        this.certificate = certificate;
+        setCertificate(certificate);
         this.certificates = certificates;
         writeDurable(agent, agent.version(), interner, certificate, next);
         AgentLiveness l = agent.liveness();
@@ -99,7 +118,7 @@ final class AgentEntry extends DeadlineWheel.Node {
         capabilities = interner.capabilities(agent.capabilities());
         labels = interner.labels(agent.labels());
         agentVersion = interner.string(agent.agentVersion());
-        certificate = current;
+        setCertificate(current);
         nextCertificate = next;
         registeredAtSecond = agent.registeredAt().getEpochSecond();
         registeredAtNano = agent.registeredAt().getNano();
@@ -107,6 +126,19 @@ final class AgentEntry extends DeadlineWheel.Node {
         statusChangedAtNano = agent.statusChangedAt().getNano();
         registrationTokenId = interner.string(agent.registrationTokenId());
         version = newVersion;
+    }
+
+    private void setCertificate(CertificateRecord c) {
+        certificate = c;
+        pinHex = c.hexThumbprint;
+        pin0 = c.t0;
+        pin1 = c.t1;
+        pin2 = c.t2;
+        pin3 = c.t3;
+        pinNotBeforeSecond = c.notBeforeSecond;
+        pinNotBeforeNano = c.notBeforeNano;
+        pinNotAfterSecond = c.notAfterSecond;
+        pinNotAfterNano = c.notAfterNano;
     }
 
     long version() {
@@ -189,9 +221,9 @@ final class AgentEntry extends DeadlineWheel.Node {
      */
     RoutineHeartbeat writeRoutineHeartbeat(String thumbprint, long epoch, long seq, long receivedSecond,
             int receivedNano, long deadlineSec, int deadlineNs, @Nullable Duration skew, double renewAt) {
-        CertificateRecord current = certificate;
-        if (STATUSES[status] != AgentStatus.ACTIVE || epoch != bootEpoch || !current.thumbprint.equals(thumbprint)
-                || !current.isValidAt(receivedSecond, receivedNano)) {
+        if (status != ACTIVE || epoch != bootEpoch || !pinHex
+                || !Keys.thumbprintEquals(thumbprint, pin0, pin1, pin2, pin3)
+                || !isBetween(receivedSecond, receivedNano)) {
             return RoutineHeartbeat.FALLBACK;
         }
         if (seq <= sequence) {
@@ -201,9 +233,18 @@ final class AgentEntry extends DeadlineWheel.Node {
         if (nextCertificate != null) {
             return RoutineHeartbeat.ACCEPTED;
         }
+        long start = pinNotBeforeSecond * 1000 + pinNotBeforeNano / 1_000_000;
+        long end = pinNotAfterSecond * 1000 + pinNotAfterNano / 1_000_000;
         long receivedMillis = receivedSecond * 1000 + receivedNano / 1_000_000;
-        return receivedMillis >= current.millisAtShareOfLifetime(renewAt)
+        return receivedMillis >= start + (long) ((end - start) * renewAt)
                 ? RoutineHeartbeat.ACCEPTED_RENEW_DUE : RoutineHeartbeat.ACCEPTED;
+    }
+
+    /** Whether the instant is within the current certificate's validity (mirrors {@link CertificateRecord#isValidAt}). */
+    private boolean isBetween(long second, int nano) {
+        boolean started = second > pinNotBeforeSecond || (second == pinNotBeforeSecond && nano >= pinNotBeforeNano);
+        boolean ended = second > pinNotAfterSecond || (second == pinNotAfterSecond && nano >= pinNotAfterNano);
+        return started && !ended;
     }
 
     /** Moves the deadline to the given instant if that is later; returns whether it moved. */

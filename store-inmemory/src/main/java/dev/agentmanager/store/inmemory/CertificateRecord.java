@@ -23,11 +23,17 @@ final class CertificateRecord {
 
     final String serial;
     final String thumbprint;
+    /** The thumbprint's four 64-bit words when it is 64 hex digits (it always is when core stored it). */
+    final boolean hexThumbprint;
+    final long t0;
+    final long t1;
+    final long t2;
+    final long t3;
     final String agentId;
-    private final long notBeforeSecond;
-    private final int notBeforeNano;
-    private final long notAfterSecond;
-    private final int notAfterNano;
+    final long notBeforeSecond;
+    final int notBeforeNano;
+    final long notAfterSecond;
+    final int notAfterNano;
     /** The PEM as given (String), its DER (byte[]) when re-encoding reproduces it, or null for a pin alone. */
     private final @Nullable Object pem;
     private volatile @Nullable Instant revokedAt;
@@ -38,6 +44,11 @@ final class CertificateRecord {
             @Nullable Object pem, @Nullable Instant revokedAt) {
         this.serial = serial;
         this.thumbprint = thumbprint;
+        this.hexThumbprint = Keys.isThumbprint(thumbprint);
+        this.t0 = hexThumbprint ? Keys.thumbprintWord(thumbprint, 0) : 0;
+        this.t1 = hexThumbprint ? Keys.thumbprintWord(thumbprint, 1) : 0;
+        this.t2 = hexThumbprint ? Keys.thumbprintWord(thumbprint, 2) : 0;
+        this.t3 = hexThumbprint ? Keys.thumbprintWord(thumbprint, 3) : 0;
         this.agentId = agentId;
         this.notBeforeSecond = notBefore.getEpochSecond();
         this.notBeforeNano = notBefore.getNano();
@@ -64,13 +75,6 @@ final class CertificateRecord {
         boolean started = second > notBeforeSecond || (second == notBeforeSecond && nano >= notBeforeNano);
         boolean ended = second > notAfterSecond || (second == notAfterSecond && nano >= notAfterNano);
         return started && !ended;
-    }
-
-    /** The instant a share of the lifetime has passed, as epoch milliseconds. Allocation-free. */
-    long millisAtShareOfLifetime(double share) {
-        long start = notBeforeSecond * 1000 + notBeforeNano / 1_000_000;
-        long end = notAfterSecond * 1000 + notAfterNano / 1_000_000;
-        return start + (long) ((end - start) * share);
     }
 
     Instant notBefore() {

@@ -89,7 +89,7 @@ public final class InMemoryAgentStore implements IAgentStore {
     /** How many distinct capability sets, label maps and strings are shared at most (each). */
     static final int MAX_INTERNED = 1 << 16;
 
-    private final ConcurrentHashMap<String, AgentEntry> agents;
+    private final AgentTable agents;
     private final ConcurrentSkipListMap<String, AgentEntry> agentsInIdOrder = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<String, AgentEntry> agentsByThumbprint;
     private final ConcurrentHashMap<String, CertificateRecord> certificates;
@@ -111,7 +111,7 @@ public final class InMemoryAgentStore implements IAgentStore {
     private InMemoryAgentStore(Builder b) {
         this.wheel = new DeadlineWheel<>(b.tick.toMillis(), b.wheelSize);
         int capacity = b.expectedAgents;
-        this.agents = new ConcurrentHashMap<>(capacity);
+        this.agents = new AgentTable(capacity);
         this.agentsByThumbprint = new ConcurrentHashMap<>(capacity);
         this.certificates = new ConcurrentHashMap<>(capacity);
     }
@@ -240,7 +240,7 @@ public final class InMemoryAgentStore implements IAgentStore {
             if (token == null || !token.isRedeemableAt(now)) {
                 return false;
             }
-            if (agents.containsKey(agent.id())) {
+            if (agents.get(agent.id()) != null) {
                 throw new IllegalStateException("an agent with id " + agent.id() + " exists");
             }
             if (certificates.containsKey(certificate.serial())) {
@@ -257,7 +257,7 @@ public final class InMemoryAgentStore implements IAgentStore {
             synchronized (entry) {
                 index(entry, null, null);
             }
-            agents.put(id, entry);
+            agents.add(entry);
             agentsInIdOrder.put(id, entry);
             statusCounts.incrementAndGet(agent.status().ordinal());
             tokens.put(tokenId, token.withRedemption(redemption));
@@ -385,6 +385,7 @@ public final class InMemoryAgentStore implements IAgentStore {
     @Override
     public RoutineHeartbeat recordRoutineHeartbeat(String agentId, String thumbprint, long bootEpoch, long sequence,
             Instant receivedAt, Instant deadline, @Nullable Duration clockSkew, double renewAt) {
+        // both keys compare against fields inline in the entry: no stored string is read, nothing is allocated
         AgentEntry e = agents.get(agentId);
         if (e == null) {
             return RoutineHeartbeat.FALLBACK;
@@ -425,7 +426,7 @@ public final class InMemoryAgentStore implements IAgentStore {
         long second = deadline.getEpochSecond();
         int nano = deadline.getNano();
         int extended = 0;
-        for (AgentEntry e : agents.values()) {
+        for (AgentEntry e : agentsInIdOrder.values()) {
             synchronized (e) {
                 if (e.watched() && e.extendDeadline(second, nano)) {
                     extended++;

@@ -1,0 +1,175 @@
+package dev.agentmanager.store.inmemory;
+
+import java.util.Arrays;
+
+/**
+ * The two key shapes the heartbeat path compares: agent ids that are canonical lower-case UUIDs (what
+ * {@code AgentManager} assigns) and 64-digit hex SHA-256 thumbprints. Entries keep them as {@code long}s
+ * inline; a presented key compares against their hex digits made on the fly, without allocation and without
+ * dereferencing a stored string (at fleet scale every such dereference is a cache miss).
+ */
+final class Keys {
+    /** Hex digit value per ASCII character, -1 for anything else; upper case accepted. */
+    private static final byte[] HEX = new byte[128];
+    private static final char[] DIGITS = "0123456789abcdef".toCharArray();
+
+    static {
+        Arrays.fill(HEX, (byte) -1);
+        for (int i = 0; i < 10; i++) {
+            HEX['0' + i] = (byte) i;
+        }
+        for (int i = 0; i < 6; i++) {
+            HEX['a' + i] = (byte) (10 + i);
+            HEX['A' + i] = (byte) (10 + i);
+        }
+    }
+
+    private Keys() {}
+
+    /** Whether {@code id} is a UUID in its canonical form: 36 characters, lower-case hex, dashes at 8/13/18/23. */
+    static boolean isCanonicalUuid(String id) {
+        if (id.length() != 36 || id.charAt(8) != '-' || id.charAt(13) != '-' || id.charAt(18) != '-'
+                || id.charAt(23) != '-') {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = id.charAt(i);
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                continue;
+            }
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The most significant 64 bits of a canonical UUID (check {@link #isCanonicalUuid} first). */
+    static long uuidMsb(String id) {
+        return (hex(id, 0, 8) << 32) | (hex(id, 9, 13) << 16) | hex(id, 14, 18);
+    }
+
+    /** The least significant 64 bits of a canonical UUID (check {@link #isCanonicalUuid} first). */
+    static long uuidLsb(String id) {
+        return (hex(id, 19, 23) << 48) | hex(id, 24, 36);
+    }
+
+    /** The canonical string of the UUID with these bits. */
+    static String uuid(long msb, long lsb) {
+        char[] c = new char[36];
+        digits(c, 0, msb >>> 32, 8);
+        c[8] = '-';
+        digits(c, 9, msb >>> 16, 4);
+        c[13] = '-';
+        digits(c, 14, msb, 4);
+        c[18] = '-';
+        digits(c, 19, lsb >>> 48, 4);
+        c[23] = '-';
+        digits(c, 24, lsb, 12);
+        return new String(c);
+    }
+
+    /** Whether {@code s} is 64 hex digits (either case). */
+    static boolean isThumbprint(String s) {
+        if (s.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < 64; i++) {
+            char c = s.charAt(i);
+            if (c >= 128 || HEX[c] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Word {@code word} (0..3) of a 64-digit hex thumbprint (check {@link #isThumbprint} first). */
+    static long thumbprintWord(String s, int word) {
+        return hex(s, word * 16, word * 16 + 16);
+    }
+
+    private static long hex(String s, int from, int to) {
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            v = (v << 4) | HEX[s.charAt(i)];
+        }
+        return v;
+    }
+
+    private static void digits(char[] out, int at, long value, int count) {
+        for (int i = count - 1; i >= 0; i--) {
+            out[at + i] = DIGITS[(int) (value & 0xF)];
+            value >>>= 4;
+        }
+    }
+
+    // ---- the heartbeat path: presented strings against inline words, allocation-free ------------------
+
+    /**
+     * A 64-bit hash of {@code s}'s characters, folded in four independent lanes: {@code String.hashCode} is
+     * one serial multiply-add chain per character, several times slower on the fresh string every heartbeat
+     * brings (its cached hash does not help there).
+     */
+    static long hash(String s) {
+        int n = s.length();
+        long a = n;
+        long b = 0;
+        long c = 0;
+        long d = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            a = a * 31 + s.charAt(i);
+            b = b * 31 + s.charAt(i + 1);
+            c = c * 31 + s.charAt(i + 2);
+            d = d * 31 + s.charAt(i + 3);
+        }
+        for (; i < n; i++) {
+            a = a * 31 + s.charAt(i);
+        }
+        return a ^ Long.rotateLeft(b, 16) ^ Long.rotateLeft(c, 32) ^ Long.rotateLeft(d, 48);
+    }
+
+    /** Whether {@code s} is the canonical string of the UUID with these bits. Allocation-free. */
+    static boolean uuidEquals(String s, long msb, long lsb) {
+        return s.length() == 36 && s.charAt(8) == '-' && s.charAt(13) == '-' && s.charAt(18) == '-'
+                && s.charAt(23) == '-'
+                && chars(s, 0, ascii8(msb >>> 32), 8) && chars(s, 9, ascii8(msb >>> 16), 4)
+                && chars(s, 14, ascii8(msb), 4) && chars(s, 19, ascii8(lsb >>> 48), 4)
+                && chars(s, 24, ascii8(lsb >>> 32), 4) && chars(s, 28, ascii8(lsb), 8);
+    }
+
+    /** Whether {@code s} is the lower-case hex of the thumbprint with these words. Allocation-free. */
+    static boolean thumbprintEquals(String s, long w0, long w1, long w2, long w3) {
+        return s.length() == 64
+                && chars(s, 0, ascii8(w0 >>> 32), 8) && chars(s, 8, ascii8(w0), 8)
+                && chars(s, 16, ascii8(w1 >>> 32), 8) && chars(s, 24, ascii8(w1), 8)
+                && chars(s, 32, ascii8(w2 >>> 32), 8) && chars(s, 40, ascii8(w2), 8)
+                && chars(s, 48, ascii8(w3 >>> 32), 8) && chars(s, 56, ascii8(w3), 8);
+    }
+
+    /** Whether the {@code count} characters from {@code at} are the last {@code count} bytes of {@code ascii}. */
+    private static boolean chars(String s, int at, long ascii, int count) {
+        int diff = 0;
+        for (int k = 0; k < count; k++) {
+            diff |= s.charAt(at + k) ^ (int) ((ascii >>> (8 * (count - 1 - k))) & 0xFF);
+        }
+        return diff == 0;
+    }
+
+    /** The eight lower-case hex digits of the low 32 bits of {@code v}, as eight ASCII bytes (big-endian). */
+    static long ascii8(long v) {
+        long x = v & 0xFFFFFFFFL;
+        x = (x | (x << 16)) & 0x0000FFFF0000FFFFL; // one nibble per byte, most significant first
+        x = (x | (x << 8)) & 0x00FF00FF00FF00FFL;
+        x = (x | (x << 4)) & 0x0F0F0F0F0F0F0F0FL;
+        long letters = ((x + 0x0606060606060606L) >>> 4) & 0x0101010101010101L; // 1 where the nibble is >= 10
+        return x + 0x3030303030303030L + letters * ('a' - '0' - 10);
+    }
+
+    /** Spreads hash bits (the 64-bit finaliser of MurmurHash3). */
+    static int mix(long z) {
+        z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+        z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return (int) (z ^ (z >>> 33));
+    }
+}

@@ -1,0 +1,156 @@
+package dev.agentmanager.store.inmemory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentmanager.model.Agent;
+import dev.agentmanager.testkit.MutableClock;
+import dev.agentmanager.testkit.TestAgents;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** The allocation-free key comparisons and the id table behind the heartbeat path. */
+class KeysAndTableTest {
+
+    @Test
+    void uuidsRoundTripAndCompareExactly() {
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < 10_000; i++) {
+            UUID uuid = new UUID(random.nextLong(), random.nextLong());
+            String id = uuid.toString();
+            assertThat(Keys.isCanonicalUuid(id)).isTrue();
+            long msb = Keys.uuidMsb(id);
+            long lsb = Keys.uuidLsb(id);
+            assertThat(msb).isEqualTo(uuid.getMostSignificantBits());
+            assertThat(lsb).isEqualTo(uuid.getLeastSignificantBits());
+            assertThat(Keys.uuid(msb, lsb)).isEqualTo(id);
+            assertThat(Keys.uuidEquals(id, msb, lsb)).isTrue();
+            assertThat(Keys.uuidEquals(id, msb ^ 1, lsb)).isFalse();
+            assertThat(Keys.uuidEquals(id, msb, lsb ^ (1L << 63))).isFalse();
+        }
+        UUID uuid = UUID.fromString("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+        String id = uuid.toString();
+        long msb = uuid.getMostSignificantBits();
+        long lsb = uuid.getLeastSignificantBits();
+        for (String other : List.of(id.toUpperCase(Locale.ROOT), id.replace('-', '_'), id.substring(1), id + "0",
+                id.replace("0f1e", "0f1\u0100"), id.substring(0, 35) + "g")) {
+            assertThat(Keys.isCanonicalUuid(other)).as(other).isFalse();
+            assertThat(Keys.uuidEquals(other, msb, lsb)).as(other).isFalse();
+        }
+    }
+
+    @Test
+    void thumbprintsCompareWordForWordInLowerCaseOnly() {
+        SplittableRandom random = new SplittableRandom(11);
+        byte[] digest = new byte[32];
+        for (int i = 0; i < 10_000; i++) {
+            for (int b = 0; b < 32; b++) {
+                digest[b] = (byte) random.nextInt(256);
+            }
+            String hex = HexFormat.of().formatHex(digest);
+            assertThat(Keys.isThumbprint(hex)).isTrue();
+            long[] w = {Keys.thumbprintWord(hex, 0), Keys.thumbprintWord(hex, 1), Keys.thumbprintWord(hex, 2),
+                    Keys.thumbprintWord(hex, 3)};
+            assertThat(Keys.thumbprintEquals(hex, w[0], w[1], w[2], w[3])).isTrue();
+            int flipped = random.nextInt(4);
+            w[flipped] ^= 1L << random.nextInt(64);
+            assertThat(Keys.thumbprintEquals(hex, w[0], w[1], w[2], w[3])).isFalse();
+        }
+        String hex = "00112233445566778899aabbccddeeff" + "0123456789abcdef0123456789abcdef";
+        long w0 = Keys.thumbprintWord(hex, 0);
+        long w1 = Keys.thumbprintWord(hex, 1);
+        long w2 = Keys.thumbprintWord(hex, 2);
+        long w3 = Keys.thumbprintWord(hex, 3);
+        assertThat(w0).isEqualTo(0x0011223344556677L);
+        assertThat(w3).isEqualTo(0x0123456789abcdefL);
+        for (String other : List.of(hex.toUpperCase(Locale.ROOT), hex.substring(1), hex + "0",
+                hex.substring(0, 63) + "g", hex.substring(0, 63) + "\u0166")) {
+            assertThat(Keys.thumbprintEquals(other, w0, w1, w2, w3)).as(other).isFalse();
+        }
+        assertThat(Keys.isThumbprint(hex.toUpperCase(Locale.ROOT))).isTrue();
+        assertThat(Keys.isThumbprint(hex.substring(0, 63) + "g")).isFalse();
+    }
+
+    @Test
+    void theTableFindsUuidAndOtherIdsAcrossResizes() {
+        AgentTable table = new AgentTable(0);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            String id = i % 3 == 0 ? "agent-" + i : UUID.randomUUID().toString();
+            table.add(entry(id));
+            ids.add(id);
+        }
+        assertThat(table.size()).isEqualTo(ids.size());
+        for (String id : ids) {
+            assertThat(table.get(id)).as(id).isNotNull().extracting(e -> e.id).isEqualTo(id);
+        }
+        assertThat(table.get("agent-5000")).isNull();
+        assertThat(table.get(UUID.randomUUID().toString())).isNull();
+        String uuid = ids.get(1);
+        assertThat(table.get(uuid.toUpperCase(Locale.ROOT))).isNull(); // ids are case-sensitive
+        int[] visited = {0};
+        table.forEach(e -> visited[0]++);
+        assertThat(visited[0]).isEqualTo(ids.size());
+    }
+
+    @Test
+    void readersRacingInsertsAndResizesFindEveryEarlierEntry() throws Exception {
+        AgentTable table = new AgentTable(0);
+        int total = 50_000;
+        String[] ids = new String[total];
+        AgentEntry[] entries = new AgentEntry[total];
+        for (int i = 0; i < total; i++) {
+            ids[i] = i % 2 == 0 ? UUID.randomUUID().toString() : "host-" + i;
+            entries[i] = entry(ids[i]);
+        }
+        java.util.concurrent.atomic.AtomicInteger published = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> readers = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            int seed = r;
+            Thread t = new Thread(() -> {
+                SplittableRandom random = new SplittableRandom(seed);
+                try {
+                    start.await();
+                    while (published.get() < total) {
+                        int known = published.get(); // every entry below this was added before we read it
+                        if (known == 0) {
+                            continue;
+                        }
+                        int i = random.nextInt(known);
+                        if (table.get(ids[i]) != entries[i]) {
+                            throw new AssertionError("entry " + i + " (" + ids[i] + ") not found after its add");
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            t.start();
+            readers.add(t);
+        }
+        start.countDown();
+        for (int i = 0; i < total; i++) { // one writer, as under the store's write lock
+            table.add(entries[i]);
+            published.set(i + 1);
+        }
+        for (Thread t : readers) {
+            t.join();
+        }
+        assertThat(failure.get()).isNull();
+    }
+
+    private static AgentEntry entry(String id) {
+        TestAgents.NewAgent a = TestAgents.newAgent(id, MutableClock.DEFAULT_START);
+        Agent agent = a.agent();
+        CertificateRecord record = CertificateRecord.of(a.certificate(), id);
+        return new AgentEntry(agent, new Interner(16), record, null, record);
+    }
+}
