@@ -2,14 +2,9 @@ package dev.agentmanager.benchmarks;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.agentmanager.model.Agent;
-import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.store.jdbc.JdbcAgentStore;
 import dev.agentmanager.store.jdbc.JdbcDialect;
-import dev.agentmanager.store.jdbc.internal.Rows;
-import dev.agentmanager.store.jdbc.internal.Sql;
-import dev.agentmanager.testkit.TestAgents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,6 +13,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,12 +26,17 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * JDBC heartbeat write path (issue 4), 100,000 agents, on PostgreSQL (when reachable) and H2 (file), the
- * store-jdbc harness's method in short: the database's ceiling (one UPDATE of every liveness row, best of 3),
- * the naive writer ({@code coalesceHeartbeats(false)}: one autocommit conditional UPDATE per heartbeat) and the
- * coalescing writer (drivers call {@code recordHeartbeat} as fast as they can while a flusher writes the buffer
- * every second through the store's own {@code flushHeartbeats()}), plus the coalescing writer paced at 50,000
- * heartbeats/s offered. Every run takes its own table prefix and drops its tables afterwards.
+ * JDBC heartbeat write path (issue 6), 100,000 agents, on PostgreSQL and MariaDB (when reachable) and H2 (file):
+ * the database's ceiling (one UPDATE of every liveness row, best of 3), the naive writer
+ * ({@code coalesceHeartbeats(false)}: one autocommit conditional UPDATE per heartbeat) and the coalescing writer
+ * (drivers call {@code recordHeartbeat} as fast as they can while a flusher writes the buffer every second
+ * through the store's own {@code flushHeartbeats()}), plus the coalescing writer paced at 50,000 heartbeats/s
+ * offered. Every run takes its own table prefix and drops its tables afterwards.
+ *
+ * <p>The fleet is seeded with plain JDBC against the documented schema (the store's shipped scripts, created
+ * with {@code createSchemaIfMissing()}): one {@code agents} row and one {@code agent_liveness} row per agent,
+ * ACTIVE, version 1, no heartbeat yet. The heartbeat path reads nothing else, and registering 100,000 agents
+ * one transaction each through the store would take minutes on a database that syncs every commit.
  *
  * <p>Prints {@code RESULT <key> <value>} lines for {@link BenchmarkSuite}. Arguments: agents, seconds per
  * coalescing run, driver threads.
@@ -41,6 +44,10 @@ import java.util.concurrent.locks.LockSupport;
 public final class JdbcHeartbeats {
     static final String POSTGRESQL_URL = "AGENTMANAGER_TEST_POSTGRESQL_URL";
     static final String DEFAULT_POSTGRESQL_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+    static final String MARIADB_URL = "AGENTMANAGER_TEST_MARIADB_URL";
+    static final String DEFAULT_MARIADB_URL = "jdbc:mariadb://127.0.0.1:3306/test?user=root";
+    /** The paced run's offered rate, heartbeats/s in total over all drivers. */
+    static final int PACED_PER_SECOND = 50_000;
     private static final List<String> TABLES = List.of("agent_labels", "agent_capabilities", "agent_liveness",
             "certificates", "token_redemptions", "monitor_state", "agents", "registration_tokens");
     private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
@@ -62,15 +69,15 @@ public final class JdbcHeartbeats {
         int agents = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 4;
-        String pg = System.getenv(POSTGRESQL_URL);
-        if (pg == null || pg.isBlank()) {
-            pg = DEFAULT_POSTGRESQL_URL;
-        }
-        try {
-            new JdbcHeartbeats(agents, seconds, threads).run("postgresql", pg);
-        } catch (Exception e) {
-            System.out.println("PostgreSQL skipped: " + e);
-            System.out.println("RESULT postgresql.skipped " + e.getClass().getSimpleName());
+        for (String[] server : new String[][] {{"postgresql", POSTGRESQL_URL, DEFAULT_POSTGRESQL_URL},
+                {"mariadb", MARIADB_URL, DEFAULT_MARIADB_URL}}) {
+            String url = System.getenv(server[1]);
+            try {
+                new JdbcHeartbeats(agents, seconds, threads).run(server[0], url == null || url.isBlank() ? server[2] : url);
+            } catch (Exception e) {
+                System.out.println(server[0] + " skipped: " + e);
+                System.out.println("RESULT " + server[0] + ".skipped " + e.getClass().getSimpleName());
+            }
         }
         Path dir = Files.createTempDirectory("agentmanager-bench-h2");
         try {
@@ -95,16 +102,16 @@ public final class JdbcHeartbeats {
         try (HikariDataSource pool = new HikariDataSource(config)) {
             try {
                 JdbcAgentStore setup = JdbcAgentStore.builder(pool).tablePrefix(prefix).createSchemaIfMissing().build();
-                Sql sql = new Sql(setup.dialect(), prefix);
+                JdbcDialect dialect = setup.dialect();
                 setup.close();
                 long t = System.nanoTime();
-                seed(pool, sql);
+                seed(pool, dialect, prefix);
                 System.out.printf(Locale.ROOT, "%s: seeded %,d agents in %.1f s%n", db, agents, (System.nanoTime() - t) / 1e9);
-                result(db + ".bulk", bulk(pool, sql));
+                result(db + ".bulk", bulk(pool, dialect, prefix + "agent_liveness"));
 
                 JdbcAgentStore naive = JdbcAgentStore.builder(pool).tablePrefix(prefix).coalesceHeartbeats(false).build();
                 int naiveSeconds = Math.max(3, seconds / 2);
-                result(db + ".naive", drive(naive, Duration.ofSeconds(naiveSeconds), 0) / (double) naiveSeconds);
+                result(db + ".naive", drive(naive, Duration.ofSeconds(naiveSeconds), 0).acceptedPerSecond());
                 naive.close();
 
                 JdbcAgentStore store = JdbcAgentStore.builder(pool).tablePrefix(prefix)
@@ -115,7 +122,7 @@ public final class JdbcHeartbeats {
                 store.flushHeartbeats();
                 System.out.printf(Locale.ROOT, "%s: warm-up %.1f s%n", db, (System.nanoTime() - t) / 1e9);
                 coalescing(db, store, 0);
-                coalescing(db, store, 50_000);
+                coalescing(db, store, PACED_PER_SECOND);
                 store.close();
             } finally {
                 try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
@@ -131,25 +138,43 @@ public final class JdbcHeartbeats {
         return String.format(Locale.ROOT, "agent-%06d", i);
     }
 
-    private void seed(HikariDataSource pool, Sql sql) throws SQLException {
-        String json = sql.jsonParameter();
+    /**
+     * Inserts the fleet with plain JDBC against the documented schema: per agent an ACTIVE {@code agents} row at
+     * version 1 (no capabilities or labels, a certificate pin of its own) and its {@code agent_liveness} row
+     * (monitored, no heartbeat yet, deadline in an hour; {@code indexed_deadline} equal to it).
+     */
+    private void seed(HikariDataSource pool, JdbcDialect dialect, String prefix) throws SQLException {
+        String json = switch (dialect) {
+            case POSTGRESQL -> "CAST(? AS jsonb)";
+            case H2 -> "? FORMAT JSON";
+            case MARIADB -> "?";
+        };
         Instant deadline = Instant.now().plusSeconds(3600);
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement agentsInsert = c.prepareStatement("INSERT INTO " + sql.agents + " ("
-                    + Rows.INSERT_COLUMNS + ") VALUES (?, ?, ?, ?, " + json + ", " + json
-                    + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                    PreparedStatement livenessInsert = c.prepareStatement("INSERT INTO " + sql.liveness
+            try (PreparedStatement agentsInsert = c.prepareStatement("INSERT INTO " + prefix + "agents (id, name,"
+                    + " status, capabilities, labels, health, cert_serial, cert_thumbprint, cert_not_before,"
+                    + " cert_not_after, registered_at, status_changed_at, version)"
+                    + " VALUES (?, ?, 'ACTIVE', " + json + ", " + json + ", 'UNKNOWN', ?, ?, ?, ?, ?, ?, 1)");
+                    PreparedStatement livenessInsert = c.prepareStatement("INSERT INTO " + prefix + "agent_liveness"
                             + " (agent_id, version, monitored, boot_epoch, sequence_no, last_heartbeat_at, deadline,"
                             + " clock_skew_nanos, indexed_deadline) VALUES (?, 1, TRUE, -1, -1, NULL, ?, NULL, ?)")) {
                 for (int i = 0; i < agents; i++) {
-                    Agent a = TestAgents.newAgent(id(i), T0).agent().withStatus(AgentStatus.ACTIVE, null, T0);
-                    agentsInsert.setString(1, a.id());
-                    Rows.bindDurable(agentsInsert, 2, sql, a, 1);
+                    String id = id(i);
+                    agentsInsert.setString(1, id);
+                    agentsInsert.setString(2, "bench " + id);
+                    agentsInsert.setString(3, "[]");
+                    agentsInsert.setString(4, "{}");
+                    agentsInsert.setString(5, String.format(Locale.ROOT, "%016x", i));
+                    agentsInsert.setString(6, String.format(Locale.ROOT, "%064x", i));
+                    setInstant(agentsInsert, 7, dialect, T0);
+                    setInstant(agentsInsert, 8, dialect, T0.plus(Duration.ofDays(3650)));
+                    setInstant(agentsInsert, 9, dialect, T0);
+                    setInstant(agentsInsert, 10, dialect, T0);
                     agentsInsert.addBatch();
-                    livenessInsert.setString(1, a.id());
-                    sql.setInstant(livenessInsert, 2, deadline);
-                    sql.setInstant(livenessInsert, 3, deadline);
+                    livenessInsert.setString(1, id);
+                    setInstant(livenessInsert, 2, dialect, deadline);
+                    setInstant(livenessInsert, 3, dialect, deadline);
                     livenessInsert.addBatch();
                     if (i % 1_000 == 999 || i == agents - 1) {
                         agentsInsert.executeBatch();
@@ -159,23 +184,38 @@ public final class JdbcHeartbeats {
                 }
             }
             c.setAutoCommit(true);
-            if (sql.dialect == JdbcDialect.POSTGRESQL) {
-                try (Statement s = c.createStatement()) {
-                    s.execute("VACUUM ANALYZE " + sql.liveness);
-                    s.execute("ANALYZE " + sql.agents);
+            try (Statement s = c.createStatement()) {
+                switch (dialect) {
+                    case POSTGRESQL -> {
+                        s.execute("VACUUM ANALYZE " + prefix + "agent_liveness");
+                        s.execute("ANALYZE " + prefix + "agents");
+                    }
+                    case MARIADB -> s.execute("ANALYZE TABLE " + prefix + "agent_liveness, " + prefix + "agents");
+                    case H2 -> s.execute("ANALYZE");
                 }
             }
         }
     }
 
-    private double bulk(HikariDataSource pool, Sql sql) throws SQLException {
+    /** The schema's instant columns: {@code timestamptz} / {@code TIMESTAMP WITH TIME ZONE}, MariaDB UTC {@code DATETIME(6)}. */
+    private static void setInstant(PreparedStatement ps, int index, JdbcDialect dialect, Instant instant)
+            throws SQLException {
+        if (dialect == JdbcDialect.MARIADB) {
+            ps.setObject(index, LocalDateTime.ofInstant(instant, ZoneOffset.UTC));
+        } else {
+            ps.setObject(index, OffsetDateTime.ofInstant(instant, ZoneOffset.UTC));
+        }
+    }
+
+    /** The ceiling: one UPDATE of every liveness row's heartbeat columns, rows/s, best of 3. */
+    private static double bulk(HikariDataSource pool, JdbcDialect dialect, String liveness) throws SQLException {
         double best = 0;
         for (int round = 0; round < 3; round++) {
             try (Connection c = pool.getConnection();
-                    PreparedStatement ps = c.prepareStatement("UPDATE " + sql.liveness
+                    PreparedStatement ps = c.prepareStatement("UPDATE " + liveness
                             + " SET sequence_no = sequence_no + 1, last_heartbeat_at = ?, deadline = ?")) {
-                sql.setInstant(ps, 1, Instant.now());
-                sql.setInstant(ps, 2, Instant.now().plusSeconds(3600));
+                setInstant(ps, 1, dialect, Instant.now());
+                setInstant(ps, 2, dialect, Instant.now().plusSeconds(3600));
                 long start = System.nanoTime();
                 int n = ps.executeUpdate();
                 best = Math.max(best, n / ((System.nanoTime() - start) / 1e9));
@@ -184,10 +224,17 @@ public final class JdbcHeartbeats {
         return best;
     }
 
+    /**
+     * The coalescing writer under load, flushed once a second by a thread of its own. Prints the accepted
+     * heartbeats/s and, for the paced run, the rate the drivers actually offered (both over the drivers' own
+     * time, not the flusher's shutdown), the rows written per second, the mean rows and time of the timed
+     * flushes, and the flush capacity: rows written per second of flushing.
+     */
     private void coalescing(String db, JdbcAgentStore store, int pacedPerSecond) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong flushes = new AtomicLong();
         AtomicLong rows = new AtomicLong();
+        AtomicLong timedRows = new AtomicLong(); // written by the once-a-second flushes, whose time is measured
         AtomicLong flushNanos = new AtomicLong();
         Thread flusher = new Thread(() -> {
             long next = System.nanoTime();
@@ -195,22 +242,35 @@ public final class JdbcHeartbeats {
                 next += 1_000_000_000L;
                 LockSupport.parkNanos(next - System.nanoTime());
                 long s = System.nanoTime();
-                rows.addAndGet(store.flushHeartbeats());
+                int written = store.flushHeartbeats();
                 flushNanos.addAndGet(System.nanoTime() - s);
+                rows.addAndGet(written);
+                timedRows.addAndGet(written);
                 flushes.incrementAndGet();
             }
         }, "bench-flusher");
         flusher.start();
-        long start = System.nanoTime();
-        long accepted = drive(store, Duration.ofSeconds(seconds), pacedPerSecond);
+        Drive drive = drive(store, Duration.ofSeconds(seconds), pacedPerSecond);
         stop.set(true);
         flusher.join();
         rows.addAndGet(store.flushHeartbeats());
-        double elapsed = (System.nanoTime() - start) / 1e9;
         String key = db + (pacedPerSecond > 0 ? ".paced" : ".coalescing");
-        result(key, accepted / elapsed);
-        result(key + ".rows", rows.get() / elapsed);
+        result(key, drive.acceptedPerSecond());
+        if (pacedPerSecond > 0) {
+            result(key + ".offered", drive.attempted() / drive.seconds());
+        }
+        result(key + ".rows", rows.get() / drive.seconds());
+        result(key + ".flushrows", flushes.get() == 0 ? 0 : timedRows.get() / (double) flushes.get());
         result(key + ".flushms", flushes.get() == 0 ? 0 : flushNanos.get() / 1e6 / flushes.get());
+        // flush capacity: rows written per second of flushing
+        result(key + ".capacity", flushNanos.get() == 0 ? 0 : timedRows.get() / (flushNanos.get() / 1e9));
+    }
+
+    /** What the drivers did: heartbeats attempted and accepted, over their own running time. */
+    private record Drive(long attempted, long accepted, double seconds) {
+        double acceptedPerSecond() {
+            return accepted / seconds;
+        }
     }
 
     private void driveAll(JdbcAgentStore store) throws InterruptedException {
@@ -219,31 +279,42 @@ public final class JdbcHeartbeats {
 
     /**
      * {@code threads} drivers beat round-robin over their shares of the fleet for {@code duration} (once over the
-     * fleet when zero), paced to {@code perSecond} in total when positive. Returns the accepted heartbeats.
+     * fleet when zero), paced to {@code perSecond} in total when positive. A paced driver that falls behind
+     * catches up (its schedule is absolute), so a shortfall in {@link Drive#attempted} means the CPU could not
+     * run the drivers, not that the store refused beats.
      */
-    private long drive(JdbcAgentStore store, Duration duration, int perSecond) throws InterruptedException {
+    private Drive drive(JdbcAgentStore store, Duration duration, int perSecond) throws InterruptedException {
         AtomicLong accepted = new AtomicLong();
+        AtomicLong attempted = new AtomicLong();
         boolean once = duration.isZero();
-        long deadline = once ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+        long start = System.nanoTime();
+        long deadline = once ? Long.MAX_VALUE : start + duration.toNanos();
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int first = t;
             Thread w = new Thread(() -> {
                 long mine = 0;
+                long tries = 0;
                 long intervalNanos = perSecond > 0 ? 1_000_000_000L * threads / perSecond : 0;
-                long next = System.nanoTime();
+                long next = start;
                 int i = first;
-                while (System.nanoTime() < deadline) {
+                while (true) {
                     if (intervalNanos > 0) {
                         next += intervalNanos;
+                        if (next >= deadline) {
+                            break;
+                        }
                         long wait = next - System.nanoTime();
                         if (wait > 20_000) {
                             LockSupport.parkNanos(wait);
                         }
+                    } else if (System.nanoTime() >= deadline) {
+                        break;
                     }
                     long s = sequences.incrementAndGet(i);
                     Instant now = Instant.now();
                     HeartbeatWrite w1 = store.recordHeartbeat(id(i), 1, 0, s, now, now.plusSeconds(30), null);
+                    tries++;
                     if (w1 == HeartbeatWrite.ACCEPTED || w1 == HeartbeatWrite.ACCEPTED_NEW_EPOCH) {
                         mine++;
                     }
@@ -256,6 +327,7 @@ public final class JdbcHeartbeats {
                     }
                 }
                 accepted.addAndGet(mine);
+                attempted.addAndGet(tries);
             }, "bench-driver-" + t);
             workers.add(w);
             w.start();
@@ -263,6 +335,6 @@ public final class JdbcHeartbeats {
         for (Thread w : workers) {
             w.join();
         }
-        return accepted.get();
+        return new Drive(attempted.get(), accepted.get(), (System.nanoTime() - start) / 1e9);
     }
 }

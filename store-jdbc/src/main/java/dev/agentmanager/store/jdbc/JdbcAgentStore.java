@@ -30,10 +30,13 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -81,7 +84,8 @@ import org.jspecify.annotations.Nullable;
  * against a per-agent cache of what this replica last accepted (read from the database on a miss), keeps
  * the latest liveness per agent in memory, and a background thread writes all buffered agents every
  * {@link Builder#heartbeatFlushInterval} (default {@value #DEFAULT_FLUSH_INTERVAL_MILLIS} ms) in batches
- * (JDBC batches; one {@code UPDATE ... FROM unnest(...)} per batch on PostgreSQL). {@link #close()} flushes.
+ * (one {@code UPDATE ... FROM unnest(...)} per batch on PostgreSQL, one {@code UPDATE} joined to
+ * {@code JSON_TABLE(...)} per batch on MariaDB, JDBC batches on H2). {@link #close()} flushes.
  * Reads through this store merge the buffer in. Durable state (status, capabilities, certificates) is
  * always written through at once. Guarantees:
  * <ul>
@@ -161,6 +165,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
 
     // statements that depend only on the prefix
     private final String flushUpdate;
+    private final String flushUpdateJson;
     private final String liveWhere;
 
     private JdbcAgentStore(Builder b, JdbcDialect dialect) {
@@ -195,6 +200,22 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
                         + " boot_epoch = ?, sequence_no = ?, last_heartbeat_at = ?, deadline = ?, clock_skew_nanos = ?"
                         + " WHERE agent_id = ? AND version = ?"
                         + " AND (boot_epoch < ? OR (boot_epoch = ? AND sequence_no < ?))";
+        // MariaDB: one multi-table UPDATE per chunk, joined to the chunk given as one JSON parameter (the
+        // counterpart of PostgreSQL's unnest). JSON_TABLE comes first (STRAIGHT_JOIN), so every row is one
+        // primary-key probe in the chunk's (sorted) order. Assignments run left to right in MariaDB: the
+        // indexed_deadline CASE comes first and so reads the stored value.
+        this.flushUpdateJson = "UPDATE JSON_TABLE(?, '$[*]' COLUMNS ("
+                + "agent_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$[0]',"
+                + " version BIGINT PATH '$[1]', boot_epoch BIGINT PATH '$[2]', sequence_no BIGINT PATH '$[3]',"
+                + " received_at DATETIME(6) PATH '$[4]', deadline DATETIME(6) PATH '$[5]',"
+                + " clock_skew_nanos BIGINT PATH '$[6]', refresh_before DATETIME(6) PATH '$[7]')) AS u"
+                + " STRAIGHT_JOIN " + sql.liveness + " AS l ON l.agent_id = u.agent_id SET"
+                + " l.indexed_deadline = CASE WHEN l.indexed_deadline > u.deadline"
+                + " OR l.indexed_deadline < u.refresh_before THEN u.deadline ELSE l.indexed_deadline END,"
+                + " l.boot_epoch = u.boot_epoch, l.sequence_no = u.sequence_no, l.last_heartbeat_at = u.received_at,"
+                + " l.deadline = u.deadline, l.clock_skew_nanos = u.clock_skew_nanos"
+                + " WHERE l.version = u.version AND (l.boot_epoch < u.boot_epoch"
+                + " OR (l.boot_epoch = u.boot_epoch AND l.sequence_no < u.sequence_no))";
         this.liveWhere = " WHERE agent_id = ? AND version = ? AND ";
 
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
@@ -1102,7 +1123,11 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     private Set<String> writeChunk(List<FlushRow> chunk) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = dataSource.getConnection()) {
-                return dialect == JdbcDialect.POSTGRESQL ? writeChunkUnnest(c, chunk) : writeChunkBatch(c, chunk);
+                return switch (dialect) {
+                    case POSTGRESQL -> writeChunkUnnest(c, chunk);
+                    case MARIADB -> writeChunkJson(c, chunk);
+                    case H2 -> writeChunkBatch(c, chunk);
+                };
             } catch (SQLException e) {
                 if (!Sql.isTransient(e) || attempt >= MAX_ATTEMPTS) {
                     throw e;
@@ -1209,6 +1234,84 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
 
     private static long epochMicros(Instant instant) {
         return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+    }
+
+    /**
+     * MariaDB: the chunk as one JSON array of rows {@code [id, version, epoch, sequence, received, deadline, skew,
+     * refresh]} (instants as UTC {@code DATETIME(6)} text, as {@link Sql#setInstant} stores them) in one
+     * statement. A JDBC batch would run one UPDATE per row on the server, about 10,000 rows/s.
+     */
+    private Set<String> writeChunkJson(Connection c, List<FlushRow> chunk) throws SQLException {
+        StringBuilder json = new StringBuilder(chunk.size() * 128).append('[');
+        for (FlushRow row : chunk) {
+            Pending p = row.pending();
+            if (json.length() > 1) {
+                json.append(',');
+            }
+            json.append('[');
+            appendJsonString(json, row.agentId());
+            json.append(',').append(row.version()).append(',').append(p.bootEpoch()).append(',').append(p.sequence());
+            appendJsonDateTime(json.append(','), p.receivedAt());
+            appendJsonDateTime(json.append(','), p.deadline());
+            json.append(',').append(p.clockSkewNanos() == null ? "null" : p.clockSkewNanos().toString());
+            appendJsonDateTime(json.append(','), p.refreshIndexBefore());
+            json.append(']');
+        }
+        json.append(']');
+        c.setAutoCommit(false);
+        try {
+            int updated;
+            try (PreparedStatement ps = c.prepareStatement(flushUpdateJson)) {
+                ps.setString(1, json.toString());
+                updated = ps.executeUpdate();
+            }
+            // the count is of matched rows (or of changed rows, with useAffectedRows): either way, when it falls
+            // short, what the database now holds tells which rows were refused
+            Set<String> refused = updated == chunk.size() ? Set.of() : refusedRows(c, chunk);
+            c.commit();
+            return refused;
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c, e);
+            throw e;
+        } finally {
+            restoreAutoCommit(c);
+        }
+    }
+
+    private static void appendJsonString(StringBuilder json, String value) {
+        json.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            if (ch == '"' || ch == '\\') {
+                json.append('\\').append(ch);
+            } else if (ch < 0x20) {
+                json.append(String.format(Locale.ROOT, "\\u%04x", (int) ch));
+            } else {
+                json.append(ch);
+            }
+        }
+        json.append('"');
+    }
+
+    /** {@code "yyyy-MM-dd HH:mm:ss.ffffff"} in UTC, microseconds: the text MariaDB reads as {@code DATETIME(6)}. */
+    private static void appendJsonDateTime(StringBuilder json, Instant instant) {
+        LocalDateTime t = LocalDateTime.ofInstant(Sql.truncate(instant), ZoneOffset.UTC);
+        json.append('"');
+        pad(json, t.getYear(), 4).append('-');
+        pad(json, t.getMonthValue(), 2).append('-');
+        pad(json, t.getDayOfMonth(), 2).append(' ');
+        pad(json, t.getHour(), 2).append(':');
+        pad(json, t.getMinute(), 2).append(':');
+        pad(json, t.getSecond(), 2).append('.');
+        pad(json, t.getNano() / 1_000, 6).append('"');
+    }
+
+    private static StringBuilder pad(StringBuilder b, int value, int width) {
+        String digits = Integer.toString(value);
+        for (int i = digits.length(); i < width; i++) {
+            b.append('0');
+        }
+        return b.append(digits);
     }
 
     private Set<String> writeChunkBatch(Connection c, List<FlushRow> chunk) throws SQLException {
@@ -1565,7 +1668,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
             return this;
         }
 
-        /** Rows per statement (PostgreSQL) or JDBC batch when flushing, 1 to {@value #MAX_BATCH_SIZE}. */
+        /** Rows per statement (PostgreSQL, MariaDB) or JDBC batch (H2) when flushing, 1 to {@value #MAX_BATCH_SIZE}. */
         public Builder batchSize(int batchSize) {
             if (this.batchSize != 0) {
                 throw new IllegalStateException("batchSize already set");

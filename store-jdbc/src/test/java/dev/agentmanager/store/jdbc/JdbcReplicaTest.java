@@ -17,6 +17,7 @@ import dev.agentmanager.testkit.FakeCertificateService;
 import dev.agentmanager.testkit.RecordingEventListener;
 import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentCertificate;
+import dev.agentmanager.model.AgentLiveness;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.spi.HeartbeatWrite;
@@ -343,6 +344,34 @@ abstract class JdbcReplicaTest {
         assertThatThrownBy(() -> a.recordHeartbeat("agent-002", 1, 0, 3, T0, T0, null))
                 .isInstanceOf(IllegalStateException.class);
         assertThat(a.findAgent("agent-002")).isPresent();
+    }
+
+    /**
+     * The flush carries ids and instants as data (arrays on PostgreSQL, JSON text on MariaDB): ids with quotes,
+     * backslashes, control and non-ASCII characters, microsecond instants and a clock skew arrive intact, and
+     * a sibling row with the same prefix is not touched.
+     */
+    @Test
+    void aFlushWritesOddIdsMicrosecondInstantsAndTheSkewExactly() {
+        JdbcAgentStore a = replicaA(MutableClock.at(T0));
+        JdbcAgentStore b = replicaB(MutableClock.at(T0));
+        String odd = "agent-\"q\" \\ \t é 世";
+        register(a, odd, AgentStatus.ACTIVE, T0.plusSeconds(90));
+        register(a, "agent-", AgentStatus.ACTIVE, T0.plusSeconds(90));
+        Instant received = T0.plusSeconds(5).plusNanos(123_456_000);
+        Instant deadline = received.plusSeconds(90).plusNanos(1_000);
+        assertThat(a.recordHeartbeat(odd, 1, 0, 7, received, deadline, Duration.ofMillis(-1_500)))
+                .isEqualTo(HeartbeatWrite.ACCEPTED_NEW_EPOCH);
+
+        assertThat(a.flushHeartbeats()).isEqualTo(1);
+        AgentLiveness stored = b.findAgent(odd).orElseThrow().liveness();
+        assertThat(stored.sequence()).isEqualTo(7);
+        assertThat(stored.lastHeartbeatAt()).isCloseTo(received, within(1, ChronoUnit.SECONDS));
+        assertThat(Duration.between(stored.lastHeartbeatAt(), stored.deadline())).as("to the microsecond")
+                .isEqualTo(Duration.ofSeconds(90).plusNanos(1_000));
+        assertThat(stored.clockSkew()).isEqualTo(Duration.ofMillis(-1_500));
+        assertThat(storedSequence(odd)).isEqualTo(7);
+        assertThat(storedSequence("agent-")).isEqualTo(-1);
     }
 
     @Test
