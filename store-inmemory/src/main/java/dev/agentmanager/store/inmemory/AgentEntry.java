@@ -219,7 +219,7 @@ final class AgentEntry extends DeadlineWheel.Node {
      * checks status, certificate, validity and sequence and records the beat. Allocation-free; hold the
      * monitor.
      */
-    RoutineHeartbeat writeRoutineHeartbeat(String thumbprint, long epoch, long seq, long receivedSecond,
+    RoutineHeartbeat writeRoutineHeartbeat(byte[] thumbprint, long epoch, long seq, long receivedSecond,
             int receivedNano, long deadlineSec, int deadlineNs, @Nullable Duration skew, double renewAt) {
         if (status != ACTIVE || epoch != bootEpoch || !pinHex
                 || !Keys.thumbprintEquals(thumbprint, pin0, pin1, pin2, pin3)

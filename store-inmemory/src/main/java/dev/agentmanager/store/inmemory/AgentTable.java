@@ -34,7 +34,7 @@ final class AgentTable {
         slots = new AgentEntry[capacityFor(Math.max(expected, 8))];
     }
 
-    /** The entry of {@code id}, or null. Lock-free, allocation-free; for a UUID id it reads no string. */
+    /** The entry of {@code id}, or null. Lock-free, allocation-free; for a UUID id it reads no stored string. */
     @Nullable AgentEntry get(String id) {
         AgentEntry[] t = slots;
         int mask = t.length - 1;
@@ -44,6 +44,25 @@ final class AgentTable {
                 return null;
             }
             if (e.uuidId ? Keys.uuidEquals(id, e.idMsb, e.idLsb) : e.id.equals(id)) {
+                return e;
+            }
+        }
+    }
+
+    /**
+     * The heartbeat path's lookup: {@link #get(String)} with the id's ISO-8859-1 bytes at hand, which compare
+     * eight at a time. An id whose bytes do not stand for it one to one (characters outside ISO-8859-1) may
+     * be missed here; the caller then falls back to {@link #get(String)}.
+     */
+    @Nullable AgentEntry get(String id, byte[] idBytes) {
+        AgentEntry[] t = slots;
+        int mask = t.length - 1;
+        for (int i = Keys.mix(Keys.hash(idBytes)) & mask; ; i = (i + 1) & mask) {
+            AgentEntry e = t[i];
+            if (e == null) {
+                return null;
+            }
+            if (e.uuidId ? Keys.uuidEquals(idBytes, e.idMsb, e.idLsb) : e.id.equals(id)) {
                 return e;
             }
         }

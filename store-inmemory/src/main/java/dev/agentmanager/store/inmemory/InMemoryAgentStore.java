@@ -12,6 +12,7 @@ import dev.agentmanager.model.TokenRedemption;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.spi.IAgentStore;
 import dev.agentmanager.spi.RoutineHeartbeat;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -385,16 +386,18 @@ public final class InMemoryAgentStore implements IAgentStore {
     @Override
     public RoutineHeartbeat recordRoutineHeartbeat(String agentId, String thumbprint, long bootEpoch, long sequence,
             Instant receivedAt, Instant deadline, @Nullable Duration clockSkew, double renewAt) {
-        // both keys compare against fields inline in the entry: no stored string is read, nothing is allocated
-        AgentEntry e = agents.get(agentId);
+        // both keys compare against fields inline in the entry, as bytes eight at a time: no stored string is
+        // read; the two byte copies are the only allocation and do not escape
+        AgentEntry e = agents.get(agentId, agentId.getBytes(StandardCharsets.ISO_8859_1));
         if (e == null) {
-            return RoutineHeartbeat.FALLBACK;
+            return RoutineHeartbeat.FALLBACK; // unknown, or an id outside ISO-8859-1: the full path decides
         }
+        byte[] presented = thumbprint.getBytes(StandardCharsets.ISO_8859_1);
         long deadlineSecond = deadline.getEpochSecond();
         int deadlineNano = deadline.getNano();
         RoutineHeartbeat result;
         synchronized (e) {
-            result = e.writeRoutineHeartbeat(thumbprint, bootEpoch, sequence, receivedAt.getEpochSecond(),
+            result = e.writeRoutineHeartbeat(presented, bootEpoch, sequence, receivedAt.getEpochSecond(),
                     receivedAt.getNano(), deadlineSecond, deadlineNano, clockSkew, renewAt);
         }
         if ((result == RoutineHeartbeat.ACCEPTED || result == RoutineHeartbeat.ACCEPTED_RENEW_DUE)

@@ -1,5 +1,8 @@
 package dev.agentmanager.store.inmemory;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -12,6 +15,8 @@ final class Keys {
     /** Hex digit value per ASCII character, -1 for anything else; upper case accepted. */
     private static final byte[] HEX = new byte[128];
     private static final char[] DIGITS = "0123456789abcdef".toCharArray();
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
     static {
         Arrays.fill(HEX, (byte) -1);
@@ -103,30 +108,66 @@ final class Keys {
         }
     }
 
-    // ---- the heartbeat path: presented strings against inline words, allocation-free ------------------
+    // ---- the heartbeat path: presented keys against inline words -------------------------------------
+    //
+    // The heartbeat path takes the presented strings' ISO-8859-1 bytes (one intrinsic array copy each) and
+    // compares them eight at a time; reading them char by char costs several times as much. The String
+    // variants serve the other paths and compute the same values without allocating.
+
+    /** A 64-bit hash of {@code b}, eight bytes at a time. */
+    static long hash(byte[] b) {
+        long h = b.length * 0x9E3779B97F4A7C15L;
+        int i = 0;
+        for (; i + 8 <= b.length; i += 8) {
+            h = step(h, (long) LONG.get(b, i));
+        }
+        long tail = 0;
+        for (; i < b.length; i++) {
+            tail = (tail << 8) | (b[i] & 0xFF);
+        }
+        return h ^ (tail * 0x165667B19E3779F9L);
+    }
 
     /**
-     * A 64-bit hash of {@code s}'s characters, folded in four independent lanes: {@code String.hashCode} is
-     * one serial multiply-add chain per character, several times slower on the fresh string every heartbeat
-     * brings (its cached hash does not help there).
+     * The same hash as {@link #hash(byte[])} of {@code s.getBytes(ISO_8859_1)} for every string whose
+     * characters are single UTF-16 units (anything else merely hashes differently), without allocating.
      */
     static long hash(String s) {
         int n = s.length();
-        long a = n;
-        long b = 0;
-        long c = 0;
-        long d = 0;
+        long h = n * 0x9E3779B97F4A7C15L;
         int i = 0;
-        for (; i + 3 < n; i += 4) {
-            a = a * 31 + s.charAt(i);
-            b = b * 31 + s.charAt(i + 1);
-            c = c * 31 + s.charAt(i + 2);
-            d = d * 31 + s.charAt(i + 3);
+        for (; i + 8 <= n; i += 8) {
+            long w = 0;
+            for (int k = 0; k < 8; k++) {
+                w = (w << 8) | latin1(s.charAt(i + k));
+            }
+            h = step(h, w);
         }
+        long tail = 0;
         for (; i < n; i++) {
-            a = a * 31 + s.charAt(i);
+            tail = (tail << 8) | latin1(s.charAt(i));
         }
-        return a ^ Long.rotateLeft(b, 16) ^ Long.rotateLeft(c, 32) ^ Long.rotateLeft(d, 48);
+        return h ^ (tail * 0x165667B19E3779F9L);
+    }
+
+    private static long step(long h, long word) {
+        return Long.rotateLeft(h ^ (word * 0xC2B2AE3D27D4EB4FL), 31) * 0x9E3779B97F4A7C15L;
+    }
+
+    /** What ISO-8859-1 encoding makes of a character. */
+    private static int latin1(char c) {
+        return c <= 0xFF ? c : '?';
+    }
+
+    /** Whether {@code b} is the canonical string of the UUID with these bits. Allocation-free. */
+    static boolean uuidEquals(byte[] b, long msb, long lsb) {
+        return b.length == 36 && b[8] == '-' && b[13] == '-' && b[18] == '-' && b[23] == '-'
+                && (long) LONG.get(b, 0) == ascii8(msb >>> 32)
+                && (int) INT.get(b, 9) == (int) ascii8((msb >>> 16) & 0xFFFF)
+                && (int) INT.get(b, 14) == (int) ascii8(msb & 0xFFFF)
+                && (int) INT.get(b, 19) == (int) ascii8(lsb >>> 48)
+                && (int) INT.get(b, 24) == (int) ascii8((lsb >>> 32) & 0xFFFF)
+                && (long) LONG.get(b, 28) == ascii8(lsb);
     }
 
     /** Whether {@code s} is the canonical string of the UUID with these bits. Allocation-free. */
@@ -136,6 +177,15 @@ final class Keys {
                 && chars(s, 0, ascii8(msb >>> 32), 8) && chars(s, 9, ascii8(msb >>> 16), 4)
                 && chars(s, 14, ascii8(msb), 4) && chars(s, 19, ascii8(lsb >>> 48), 4)
                 && chars(s, 24, ascii8(lsb >>> 32), 4) && chars(s, 28, ascii8(lsb), 8);
+    }
+
+    /** Whether {@code b} is the lower-case hex of the thumbprint with these words. Allocation-free. */
+    static boolean thumbprintEquals(byte[] b, long w0, long w1, long w2, long w3) {
+        return b.length == 64
+                && (long) LONG.get(b, 0) == ascii8(w0 >>> 32) && (long) LONG.get(b, 8) == ascii8(w0)
+                && (long) LONG.get(b, 16) == ascii8(w1 >>> 32) && (long) LONG.get(b, 24) == ascii8(w1)
+                && (long) LONG.get(b, 32) == ascii8(w2 >>> 32) && (long) LONG.get(b, 40) == ascii8(w2)
+                && (long) LONG.get(b, 48) == ascii8(w3 >>> 32) && (long) LONG.get(b, 56) == ascii8(w3);
     }
 
     /** Whether {@code s} is the lower-case hex of the thumbprint with these words. Allocation-free. */

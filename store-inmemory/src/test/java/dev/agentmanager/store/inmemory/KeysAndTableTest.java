@@ -33,6 +33,10 @@ class KeysAndTableTest {
             assertThat(Keys.uuidEquals(id, msb, lsb)).isTrue();
             assertThat(Keys.uuidEquals(id, msb ^ 1, lsb)).isFalse();
             assertThat(Keys.uuidEquals(id, msb, lsb ^ (1L << 63))).isFalse();
+            byte[] bytes = latin1(id);
+            assertThat(Keys.uuidEquals(bytes, msb, lsb)).isTrue();
+            assertThat(Keys.uuidEquals(bytes, msb ^ (1L << random.nextInt(64)), lsb)).isFalse();
+            assertThat(Keys.uuidEquals(bytes, msb, lsb ^ (1L << random.nextInt(64)))).isFalse();
         }
         UUID uuid = UUID.fromString("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
         String id = uuid.toString();
@@ -42,6 +46,7 @@ class KeysAndTableTest {
                 id.replace("0f1e", "0f1\u0100"), id.substring(0, 35) + "g")) {
             assertThat(Keys.isCanonicalUuid(other)).as(other).isFalse();
             assertThat(Keys.uuidEquals(other, msb, lsb)).as(other).isFalse();
+            assertThat(Keys.uuidEquals(latin1(other), msb, lsb)).as(other).isFalse();
         }
     }
 
@@ -58,9 +63,11 @@ class KeysAndTableTest {
             long[] w = {Keys.thumbprintWord(hex, 0), Keys.thumbprintWord(hex, 1), Keys.thumbprintWord(hex, 2),
                     Keys.thumbprintWord(hex, 3)};
             assertThat(Keys.thumbprintEquals(hex, w[0], w[1], w[2], w[3])).isTrue();
+            assertThat(Keys.thumbprintEquals(latin1(hex), w[0], w[1], w[2], w[3])).isTrue();
             int flipped = random.nextInt(4);
             w[flipped] ^= 1L << random.nextInt(64);
             assertThat(Keys.thumbprintEquals(hex, w[0], w[1], w[2], w[3])).isFalse();
+            assertThat(Keys.thumbprintEquals(latin1(hex), w[0], w[1], w[2], w[3])).isFalse();
         }
         String hex = "00112233445566778899aabbccddeeff" + "0123456789abcdef0123456789abcdef";
         long w0 = Keys.thumbprintWord(hex, 0);
@@ -72,6 +79,7 @@ class KeysAndTableTest {
         for (String other : List.of(hex.toUpperCase(Locale.ROOT), hex.substring(1), hex + "0",
                 hex.substring(0, 63) + "g", hex.substring(0, 63) + "\u0166")) {
             assertThat(Keys.thumbprintEquals(other, w0, w1, w2, w3)).as(other).isFalse();
+            assertThat(Keys.thumbprintEquals(latin1(other), w0, w1, w2, w3)).as(other).isFalse();
         }
         assertThat(Keys.isThumbprint(hex.toUpperCase(Locale.ROOT))).isTrue();
         assertThat(Keys.isThumbprint(hex.substring(0, 63) + "g")).isFalse();
@@ -89,14 +97,18 @@ class KeysAndTableTest {
         assertThat(table.size()).isEqualTo(ids.size());
         for (String id : ids) {
             assertThat(table.get(id)).as(id).isNotNull().extracting(e -> e.id).isEqualTo(id);
+            assertThat(table.get(id, latin1(id))).as(id).isSameAs(table.get(id));
         }
+        String odd = "h\u00f6st-\u00e9"; // ISO-8859-1 but not ASCII: same hash either way
+        table.add(entry(odd));
+        assertThat(table.get(odd, latin1(odd))).isSameAs(table.get(odd)).isNotNull();
         assertThat(table.get("agent-5000")).isNull();
         assertThat(table.get(UUID.randomUUID().toString())).isNull();
         String uuid = ids.get(1);
         assertThat(table.get(uuid.toUpperCase(Locale.ROOT))).isNull(); // ids are case-sensitive
         int[] visited = {0};
         table.forEach(e -> visited[0]++);
-        assertThat(visited[0]).isEqualTo(ids.size());
+        assertThat(visited[0]).isEqualTo(ids.size() + 1);
     }
 
     @Test
@@ -145,6 +157,23 @@ class KeysAndTableTest {
             t.join();
         }
         assertThat(failure.get()).isNull();
+    }
+
+    @Test
+    void bothHashesAgreeOnIso88591Strings() {
+        SplittableRandom random = new SplittableRandom(3);
+        for (int i = 0; i < 10_000; i++) {
+            char[] c = new char[random.nextInt(0, 130)];
+            for (int k = 0; k < c.length; k++) {
+                c[k] = (char) random.nextInt(1, 256);
+            }
+            String s = new String(c);
+            assertThat(Keys.hash(s)).as(s).isEqualTo(Keys.hash(latin1(s)));
+        }
+    }
+
+    private static byte[] latin1(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     private static AgentEntry entry(String id) {
