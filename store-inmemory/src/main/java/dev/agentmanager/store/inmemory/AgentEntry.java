@@ -27,14 +27,50 @@ final class AgentEntry extends DeadlineWheel.Node {
     /** Marks an absent instant or duration in a {@code ...Nano} field. */
     private static final int NONE = -1;
     private static final byte ACTIVE = (byte) AgentStatus.ACTIVE.ordinal();
+    /** In {@link #routine}: the agent is ACTIVE and its current pin is a hex thumbprint (so held as words). */
+    private static final long ROUTINE = 1;
+    /** In {@link #routine}: the agent has a next certificate pinned (so it is not told to renew). */
+    private static final long HAS_NEXT = 2;
 
-    final String id;
-    /** Whether {@link #id} is a canonical UUID, held inline as {@link #idMsb} and {@link #idLsb} too. */
-    final boolean uuidId;
+    // Field order matters here: HotSpot lays out longs first, in declaration order, right after the header
+    // and the wheel links, so the fields the routine heartbeat reads and writes (the first block) share the
+    // entry's first cache lines. Everything the heartbeat path needs is a long for that reason.
+
+    // ---- the heartbeat path's block (guarded by this but the final ones)
     final long idMsb;
     final long idLsb;
+    /** {@link #ROUTINE} when ACTIVE with a hex thumbprint pinned, plus {@link #HAS_NEXT}; see {@link #refreshRoutine}. */
+    private long routine;
+    // the current certificate's thumbprint words and validity in whole milliseconds (floor), copied from it
+    // so that the heartbeat path reads nothing but this entry (see setCertificate)
+    private long pin0;
+    private long pin1;
+    private long pin2;
+    private long pin3;
+    private long pinNotBeforeMillis;
+    private long pinNotAfterMillis;
+    private long bootEpoch;
+    private long sequence;
+    private long lastHeartbeatSecond;
+    private long lastHeartbeatNano = NONE;
+    private long deadlineSecond;
+    private long deadlineNano;
 
-    // durable state, guarded by this
+    // ---- the rest (guarded by this but the final ones)
+    final String id;
+    /**
+     * 1 when {@link #id} is a canonical UUID, held inline as {@link #idMsb} and {@link #idLsb} too, else 0. An
+     * int, declared as the class's first int, so that it fills the 4-byte gap the wheel links leave next to
+     * the header: the lookup reads it with the id words, in the same cache line.
+     */
+    final int uuidId;
+    private long registeredAtSecond;
+    private int registeredAtNano;
+    private long statusChangedAtSecond;
+    private int statusChangedAtNano;
+    private long version;
+    private long clockSkewSeconds;
+    private int clockSkewNano = NONE;
     private String name;
     private byte status;
     private byte inactiveReason;
@@ -44,33 +80,7 @@ final class AgentEntry extends DeadlineWheel.Node {
     private @Nullable String agentVersion;
     private CertificateRecord certificate;
     private @Nullable CertificateRecord nextCertificate;
-    // the current certificate's thumbprint words and validity, copied from it for the heartbeat path, which
-    // then reads nothing but this entry (see setCertificate)
-    private boolean pinHex;
-    private long pin0;
-    private long pin1;
-    private long pin2;
-    private long pin3;
-    private long pinNotBeforeSecond;
-    private int pinNotBeforeNano;
-    private long pinNotAfterSecond;
-    private int pinNotAfterNano;
-    private long registeredAtSecond;
-    private int registeredAtNano;
-    private long statusChangedAtSecond;
-    private int statusChangedAtNano;
     private @Nullable String registrationTokenId;
-    private long version;
-
-    // liveness, guarded by this
-    private long lastHeartbeatSecond;
-    private int lastHeartbeatNano = NONE;
-    private long bootEpoch;
-    private long sequence;
-    private long deadlineSecond;
-    private int deadlineNano;
-    private long clockSkewSeconds;
-    private int clockSkewNano = NONE;
 
     /** The oldest of the agent's certificate records (linked oldest first); written under the store's write lock. */
     volatile @Nullable CertificateRecord certificates;
@@ -79,9 +89,10 @@ final class AgentEntry extends DeadlineWheel.Node {
     AgentEntry(Agent agent, Interner interner, CertificateRecord certificate, @Nullable CertificateRecord next,
             @Nullable CertificateRecord certificates) {
         this.id = agent.id();
-        this.uuidId = Keys.isCanonicalUuid(id);
-        this.idMsb = uuidId ? Keys.uuidMsb(id) : 0;
-        this.idLsb = uuidId ? Keys.uuidLsb(id) : 0;
+        boolean uuid = Keys.isCanonicalUuid(id);
+        this.uuidId = uuid ? 1 : 0;
+        this.idMsb = uuid ? Keys.uuidMsb(id) : 0;
+        this.idLsb = uuid ? Keys.uuidLsb(id) : 0;
         this.name = agent.name();
         this.capabilities = Set.of();
         this.labels = Map.of();
@@ -126,19 +137,29 @@ final class AgentEntry extends DeadlineWheel.Node {
         statusChangedAtNano = agent.statusChangedAt().getNano();
         registrationTokenId = interner.string(agent.registrationTokenId());
         version = newVersion;
+        refreshRoutine();
     }
 
     private void setCertificate(CertificateRecord c) {
         certificate = c;
-        pinHex = c.hexThumbprint;
         pin0 = c.t0;
         pin1 = c.t1;
         pin2 = c.t2;
         pin3 = c.t3;
-        pinNotBeforeSecond = c.notBeforeSecond;
-        pinNotBeforeNano = c.notBeforeNano;
-        pinNotAfterSecond = c.notAfterSecond;
-        pinNotAfterNano = c.notAfterNano;
+        pinNotBeforeMillis = millis(c.notBeforeSecond, c.notBeforeNano);
+        pinNotAfterMillis = millis(c.notAfterSecond, c.notAfterNano);
+    }
+
+    /** Epoch milliseconds (floor), saturated at +-2^53 so that differences of two never overflow. */
+    private static long millis(long second, int nano) {
+        long bound = 1L << 53;
+        long clamped = Math.max(-bound / 1000, Math.min(bound / 1000, second));
+        return clamped * 1000 + nano / 1_000_000;
+    }
+
+    /** Recomputes {@link #routine} after status or pins changed. */
+    private void refreshRoutine() {
+        routine = (status == ACTIVE && certificate.hexThumbprint ? ROUTINE : 0) | (nextCertificate != null ? HAS_NEXT : 0);
     }
 
     long version() {
@@ -182,7 +203,7 @@ final class AgentEntry extends DeadlineWheel.Node {
 
     @Override
     int deadlineNano() {
-        return deadlineNano;
+        return (int) deadlineNano;
     }
 
     /** Whether the deadline is before the instant given as seconds and nanos. */
@@ -221,30 +242,24 @@ final class AgentEntry extends DeadlineWheel.Node {
      */
     RoutineHeartbeat writeRoutineHeartbeat(byte[] thumbprint, long epoch, long seq, long receivedSecond,
             int receivedNano, long deadlineSec, int deadlineNs, @Nullable Duration skew, double renewAt) {
-        if (status != ACTIVE || epoch != bootEpoch || !pinHex
-                || !Keys.thumbprintEquals(thumbprint, pin0, pin1, pin2, pin3)
-                || !isBetween(receivedSecond, receivedNano)) {
+        long receivedMillis = receivedSecond * 1000 + receivedNano / 1_000_000;
+        long r = routine;
+        // validity in whole milliseconds is conservative: an instant in the first or last millisecond of the
+        // validity falls back to the exact check of the full path
+        if ((r & ROUTINE) == 0 || epoch != bootEpoch || receivedMillis <= pinNotBeforeMillis
+                || receivedMillis >= pinNotAfterMillis || !Keys.thumbprintEquals(thumbprint, pin0, pin1, pin2, pin3)) {
             return RoutineHeartbeat.FALLBACK;
         }
         if (seq <= sequence) {
             return RoutineHeartbeat.STALE;
         }
         writeHeartbeat(epoch, seq, receivedSecond, receivedNano, deadlineSec, deadlineNs, skew);
-        if (nextCertificate != null) {
+        if ((r & HAS_NEXT) != 0) {
             return RoutineHeartbeat.ACCEPTED;
         }
-        long start = pinNotBeforeSecond * 1000 + pinNotBeforeNano / 1_000_000;
-        long end = pinNotAfterSecond * 1000 + pinNotAfterNano / 1_000_000;
-        long receivedMillis = receivedSecond * 1000 + receivedNano / 1_000_000;
-        return receivedMillis >= start + (long) ((end - start) * renewAt)
+        long start = pinNotBeforeMillis;
+        return receivedMillis >= start + (long) ((pinNotAfterMillis - start) * renewAt)
                 ? RoutineHeartbeat.ACCEPTED_RENEW_DUE : RoutineHeartbeat.ACCEPTED;
-    }
-
-    /** Whether the instant is within the current certificate's validity (mirrors {@link CertificateRecord#isValidAt}). */
-    private boolean isBetween(long second, int nano) {
-        boolean started = second > pinNotBeforeSecond || (second == pinNotBeforeSecond && nano >= pinNotBeforeNano);
-        boolean ended = second > pinNotAfterSecond || (second == pinNotAfterSecond && nano >= pinNotAfterNano);
-        return started && !ended;
     }
 
     /** Moves the deadline to the given instant if that is later; returns whether it moved. */

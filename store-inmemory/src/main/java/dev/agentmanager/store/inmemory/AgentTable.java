@@ -43,7 +43,7 @@ final class AgentTable {
             if (e == null) {
                 return null;
             }
-            if (e.uuidId ? Keys.uuidEquals(id, e.idMsb, e.idLsb) : e.id.equals(id)) {
+            if (e.uuidId != 0 ? Keys.uuidEquals(id, e.idMsb, e.idLsb) : e.id.equals(id)) {
                 return e;
             }
         }
@@ -62,7 +62,7 @@ final class AgentTable {
             if (e == null) {
                 return null;
             }
-            if (e.uuidId ? Keys.uuidEquals(idBytes, e.idMsb, e.idLsb) : e.id.equals(id)) {
+            if (e.uuidId != 0 ? Keys.uuidEquals(idBytes, e.idMsb, e.idLsb) : e.id.equals(id)) {
                 return e;
             }
         }
