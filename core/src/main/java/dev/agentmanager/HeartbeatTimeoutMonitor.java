@@ -40,7 +40,7 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Self-preservation.</b> See {@link SelfPreservation}.</li>
  * </ul>
  *
- * <p>Expiry is exactly-once across replicas: {@link IAgentStore#expireAgent} only succeeds while the
+ * <p>Expiry is exactly-once across replicas: {@link IAgentStore#expireOverdue} only succeeds while the
  * agent's version and overdue deadline are unchanged, and only the replica whose write succeeded publishes
  * {@link AgentEvent.AgentInactivated}. Finding overdue agents costs in proportion to their number (the
  * store's deadline index), not to the fleet.
@@ -212,8 +212,7 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     }
 
     private boolean expire(Agent agent, InactiveReason reason, Instant now) {
-        Agent inactive = agent.withStatus(AgentStatus.INACTIVE, reason, now);
-        if (store.expireAgent(inactive, agent.version(), now).isEmpty()) {
+        if (!store.expireOverdue(agent, reason, now)) {
             return false; // a heartbeat, an operator or another replica got there first
         }
         LOG.log(Level.INFO, () -> "agent " + agent.id() + " inactive: " + reason);

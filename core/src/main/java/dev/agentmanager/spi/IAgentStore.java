@@ -4,6 +4,7 @@ import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.AgentQuery;
 import dev.agentmanager.model.AgentStatus;
+import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.model.RegistrationToken;
 import dev.agentmanager.model.TokenRedemption;
 import java.time.Duration;
@@ -196,6 +197,29 @@ public interface IAgentStore {
      * @return the stored agent as now read back; empty if any condition failed (nothing written)
      */
     Optional<Agent> expireAgent(Agent inactive, long expectedVersion, Instant now);
+
+    /**
+     * The timeout monitor's expiry of an agent that {@link #findOverdue} returned. It has exactly the effect of
+     * <pre>{@code
+     * expireAgent(overdue.withStatus(AgentStatus.INACTIVE, reason, now), overdue.version(), now)
+     * }</pre>
+     * and the same exactly-once guarantee: it writes only if the stored version is still
+     * {@code overdue.version()} and the stored deadline is still before {@code now}; the agent's status becomes
+     * INACTIVE with {@code reason} since {@code now}, its version {@code overdue.version() + 1}, and the rest of
+     * its durable state and its liveness stay as stored. It only reports whether it took effect, so a store
+     * need not read the written agent back (the monitor does not need it). The default calls
+     * {@link #expireAgent} as above; a store may override it with a cheaper write of the same effect.
+     *
+     * @param overdue the agent as this store returned it (from {@link #findOverdue}); its version names the
+     *     durable state the expiry is conditional on
+     * @param reason the inactive reason to record ({@link InactiveReason#MISSED_HEARTBEATS} or
+     *     {@link InactiveReason#NEVER_CHECKED_IN} from the monitor)
+     * @return true if this call marked the agent inactive; false if nothing was written (the version changed,
+     *     a heartbeat or grace period extended the deadline, or the agent does not exist)
+     */
+    default boolean expireOverdue(Agent overdue, InactiveReason reason, Instant now) {
+        return expireAgent(overdue.withStatus(AgentStatus.INACTIVE, reason, now), overdue.version(), now).isPresent();
+    }
 
     /**
      * Grace period: sets the deadline of every ACTIVE or PENDING agent to {@code deadline} where it is

@@ -1529,6 +1529,192 @@ public abstract class AgentStoreContractTest {
     }
 
     @Nested
+    @DisplayName("expiring overdue agents (the monitor's path)")
+    class ExpireOverdue {
+
+        private Agent found(String agentId, Instant now) {
+            return store.findOverdue(now, 100).stream().filter(a -> a.id().equals(agentId)).findFirst()
+                    .orElseThrow(() -> new AssertionError(agentId + " not overdue at " + now));
+        }
+
+        @Test
+        void hasTheEffectOfExpireAgent() {
+            Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            long activeBefore = store.countAgents(AgentStatus.ACTIVE);
+
+            assertThat(store.expireOverdue(found("agent-001", at(100)), InactiveReason.MISSED_HEARTBEATS, at(100)))
+                    .isTrue();
+
+            assertThat(stored("agent-001")).isEqualTo(a.withStatus(AgentStatus.INACTIVE,
+                    InactiveReason.MISSED_HEARTBEATS, at(100)).withVersion(a.version() + 1));
+            assertThat(store.countAgents(AgentStatus.ACTIVE)).isEqualTo(activeBefore - 1);
+            assertThat(store.countAgents(AgentStatus.INACTIVE)).isEqualTo(1);
+            assertThat(store.findOverdue(at(100), 10)).isEmpty();
+            assertThat(store.findOverdue(at(500), 10)).isEmpty();
+        }
+
+        @Test
+        void aPendingAgentNeverCheckedIn() {
+            Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.PENDING);
+            long pendingBefore = store.countAgents(AgentStatus.PENDING);
+
+            assertThat(store.expireOverdue(found("agent-001", at(100)), InactiveReason.NEVER_CHECKED_IN, at(100)))
+                    .isTrue();
+
+            assertThat(stored("agent-001")).isEqualTo(a.withStatus(AgentStatus.INACTIVE,
+                    InactiveReason.NEVER_CHECKED_IN, at(100)).withVersion(a.version() + 1));
+            assertThat(store.countAgents(AgentStatus.PENDING)).isEqualTo(pendingBefore - 1);
+        }
+
+        @Test
+        void aSecondExpiryOfTheSameSnapshotWritesNothing() {
+            registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            Agent overdue = found("agent-001", at(100));
+            assertThat(store.expireOverdue(overdue, InactiveReason.MISSED_HEARTBEATS, at(100))).isTrue();
+            Agent expired = stored("agent-001");
+
+            assertThat(store.expireOverdue(overdue, InactiveReason.MISSED_HEARTBEATS, at(101))).isFalse();
+
+            assertThat(stored("agent-001")).isEqualTo(expired);
+            assertThat(store.countAgents(AgentStatus.INACTIVE)).isEqualTo(1);
+        }
+
+        @Test
+        void versionMismatchWritesNothing() {
+            Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+
+            assertThat(store.expireOverdue(a.withVersion(a.version() - 1), InactiveReason.MISSED_HEARTBEATS, at(100)))
+                    .isFalse();
+            assertThat(store.expireOverdue(a.withVersion(a.version() + 1), InactiveReason.MISSED_HEARTBEATS, at(100)))
+                    .isFalse();
+
+            assertThat(stored("agent-001")).isEqualTo(a);
+        }
+
+        @Test
+        void aRevocationAfterTheAgentWasFoundWins() {
+            registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            Agent overdue = found("agent-001", at(100));
+            Agent revoked = changeStatus(overdue, AgentStatus.REVOKED);
+
+            assertThat(store.expireOverdue(overdue, InactiveReason.MISSED_HEARTBEATS, at(100))).isFalse();
+
+            assertThat(stored("agent-001")).isEqualTo(revoked);
+            assertThat(store.countAgents(AgentStatus.INACTIVE)).isZero();
+        }
+
+        @Test
+        void aDeadlineExtendedByAHeartbeatOrAGracePeriodWritesNothing() {
+            Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            registerWithDeadline("agent-002", at(90), AgentStatus.ACTIVE);
+            Agent overdue1 = found("agent-001", at(100));
+            Agent overdue2 = found("agent-002", at(100));
+
+            store.recordHeartbeat("agent-001", a.version(), 1, 1, at(100), at(190), null);
+            store.extendDeadlines(at(190));
+
+            assertThat(store.expireOverdue(overdue1, InactiveReason.MISSED_HEARTBEATS, at(100))).isFalse();
+            assertThat(store.expireOverdue(overdue2, InactiveReason.MISSED_HEARTBEATS, at(100))).isFalse();
+            assertThat(stored("agent-001").status()).isEqualTo(AgentStatus.ACTIVE);
+            assertThat(stored("agent-002").status()).isEqualTo(AgentStatus.ACTIVE);
+            assertThat(ids(store.findOverdue(at(191), 10))).containsExactlyInAnyOrder("agent-001", "agent-002");
+        }
+
+        @Test
+        void aDeadlineNotBeforeNowWritesNothing() {
+            Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+
+            assertThat(store.expireOverdue(a, InactiveReason.MISSED_HEARTBEATS, at(90))).isFalse();
+            assertThat(store.expireOverdue(a, InactiveReason.MISSED_HEARTBEATS, at(50))).isFalse();
+            assertThat(stored("agent-001")).isEqualTo(a);
+        }
+
+        @Test
+        void unknownAgentIsFalse() {
+            Agent ghost = TestAgents.newAgent("agent-404", T0).agent();
+
+            assertThat(store.expireOverdue(ghost, InactiveReason.MISSED_HEARTBEATS, at(100))).isFalse();
+            assertThat(store.findAgent("agent-404")).isEmpty();
+        }
+
+        @Test
+        void anExpiredAgentThatComesBackIsWatchedAgain() {
+            registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            assertThat(store.expireOverdue(found("agent-001", at(100)), InactiveReason.MISSED_HEARTBEATS, at(100)))
+                    .isTrue();
+            Agent expired = stored("agent-001");
+
+            store.recordHeartbeat("agent-001", expired.version(), 1, 1, at(200), at(290), null);
+            store.updateAgent(expired.withStatus(AgentStatus.ACTIVE, null, at(200)), expired.version()).orElseThrow();
+
+            assertThat(store.findOverdue(at(250), 10)).isEmpty();
+            assertThat(ids(store.findOverdue(at(291), 10))).containsExactly("agent-001");
+        }
+
+        @Test
+        @Timeout(60)
+        void ofRacingExpiriesExactlyOneWins() {
+            registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            Agent overdue = found("agent-001", at(100));
+
+            List<Boolean> results = race(RACE_THREADS, i ->
+                    () -> store.expireOverdue(overdue, InactiveReason.MISSED_HEARTBEATS, at(100)));
+
+            assertThat(results).filteredOn(won -> won).hasSize(1);
+            assertThat(stored("agent-001").version()).isEqualTo(overdue.version() + 1);
+            assertThat(store.countAgents(AgentStatus.INACTIVE)).isEqualTo(1);
+            assertThat(store.countAgents(AgentStatus.ACTIVE)).isZero();
+        }
+
+        @Test
+        @Timeout(60)
+        void ofAHeartbeatRacingAnExpiryExactlyOneTakesEffect() {
+            int agents = 40;
+            List<Agent> fleet = new ArrayList<>();
+            for (int i = 0; i < agents; i++) {
+                fleet.add(registerWithDeadline(String.format("agent-%03d", i), at(90), AgentStatus.ACTIVE));
+            }
+            for (Agent a : fleet) {
+                List<Object> results = race(2, t -> () -> t == 0
+                        ? store.recordHeartbeat(a.id(), a.version(), 1, 1, at(100), at(190), null)
+                        : store.expireOverdue(a, InactiveReason.MISSED_HEARTBEATS, at(100)));
+                boolean beat = accepted((HeartbeatWrite) results.get(0));
+                boolean expired = (Boolean) results.get(1);
+                assertThat(beat ^ expired).as(a.id() + ": heartbeat " + results.get(0) + ", expired " + expired)
+                        .isTrue();
+                assertThat(stored(a.id()).status()).isEqualTo(expired ? AgentStatus.INACTIVE : AgentStatus.ACTIVE);
+            }
+            long expired = store.countAgents(AgentStatus.INACTIVE);
+            assertThat(store.findOverdue(at(150), agents)).as("expired agents leave the index").isEmpty();
+            assertThat(store.findOverdue(at(191), agents)).hasSize((int) (agents - expired));
+        }
+
+        @Test
+        @Timeout(60)
+        void racingSweepsExpireEachOverdueAgentExactlyOnce() {
+            int agents = 300;
+            for (int i = 0; i < agents; i++) {
+                registerWithDeadline(String.format("agent-%03d", i), at(10 + i % 80), AgentStatus.ACTIVE);
+            }
+            List<Integer> won = race(4, t -> () -> {
+                int mine = 0;
+                for (int round = 0; round < 10; round++) {
+                    for (Agent a : store.findOverdue(at(100), 50)) {
+                        if (store.expireOverdue(a, InactiveReason.MISSED_HEARTBEATS, at(100))) {
+                            mine++;
+                        }
+                    }
+                }
+                return mine;
+            });
+
+            assertThat(won.stream().mapToInt(Integer::intValue).sum()).isEqualTo(agents);
+            assertThat(store.countAgents(AgentStatus.INACTIVE)).isEqualTo(agents);
+            assertThat(store.findOverdue(at(100), 10)).isEmpty();
+        }
+    }
+
+    @Nested
     @DisplayName("grace period")
     class GracePeriod {
 

@@ -126,6 +126,29 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
     }
 
     /**
+     * Takes a node out of the index if it is no longer watched (the store calls this right after expiring it,
+     * while the node is still in cache, so that the next sweep need not drop it). A node that is watched again
+     * by then stays where it is. Must not be called holding the node's monitor.
+     */
+    void removeIfUnwatched(N node) {
+        lock.lock();
+        try {
+            if (node.filedTick == NOT_FILED) {
+                return;
+            }
+            boolean watched;
+            synchronized (node) {
+                watched = node.watched();
+            }
+            if (!watched) {
+                unlink(node);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Whether a deadline at this tick would need {@link #update} for a node filed at {@code filedTick}: true
      * when the deadline tick is before the filed tick (never for unfiled or overdue-listed nodes).
      */

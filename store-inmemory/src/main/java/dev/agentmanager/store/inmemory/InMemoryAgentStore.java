@@ -7,6 +7,7 @@ import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.AgentQuery;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.CertificatePin;
+import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.model.RegistrationToken;
 import dev.agentmanager.model.TokenRedemption;
 import dev.agentmanager.spi.HeartbeatWrite;
@@ -417,6 +418,37 @@ public final class InMemoryAgentStore implements IAgentStore {
         requireNonNull(inactive, "inactive");
         requireNonNull(now, "now");
         return writeDurable(inactive, expectedVersion, now);
+    }
+
+    /**
+     * Writes only what an expiry changes (status, inactive reason, status-change time, version) under the
+     * entry's monitor: no interning, no thumbprint index update, no read-back. Then takes the entry out of the
+     * deadline index while it is still in cache, instead of leaving that to the next sweep.
+     */
+    @Override
+    public boolean expireOverdue(Agent overdue, InactiveReason reason, Instant now) {
+        requireNonNull(overdue, "overdue");
+        requireNonNull(reason, "reason");
+        requireNonNull(now, "now");
+        AgentEntry e = agents.get(overdue.id());
+        if (e == null) {
+            return false;
+        }
+        long second = now.getEpochSecond();
+        int nano = now.getNano();
+        synchronized (e) {
+            if (e.version() != overdue.version() || !e.deadlineBefore(second, nano)) {
+                return false;
+            }
+            AgentStatus before = e.status();
+            e.expire(reason, second, nano);
+            if (before != AgentStatus.INACTIVE) {
+                statusCounts.decrementAndGet(before.ordinal());
+                statusCounts.incrementAndGet(AgentStatus.INACTIVE.ordinal());
+            }
+        }
+        wheel.removeIfUnwatched(e);
+        return true;
     }
 
     @Override
