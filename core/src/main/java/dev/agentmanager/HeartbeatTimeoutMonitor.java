@@ -4,10 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import dev.agentmanager.event.AgentEvent;
 import dev.agentmanager.internal.EventDispatcher;
-import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.OverdueAgent;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -122,10 +122,10 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
                 recentExpiries.pollFirst();
             }
 
-            List<Agent> overdue = store.findOverdue(now, batchSize);
-            List<Agent> overdueActive = new ArrayList<>(overdue.size());
+            List<? extends OverdueAgent> overdue = store.findOverdueAgents(now, batchSize);
+            List<OverdueAgent> overdueActive = new ArrayList<>(overdue.size());
             int expired = 0;
-            for (Agent agent : overdue) {
+            for (OverdueAgent agent : overdue) {
                 if (agent.status() == AgentStatus.PENDING) {
                     if (expire(agent, InactiveReason.NEVER_CHECKED_IN, now)) {
                         expired++;
@@ -211,7 +211,7 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         return new SweepResult(now, 0, 0, true, pruned);
     }
 
-    private boolean expire(Agent agent, InactiveReason reason, Instant now) {
+    private boolean expire(OverdueAgent agent, InactiveReason reason, Instant now) {
         if (!store.expireOverdue(agent, reason, now)) {
             return false; // a heartbeat, an operator or another replica got there first
         }

@@ -12,6 +12,7 @@ import dev.agentmanager.model.RegistrationToken;
 import dev.agentmanager.model.TokenRedemption;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.OverdueAgent;
 import dev.agentmanager.spi.RoutineHeartbeat;
 import java.time.Duration;
 import java.time.Instant;
@@ -421,16 +422,29 @@ public final class InMemoryAgentStore implements IAgentStore {
     }
 
     /**
-     * Writes only what an expiry changes (status, inactive reason, status-change time, version) under the
-     * entry's monitor: no interning, no thumbprint index update, no read-back. Then takes the entry out of the
-     * deadline index while it is still in cache, instead of leaving that to the next sweep.
+     * The same agents as {@link #findOverdue}, as handles that hold the entry and the id, status and version
+     * read under its monitor: no {@link Agent} is built.
      */
     @Override
-    public boolean expireOverdue(Agent overdue, InactiveReason reason, Instant now) {
+    public List<? extends OverdueAgent> findOverdueAgents(Instant now, int limit) {
+        requireNonNull(now, "now");
+        requireLimit(limit);
+        return wheel.poll(now.getEpochSecond(), now.getNano(), limit,
+                e -> new Overdue(this, e, e.id, e.status(), e.version()));
+    }
+
+    /**
+     * Writes only what an expiry changes (status, inactive reason, status-change time, version) under the
+     * entry's monitor: no interning, no thumbprint index update, no read-back, and no id lookup for a handle
+     * from {@link #findOverdueAgents}. Then takes the entry out of the deadline index while it is still in
+     * cache, instead of leaving that to the next sweep.
+     */
+    @Override
+    public boolean expireOverdue(OverdueAgent overdue, InactiveReason reason, Instant now) {
         requireNonNull(overdue, "overdue");
         requireNonNull(reason, "reason");
         requireNonNull(now, "now");
-        AgentEntry e = agents.get(overdue.id());
+        AgentEntry e = overdue instanceof Overdue o && o.store() == this ? o.entry() : agents.get(overdue.id());
         if (e == null) {
             return false;
         }
@@ -632,6 +646,10 @@ public final class InMemoryAgentStore implements IAgentStore {
             throw new IllegalArgumentException("limit must be at least 1, got " + limit);
         }
     }
+
+    /** {@link #findOverdueAgents}' handle: the entry itself and what the monitor needs, read under its monitor. */
+    private record Overdue(InMemoryAgentStore store, AgentEntry entry, String id, AgentStatus status, long version)
+            implements OverdueAgent {}
 
     /** How many agents the deadline index holds; for tests. */
     int watchedCount() {
