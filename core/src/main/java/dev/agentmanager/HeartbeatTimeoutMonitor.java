@@ -85,7 +85,10 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     private boolean holding;
     private boolean releasing;
     private boolean releaseAllOnce;
-    private final ArrayDeque<Instant> recentExpiries = new ArrayDeque<>();
+    /** This monitor's expiries within the last timeout, one element per sweep that expired any (oldest first). */
+    private final ArrayDeque<Expiries> recentExpiries = new ArrayDeque<>();
+    /** The sum of {@code recentExpiries}' counts. */
+    private long recentExpiryCount;
     private @Nullable Instant nextPruneAt;
 
     // guarded by this
@@ -118,8 +121,8 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
                 return grantGrace(now, gap, pruned);
             }
             Instant windowStart = now.minus(timeout);
-            while (!recentExpiries.isEmpty() && recentExpiries.peekFirst().isBefore(windowStart)) {
-                recentExpiries.pollFirst();
+            while (!recentExpiries.isEmpty() && recentExpiries.peekFirst().at().isBefore(windowStart)) {
+                recentExpiryCount -= recentExpiries.pollFirst().count();
             }
 
             List<? extends OverdueAgent> overdue = store.findOverdueAgents(now, batchSize);
@@ -135,12 +138,17 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
                 }
             }
             int allowed = allowedExpiries(overdueActive.size(), now);
+            int missed = 0;
             for (int i = 0; i < allowed; i++) {
                 if (expire(overdueActive.get(i), InactiveReason.MISSED_HEARTBEATS, now)) {
-                    recentExpiries.addLast(now);
-                    expired++;
+                    missed++;
                 }
             }
+            if (missed > 0) {
+                recentExpiries.addLast(new Expiries(now, missed));
+                recentExpiryCount += missed;
+            }
+            expired += missed;
             return new SweepResult(now, expired, overdueActive.size() - allowed, false, pruned);
         }
     }
@@ -164,7 +172,7 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
             releasing = false;
             return 0;
         }
-        long recent = recentExpiries.size();
+        long recent = recentExpiryCount;
         long liveFleet = store.countAgents(AgentStatus.ACTIVE) + recent;
         if (liveFleet < selfPreservation.minimumFleet()) {
             return overdue;
@@ -199,6 +207,7 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         Instant deadline = now.plus(heartbeat.timeout());
         int extended = store.extendDeadlines(deadline);
         recentExpiries.clear();
+        recentExpiryCount = 0;
         holding = false;
         releasing = false;
         if (gap != null) {
@@ -210,6 +219,9 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         events.publish(new AgentEvent.GracePeriodGranted(now, gap, deadline, extended));
         return new SweepResult(now, 0, 0, true, pruned);
     }
+
+    /** How many agents one sweep expired for missed heartbeats. */
+    private record Expiries(Instant at, int count) {}
 
     private boolean expire(OverdueAgent agent, InactiveReason reason, Instant now) {
         if (!store.expireOverdue(agent, reason, now)) {

@@ -1,6 +1,7 @@
 package dev.agentmanager.store.inmemory;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -32,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  * after their deadlines) and re-files overdue-list nodes that are no longer due.
  *
  * <p>Lock order: the wheel's lock, then a node's monitor. Callers must not hold a node's monitor when they
- * call into the wheel.
+ * call into the wheel, except for {@link #tryRemoveUnwatched}, which never waits for the lock.
  */
 final class DeadlineWheel<N extends DeadlineWheel.Node> {
 
@@ -55,13 +56,17 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
         /** The tick of the bucket the node is in, {@link #NOT_FILED} or {@link #OVERDUE}; written under the wheel's lock. */
         volatile long filedTick = NOT_FILED;
 
-        /** Whether the node belongs in the index; called holding the node's monitor. */
+        /**
+         * Whether the node belongs in the index; called holding the node's monitor. (A sweep also calls the
+         * three methods without the monitor, only to warm caches, and ignores the values: they must be plain
+         * field reads without side effects.)
+         */
         abstract boolean watched();
 
-        /** Deadline, epoch seconds; called holding the node's monitor. */
+        /** Deadline, epoch seconds; called holding the node's monitor (see {@link #watched()}). */
         abstract long deadlineSecond();
 
-        /** Deadline, nanosecond of the second; called holding the node's monitor. */
+        /** Deadline, nanosecond of the second; called holding the node's monitor (see {@link #watched()}). */
         abstract int deadlineNano();
     }
 
@@ -73,6 +78,12 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
     private int filed;
     private long examined;
     private final ReentrantLock lock = new ReentrantLock();
+    /** How many nodes of a bucket {@link #poll} collects before examining them. */
+    private static final int RUN = 64;
+    /** The run being examined; guarded by the lock, empty between polls. */
+    private final @Nullable Node[] run = new Node[RUN];
+    /** Sum of the cache-warming reads, kept so that the compiler cannot drop them; guarded by the lock. */
+    private long warmed;
 
     /**
      * @param tickMillis bucket width in milliseconds, at least 1
@@ -126,25 +137,19 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
     }
 
     /**
-     * Takes a node out of the index if it is no longer watched (the store calls this right after expiring it,
-     * while the node is still in cache, so that the next sweep need not drop it). A node that is watched again
-     * by then stays where it is. Must not be called holding the node's monitor.
+     * Takes a node that just stopped being watched out of the index if the wheel's lock is free at this moment;
+     * otherwise the node stays until a sweep drops it. The store calls this right after expiring an agent,
+     * while its entry is in cache, so that the next sweep need not drop it. The caller holds the node's
+     * monitor (so the node cannot be watched again meanwhile): that is the reverse of the lock order, which is
+     * why this only tries the lock and never waits for it.
      */
-    void removeIfUnwatched(N node) {
-        lock.lock();
-        try {
-            if (node.filedTick == NOT_FILED) {
-                return;
-            }
-            boolean watched;
-            synchronized (node) {
-                watched = node.watched();
-            }
-            if (!watched) {
+    void tryRemoveUnwatched(N node) {
+        if (lock.tryLock()) {
+            try {
                 unlink(node);
+            } finally {
+                lock.unlock();
             }
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -183,17 +188,33 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
             for (long t = from; t <= nowTick; t++) {
                 n = heads[(int) (t & mask)];
                 while (n != null) {
-                    Node next = n.next;
-                    if (n.filedTick <= t) {
-                        examine(n, nowSecond, nowNano, nowTick, snapshot, out);
+                    // Walk a run of the chain first, collecting the nodes due at t and reading (without their
+                    // monitors, only to bring them into cache) the fields that examine() reads under the
+                    // monitor: the cache misses of a run then overlap instead of each waiting behind the
+                    // previous node's monitor. Examining a collected node moves only that node, so the
+                    // successor of the run is still in this bucket afterwards.
+                    int count = 0;
+                    long touched = 0;
+                    while (n != null && count < RUN) {
+                        if (n.filedTick <= t) {
+                            run[count++] = n;
+                            touched += n.deadlineSecond() + n.deadlineNano() + (n.watched() ? 1 : 0);
+                        }
+                        n = n.next;
+                    }
+                    warmed += touched;
+                    for (int i = 0; i < count; i++) {
+                        Node m = run[i];
+                        run[i] = null;
+                        examine(m, nowSecond, nowNano, nowTick, snapshot, out);
                         if (out.size() >= limit) {
+                            Arrays.fill(run, i + 1, count, null);
                             if (!wrapped) {
                                 cursor = t; // this bucket may hold more: resume here
                             }
                             return out;
                         }
                     }
-                    n = next;
                 }
             }
             cursor = nowTick;

@@ -436,8 +436,8 @@ public final class InMemoryAgentStore implements IAgentStore {
     /**
      * Writes only what an expiry changes (status, inactive reason, status-change time, version) under the
      * entry's monitor: no interning, no thumbprint index update, no read-back, and no id lookup for a handle
-     * from {@link #findOverdueAgents}. Then takes the entry out of the deadline index while it is still in
-     * cache, instead of leaving that to the next sweep.
+     * from {@link #findOverdueAgents}. It also takes the entry out of the deadline index while it is in cache
+     * (if the index's lock is free), instead of leaving that to the next sweep.
      */
     @Override
     public boolean expireOverdue(OverdueAgent overdue, InactiveReason reason, Instant now) {
@@ -460,8 +460,8 @@ public final class InMemoryAgentStore implements IAgentStore {
                 statusCounts.decrementAndGet(before.ordinal());
                 statusCounts.incrementAndGet(AgentStatus.INACTIVE.ordinal());
             }
+            wheel.tryRemoveUnwatched(e);
         }
-        wheel.removeIfUnwatched(e);
         return true;
     }
 
