@@ -224,38 +224,36 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
         }
     }
 
+    /**
+     * Reports, drops or re-files one node. The re-filing happens while the node's monitor is held: a heartbeat
+     * that moves the deadline earlier either comes first (and this reads its deadline) or comes after and then
+     * sees the new {@code filedTick} and calls {@link #update}, so a node is never left filed after its
+     * deadline.
+     */
     @SuppressWarnings("unchecked")
     private <R> void examine(Node n, long nowSecond, int nowNano, long nowTick, Function<? super N, R> snapshot,
             List<R> out) {
         examined++;
-        boolean watched;
-        long deadlineSecond;
-        int deadlineNano;
-        R result = null;
         synchronized (n) {
-            watched = n.watched();
-            deadlineSecond = n.deadlineSecond();
-            deadlineNano = n.deadlineNano();
-            if (watched && isBefore(deadlineSecond, deadlineNano, nowSecond, nowNano)) {
-                result = snapshot.apply((N) n);
-            }
-        }
-        if (!watched) {
-            unlink(n);
-            return;
-        }
-        if (result != null) {
-            out.add(result);
-            if (n.filedTick != OVERDUE) {
+            if (!n.watched()) {
                 unlink(n);
-                linkOverdue(n);
+                return;
             }
-            return;
-        }
-        long tick = tickOf(deadlineSecond, deadlineNano);
-        if (tick != n.filedTick) {
-            unlink(n);
-            link(n, tick);
+            long deadlineSecond = n.deadlineSecond();
+            int deadlineNano = n.deadlineNano();
+            if (isBefore(deadlineSecond, deadlineNano, nowSecond, nowNano)) {
+                out.add(snapshot.apply((N) n));
+                if (n.filedTick != OVERDUE) {
+                    unlink(n);
+                    linkOverdue(n);
+                }
+                return;
+            }
+            long tick = tickOf(deadlineSecond, deadlineNano);
+            if (tick != n.filedTick) {
+                unlink(n);
+                link(n, tick);
+            }
         }
     }
 
