@@ -4,10 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import dev.agentmanager.event.AgentEvent;
 import dev.agentmanager.internal.EventDispatcher;
-import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.OverdueAgent;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,7 +40,7 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Self-preservation.</b> See {@link SelfPreservation}.</li>
  * </ul>
  *
- * <p>Expiry is exactly-once across replicas: {@link IAgentStore#expireAgent} only succeeds while the
+ * <p>Expiry is exactly-once across replicas: {@link IAgentStore#expireOverdue} only succeeds while the
  * agent's version and overdue deadline are unchanged, and only the replica whose write succeeded publishes
  * {@link AgentEvent.AgentInactivated}. Finding overdue agents costs in proportion to their number (the
  * store's deadline index), not to the fleet.
@@ -85,7 +85,10 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     private boolean holding;
     private boolean releasing;
     private boolean releaseAllOnce;
-    private final ArrayDeque<Instant> recentExpiries = new ArrayDeque<>();
+    /** This monitor's expiries within the last timeout, one element per sweep that expired any (oldest first). */
+    private final ArrayDeque<Expiries> recentExpiries = new ArrayDeque<>();
+    /** The sum of {@code recentExpiries}' counts. */
+    private long recentExpiryCount;
     private @Nullable Instant nextPruneAt;
 
     // guarded by this
@@ -118,14 +121,14 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
                 return grantGrace(now, gap, pruned);
             }
             Instant windowStart = now.minus(timeout);
-            while (!recentExpiries.isEmpty() && recentExpiries.peekFirst().isBefore(windowStart)) {
-                recentExpiries.pollFirst();
+            while (!recentExpiries.isEmpty() && recentExpiries.peekFirst().at().isBefore(windowStart)) {
+                recentExpiryCount -= recentExpiries.pollFirst().count();
             }
 
-            List<Agent> overdue = store.findOverdue(now, batchSize);
-            List<Agent> overdueActive = new ArrayList<>(overdue.size());
+            List<? extends OverdueAgent> overdue = store.findOverdueAgents(now, batchSize);
+            List<OverdueAgent> overdueActive = new ArrayList<>(overdue.size());
             int expired = 0;
-            for (Agent agent : overdue) {
+            for (OverdueAgent agent : overdue) {
                 if (agent.status() == AgentStatus.PENDING) {
                     if (expire(agent, InactiveReason.NEVER_CHECKED_IN, now)) {
                         expired++;
@@ -135,12 +138,17 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
                 }
             }
             int allowed = allowedExpiries(overdueActive.size(), now);
+            int missed = 0;
             for (int i = 0; i < allowed; i++) {
                 if (expire(overdueActive.get(i), InactiveReason.MISSED_HEARTBEATS, now)) {
-                    recentExpiries.addLast(now);
-                    expired++;
+                    missed++;
                 }
             }
+            if (missed > 0) {
+                recentExpiries.addLast(new Expiries(now, missed));
+                recentExpiryCount += missed;
+            }
+            expired += missed;
             return new SweepResult(now, expired, overdueActive.size() - allowed, false, pruned);
         }
     }
@@ -164,7 +172,7 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
             releasing = false;
             return 0;
         }
-        long recent = recentExpiries.size();
+        long recent = recentExpiryCount;
         long liveFleet = store.countAgents(AgentStatus.ACTIVE) + recent;
         if (liveFleet < selfPreservation.minimumFleet()) {
             return overdue;
@@ -199,6 +207,7 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         Instant deadline = now.plus(heartbeat.timeout());
         int extended = store.extendDeadlines(deadline);
         recentExpiries.clear();
+        recentExpiryCount = 0;
         holding = false;
         releasing = false;
         if (gap != null) {
@@ -211,9 +220,11 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         return new SweepResult(now, 0, 0, true, pruned);
     }
 
-    private boolean expire(Agent agent, InactiveReason reason, Instant now) {
-        Agent inactive = agent.withStatus(AgentStatus.INACTIVE, reason, now);
-        if (store.expireAgent(inactive, agent.version(), now).isEmpty()) {
+    /** How many agents one sweep expired for missed heartbeats. */
+    private record Expiries(Instant at, int count) {}
+
+    private boolean expire(OverdueAgent agent, InactiveReason reason, Instant now) {
+        if (!store.expireOverdue(agent, reason, now)) {
             return false; // a heartbeat, an operator or another replica got there first
         }
         LOG.log(Level.INFO, () -> "agent " + agent.id() + " inactive: " + reason);

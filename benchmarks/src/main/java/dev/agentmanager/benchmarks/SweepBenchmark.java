@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -35,6 +36,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * heartbeat). Before each measured sweep the clock moves one second and that second's cohort beats, so the sweep
  * finds the agents that went overdue in that second (≈ 0.1 % of the fleet) and also pays for the deadline
  * index's lazy re-filing of the entries whose bucket it passes. Self-preservation is off on both sides.
+ *
+ * <p>The secondary results {@code expired} and {@code sweeps} count what the measured sweeps did; the suite
+ * divides by them to report microseconds per expired agent, the figure that should stay flat as the fleet grows
+ * (the overdue share is fixed, so the expiries per sweep grow with the fleet).
  *
  * <p><b>Eureka</b> runs {@code evict()}, its eviction pass (every 60 s by default), over the same number of
  * registered instances of which 0.1 % have a lapsed lease (re-registered before each pass with a 0 s lease).
@@ -127,11 +132,30 @@ public class SweepBenchmark {
         }
     }
 
+    /**
+     * Per-iteration counts of the measured sweeps (JMH secondary results {@code expired} and {@code sweeps}), so
+     * that the suite can report the cost per expired agent: score × sweeps / expired.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Expiries {
+        public long expired;
+        public long sweeps;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            expired = 0;
+            sweeps = 0;
+        }
+    }
+
     @Benchmark
-    public int ours(Ours ours) {
+    public int ours(Ours ours, Expiries counts) {
         HeartbeatTimeoutMonitor.SweepResult r = ours.monitor.runOnce();
         ours.sweeps++;
         ours.expired += r.expired();
+        counts.sweeps++;
+        counts.expired += r.expired();
         return r.expired();
     }
 

@@ -4,10 +4,12 @@ import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.AgentQuery;
 import dev.agentmanager.model.AgentStatus;
+import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.model.RegistrationToken;
 import dev.agentmanager.model.TokenRedemption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -201,6 +203,53 @@ public interface IAgentStore {
      * @return the stored agent as now read back; empty if any condition failed (nothing written)
      */
     Optional<Agent> expireAgent(Agent inactive, long expectedVersion, Instant now);
+
+    /**
+     * The overdue agents as the timeout monitor needs them: the same agents {@link #findOverdue} would return
+     * (ACTIVE or PENDING, deadline before {@code now}, at most {@code limit}, in no particular order), each as
+     * a handle to pass to {@link #expireOverdue}. The default wraps what {@link #findOverdue} returns
+     * ({@link OverdueAgent#of}); a store may return lighter handles that skip building each {@link Agent} and
+     * let {@link #expireOverdue} find the stored agent without a second lookup.
+     */
+    default List<? extends OverdueAgent> findOverdueAgents(Instant now, int limit) {
+        List<Agent> found = findOverdue(now, limit);
+        List<OverdueAgent> handles = new ArrayList<>(found.size());
+        for (Agent a : found) {
+            handles.add(OverdueAgent.of(a));
+        }
+        return handles;
+    }
+
+    /**
+     * The timeout monitor's expiry of an agent that {@link #findOverdueAgents} returned. It has exactly the
+     * effect of
+     * <pre>{@code
+     * expireAgent(agent.withStatus(AgentStatus.INACTIVE, reason, now), overdue.version(), now)
+     * }</pre>
+     * where {@code agent} is the agent as stored at {@code overdue.version()}, with the same exactly-once
+     * guarantee: it writes only if the stored version is still {@code overdue.version()} and the stored
+     * deadline is still before {@code now}. The agent's status becomes INACTIVE with {@code reason} since
+     * {@code now} and its version {@code overdue.version() + 1}; the rest of its durable state and its
+     * liveness stay as stored. It only reports whether it took effect, so the store need not read the written
+     * agent back.
+     *
+     * <p>The default does the call above, taking {@code agent} from an {@link OverdueAgent.Found} handle, or
+     * else reading it with {@link #findAgent} (and writing nothing if its version is no longer
+     * {@code overdue.version()}). A store that returns its own handles overrides this method.
+     *
+     * @param overdue a handle returned by this store's {@link #findOverdueAgents} (or {@link OverdueAgent#of}
+     *     of an agent read from this store)
+     * @param reason the inactive reason to record ({@link InactiveReason#MISSED_HEARTBEATS} or
+     *     {@link InactiveReason#NEVER_CHECKED_IN} from the monitor)
+     * @return true if this call marked the agent inactive; false if nothing was written (the version changed,
+     *     a heartbeat or grace period extended the deadline, or the agent does not exist)
+     */
+    default boolean expireOverdue(OverdueAgent overdue, InactiveReason reason, Instant now) {
+        Agent agent = overdue instanceof OverdueAgent.Found found ? found.agent()
+                : findAgent(overdue.id()).filter(a -> a.version() == overdue.version()).orElse(null);
+        return agent != null
+                && expireAgent(agent.withStatus(AgentStatus.INACTIVE, reason, now), overdue.version(), now).isPresent();
+    }
 
     /**
      * Grace period: sets the deadline of every ACTIVE or PENDING agent to {@code deadline} where it is

@@ -16,6 +16,7 @@ import dev.agentmanager.model.RegistrationToken;
 import dev.agentmanager.model.TokenRedemption;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.OverdueAgent;
 import dev.agentmanager.spi.RoutineHeartbeat;
 import java.time.Clock;
 import java.time.Duration;
@@ -1525,6 +1526,251 @@ public abstract class AgentStoreContractTest {
                         .isTrue();
                 assertThat(stored(a.id()).status()).isEqualTo(expired ? AgentStatus.INACTIVE : AgentStatus.ACTIVE);
             }
+        }
+    }
+
+    @Nested
+    @DisplayName("expiring overdue agents (the monitor's path)")
+    class ExpireOverdue {
+
+        private OverdueAgent found(String agentId, Instant now) {
+            return store.findOverdueAgents(now, 100).stream().filter(a -> a.id().equals(agentId)).findFirst()
+                    .orElseThrow(() -> new AssertionError(agentId + " not overdue at " + now));
+        }
+
+        /** A handle of a type no store knows: stores must fall back to finding the agent by id. */
+        private OverdueAgent foreign(Agent a) {
+            return new OverdueAgent() {
+                @Override
+                public String id() {
+                    return a.id();
+                }
+
+                @Override
+                public AgentStatus status() {
+                    return a.status();
+                }
+
+                @Override
+                public long version() {
+                    return a.version();
+                }
+            };
+        }
+
+        @Test
+        void findsWhatFindOverdueFinds() {
+            registerWithDeadline("agent-act", at(90), AgentStatus.ACTIVE);
+            registerWithDeadline("agent-pen", at(90), AgentStatus.PENDING);
+            registerWithDeadline("agent-ina", at(90), AgentStatus.INACTIVE);
+            registerWithDeadline("agent-lat", at(150), AgentStatus.ACTIVE);
+
+            List<? extends OverdueAgent> handles = store.findOverdueAgents(at(100), 100);
+
+            assertThat(handles).extracting(OverdueAgent::id, OverdueAgent::status, OverdueAgent::version)
+                    .containsExactlyInAnyOrderElementsOf(store.findOverdue(at(100), 100).stream()
+                            .map(a -> org.assertj.core.groups.Tuple.tuple(a.id(), a.status(), a.version())).toList());
+            assertThat(handles).extracting(OverdueAgent::id).containsExactlyInAnyOrder("agent-act", "agent-pen");
+            assertThat(store.findOverdueAgents(at(100), 1)).hasSize(1);
+            assertThat(store.findOverdueAgents(at(90), 100)).isEmpty();
+        }
+
+        @Test
+        void hasTheEffectOfExpireAgent() {
+            Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            long activeBefore = store.countAgents(AgentStatus.ACTIVE);
+
+            assertThat(store.expireOverdue(found("agent-001", at(100)), InactiveReason.MISSED_HEARTBEATS, at(100)))
+                    .isTrue();
+
+            assertThat(stored("agent-001")).isEqualTo(a.withStatus(AgentStatus.INACTIVE,
+                    InactiveReason.MISSED_HEARTBEATS, at(100)).withVersion(a.version() + 1));
+            assertThat(store.countAgents(AgentStatus.ACTIVE)).isEqualTo(activeBefore - 1);
+            assertThat(store.countAgents(AgentStatus.INACTIVE)).isEqualTo(1);
+            assertThat(store.findOverdueAgents(at(100), 10)).isEmpty();
+            assertThat(store.findOverdue(at(500), 10)).isEmpty();
+        }
+
+        @Test
+        void aPendingAgentNeverCheckedIn() {
+            Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.PENDING);
+            long pendingBefore = store.countAgents(AgentStatus.PENDING);
+
+            assertThat(store.expireOverdue(found("agent-001", at(100)), InactiveReason.NEVER_CHECKED_IN, at(100)))
+                    .isTrue();
+
+            assertThat(stored("agent-001")).isEqualTo(a.withStatus(AgentStatus.INACTIVE,
+                    InactiveReason.NEVER_CHECKED_IN, at(100)).withVersion(a.version() + 1));
+            assertThat(store.countAgents(AgentStatus.PENDING)).isEqualTo(pendingBefore - 1);
+        }
+
+        @Test
+        void handlesOfAnAgentReadFromTheStoreOrOfAnUnknownTypeWorkToo() {
+            Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            Agent b = registerWithDeadline("agent-002", at(90), AgentStatus.ACTIVE);
+
+            assertThat(store.expireOverdue(OverdueAgent.of(a), InactiveReason.MISSED_HEARTBEATS, at(100))).isTrue();
+            assertThat(store.expireOverdue(foreign(b), InactiveReason.MISSED_HEARTBEATS, at(100))).isTrue();
+
+            assertThat(stored("agent-001")).isEqualTo(a.withStatus(AgentStatus.INACTIVE,
+                    InactiveReason.MISSED_HEARTBEATS, at(100)).withVersion(a.version() + 1));
+            assertThat(stored("agent-002")).isEqualTo(b.withStatus(AgentStatus.INACTIVE,
+                    InactiveReason.MISSED_HEARTBEATS, at(100)).withVersion(b.version() + 1));
+            assertThat(store.expireOverdue(foreign(b), InactiveReason.MISSED_HEARTBEATS, at(101))).isFalse();
+            assertThat(store.findOverdue(at(100), 10)).isEmpty();
+        }
+
+        @Test
+        void aSecondExpiryOfTheSameHandleWritesNothing() {
+            registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            OverdueAgent overdue = found("agent-001", at(100));
+            assertThat(store.expireOverdue(overdue, InactiveReason.MISSED_HEARTBEATS, at(100))).isTrue();
+            Agent expired = stored("agent-001");
+
+            assertThat(store.expireOverdue(overdue, InactiveReason.MISSED_HEARTBEATS, at(101))).isFalse();
+
+            assertThat(stored("agent-001")).isEqualTo(expired);
+            assertThat(store.countAgents(AgentStatus.INACTIVE)).isEqualTo(1);
+        }
+
+        @Test
+        void versionMismatchWritesNothing() {
+            Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+
+            for (Agent other : List.of(a.withVersion(a.version() - 1), a.withVersion(a.version() + 1))) {
+                assertThat(store.expireOverdue(OverdueAgent.of(other), InactiveReason.MISSED_HEARTBEATS, at(100)))
+                        .isFalse();
+                assertThat(store.expireOverdue(foreign(other), InactiveReason.MISSED_HEARTBEATS, at(100))).isFalse();
+            }
+
+            assertThat(stored("agent-001")).isEqualTo(a);
+        }
+
+        @Test
+        void aRevocationAfterTheAgentWasFoundWins() {
+            Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            OverdueAgent overdue = found("agent-001", at(100));
+            Agent revoked = changeStatus(a, AgentStatus.REVOKED);
+
+            assertThat(store.expireOverdue(overdue, InactiveReason.MISSED_HEARTBEATS, at(100))).isFalse();
+
+            assertThat(stored("agent-001")).isEqualTo(revoked);
+            assertThat(store.countAgents(AgentStatus.INACTIVE)).isZero();
+        }
+
+        @Test
+        void aDeadlineExtendedByAHeartbeatOrAGracePeriodWritesNothing() {
+            Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            registerWithDeadline("agent-002", at(90), AgentStatus.ACTIVE);
+            OverdueAgent overdue1 = found("agent-001", at(100));
+            OverdueAgent overdue2 = found("agent-002", at(100));
+
+            store.recordHeartbeat("agent-001", a.version(), 1, 1, at(100), at(190), null);
+            store.extendDeadlines(at(190));
+
+            assertThat(store.expireOverdue(overdue1, InactiveReason.MISSED_HEARTBEATS, at(100))).isFalse();
+            assertThat(store.expireOverdue(overdue2, InactiveReason.MISSED_HEARTBEATS, at(100))).isFalse();
+            assertThat(stored("agent-001").status()).isEqualTo(AgentStatus.ACTIVE);
+            assertThat(stored("agent-002").status()).isEqualTo(AgentStatus.ACTIVE);
+            assertThat(ids(store.findOverdue(at(191), 10))).containsExactlyInAnyOrder("agent-001", "agent-002");
+        }
+
+        @Test
+        void aDeadlineNotBeforeNowWritesNothing() {
+            Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            OverdueAgent overdue = found("agent-001", at(100));
+
+            assertThat(store.expireOverdue(overdue, InactiveReason.MISSED_HEARTBEATS, at(90))).isFalse();
+            assertThat(store.expireOverdue(overdue, InactiveReason.MISSED_HEARTBEATS, at(50))).isFalse();
+            assertThat(stored("agent-001")).isEqualTo(a);
+        }
+
+        @Test
+        void unknownAgentIsFalse() {
+            Agent ghost = TestAgents.newAgent("agent-404", T0).agent();
+
+            assertThat(store.expireOverdue(OverdueAgent.of(ghost), InactiveReason.MISSED_HEARTBEATS, at(100)))
+                    .isFalse();
+            assertThat(store.expireOverdue(foreign(ghost), InactiveReason.MISSED_HEARTBEATS, at(100))).isFalse();
+            assertThat(store.findAgent("agent-404")).isEmpty();
+        }
+
+        @Test
+        void anExpiredAgentThatComesBackIsWatchedAgain() {
+            registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            assertThat(store.expireOverdue(found("agent-001", at(100)), InactiveReason.MISSED_HEARTBEATS, at(100)))
+                    .isTrue();
+            Agent expired = stored("agent-001");
+
+            store.recordHeartbeat("agent-001", expired.version(), 1, 1, at(200), at(290), null);
+            store.updateAgent(expired.withStatus(AgentStatus.ACTIVE, null, at(200)), expired.version()).orElseThrow();
+
+            assertThat(store.findOverdueAgents(at(250), 10)).isEmpty();
+            assertThat(store.findOverdueAgents(at(291), 10)).extracting(OverdueAgent::id).containsExactly("agent-001");
+        }
+
+        @Test
+        @Timeout(60)
+        void ofRacingExpiriesExactlyOneWins() {
+            registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
+            OverdueAgent overdue = found("agent-001", at(100));
+
+            List<Boolean> results = race(RACE_THREADS, i ->
+                    () -> store.expireOverdue(overdue, InactiveReason.MISSED_HEARTBEATS, at(100)));
+
+            assertThat(results).filteredOn(won -> won).hasSize(1);
+            assertThat(stored("agent-001").version()).isEqualTo(overdue.version() + 1);
+            assertThat(store.countAgents(AgentStatus.INACTIVE)).isEqualTo(1);
+            assertThat(store.countAgents(AgentStatus.ACTIVE)).isZero();
+        }
+
+        @Test
+        @Timeout(60)
+        void ofAHeartbeatRacingAnExpiryExactlyOneTakesEffect() {
+            int agents = 40;
+            List<Agent> fleet = new ArrayList<>();
+            for (int i = 0; i < agents; i++) {
+                fleet.add(registerWithDeadline(String.format("agent-%03d", i), at(90), AgentStatus.ACTIVE));
+            }
+            List<? extends OverdueAgent> overdue = store.findOverdueAgents(at(100), agents);
+            assertThat(overdue).hasSize(agents);
+            for (OverdueAgent o : overdue) {
+                List<Object> results = race(2, t -> () -> t == 0
+                        ? store.recordHeartbeat(o.id(), o.version(), 1, 1, at(100), at(190), null)
+                        : store.expireOverdue(o, InactiveReason.MISSED_HEARTBEATS, at(100)));
+                boolean beat = accepted((HeartbeatWrite) results.get(0));
+                boolean expired = (Boolean) results.get(1);
+                assertThat(beat ^ expired).as(o.id() + ": heartbeat " + results.get(0) + ", expired " + expired)
+                        .isTrue();
+                assertThat(stored(o.id()).status()).isEqualTo(expired ? AgentStatus.INACTIVE : AgentStatus.ACTIVE);
+            }
+            long expired = store.countAgents(AgentStatus.INACTIVE);
+            assertThat(store.findOverdueAgents(at(150), agents)).as("expired agents leave the index").isEmpty();
+            assertThat(store.findOverdueAgents(at(191), agents)).hasSize((int) (agents - expired));
+        }
+
+        @Test
+        @Timeout(60)
+        void racingSweepsExpireEachOverdueAgentExactlyOnce() {
+            int agents = 300;
+            for (int i = 0; i < agents; i++) {
+                registerWithDeadline(String.format("agent-%03d", i), at(10 + i % 80), AgentStatus.ACTIVE);
+            }
+            List<Integer> won = race(4, t -> () -> {
+                int mine = 0;
+                for (int round = 0; round < 10; round++) {
+                    for (OverdueAgent a : store.findOverdueAgents(at(100), 50)) {
+                        if (store.expireOverdue(a, InactiveReason.MISSED_HEARTBEATS, at(100))) {
+                            mine++;
+                        }
+                    }
+                }
+                return mine;
+            });
+
+            assertThat(won.stream().mapToInt(Integer::intValue).sum()).isEqualTo(agents);
+            assertThat(store.countAgents(AgentStatus.INACTIVE)).isEqualTo(agents);
+            assertThat(store.findOverdueAgents(at(100), 10)).isEmpty();
         }
     }
 

@@ -272,6 +272,18 @@ final class AgentEntry extends DeadlineWheel.Node {
         return false;
     }
 
+    /**
+     * The timeout monitor's expiry ({@link dev.agentmanager.spi.IAgentStore#expireOverdue}): status INACTIVE
+     * with {@code reason} since the given instant, and the next version; nothing else changes.
+     */
+    void expire(InactiveReason reason, long atSecond, int atNano) {
+        status = (byte) AgentStatus.INACTIVE.ordinal();
+        inactiveReason = (byte) reason.ordinal();
+        statusChangedAtSecond = atSecond;
+        statusChangedAtNano = atNano;
+        version++;
+    }
+
     // ---- reads (hold the monitor) ------------------------------------------------------------------------
 
     /** Whether the agent matches every criterion of {@code q} but paging (mirrors {@link AgentQuery#matches}). */

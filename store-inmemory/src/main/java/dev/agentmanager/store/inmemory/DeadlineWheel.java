@@ -1,6 +1,7 @@
 package dev.agentmanager.store.inmemory;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -32,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  * after their deadlines) and re-files overdue-list nodes that are no longer due.
  *
  * <p>Lock order: the wheel's lock, then a node's monitor. Callers must not hold a node's monitor when they
- * call into the wheel.
+ * call into the wheel, except for {@link #tryRemoveUnwatched}, which never waits for the lock.
  */
 final class DeadlineWheel<N extends DeadlineWheel.Node> {
 
@@ -55,13 +56,17 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
         /** The tick of the bucket the node is in, {@link #NOT_FILED} or {@link #OVERDUE}; written under the wheel's lock. */
         volatile long filedTick = NOT_FILED;
 
-        /** Whether the node belongs in the index; called holding the node's monitor. */
+        /**
+         * Whether the node belongs in the index; called holding the node's monitor. (A sweep also calls the
+         * three methods without the monitor, only to warm caches, and ignores the values: they must be plain
+         * field reads without side effects.)
+         */
         abstract boolean watched();
 
-        /** Deadline, epoch seconds; called holding the node's monitor. */
+        /** Deadline, epoch seconds; called holding the node's monitor (see {@link #watched()}). */
         abstract long deadlineSecond();
 
-        /** Deadline, nanosecond of the second; called holding the node's monitor. */
+        /** Deadline, nanosecond of the second; called holding the node's monitor (see {@link #watched()}). */
         abstract int deadlineNano();
     }
 
@@ -73,6 +78,12 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
     private int filed;
     private long examined;
     private final ReentrantLock lock = new ReentrantLock();
+    /** How many nodes of a bucket {@link #poll} collects before examining them. */
+    private static final int RUN = 64;
+    /** The run being examined; guarded by the lock, empty between polls. */
+    private final @Nullable Node[] run = new Node[RUN];
+    /** Sum of the cache-warming reads, kept so that the compiler cannot drop them; guarded by the lock. */
+    private long warmed;
 
     /**
      * @param tickMillis bucket width in milliseconds, at least 1
@@ -126,6 +137,23 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
     }
 
     /**
+     * Takes a node that just stopped being watched out of the index if the wheel's lock is free at this moment;
+     * otherwise the node stays until a sweep drops it. The store calls this right after expiring an agent,
+     * while its entry is in cache, so that the next sweep need not drop it. The caller holds the node's
+     * monitor (so the node cannot be watched again meanwhile): that is the reverse of the lock order, which is
+     * why this only tries the lock and never waits for it.
+     */
+    void tryRemoveUnwatched(N node) {
+        if (lock.tryLock()) {
+            try {
+                unlink(node);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
      * Whether a deadline at this tick would need {@link #update} for a node filed at {@code filedTick}: true
      * when the deadline tick is before the filed tick (never for unfiled or overdue-listed nodes).
      */
@@ -160,17 +188,33 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
             for (long t = from; t <= nowTick; t++) {
                 n = heads[(int) (t & mask)];
                 while (n != null) {
-                    Node next = n.next;
-                    if (n.filedTick <= t) {
-                        examine(n, nowSecond, nowNano, nowTick, snapshot, out);
+                    // Walk a run of the chain first, collecting the nodes due at t and reading (without their
+                    // monitors, only to bring them into cache) the fields that examine() reads under the
+                    // monitor: the cache misses of a run then overlap instead of each waiting behind the
+                    // previous node's monitor. Examining a collected node moves only that node, so the
+                    // successor of the run is still in this bucket afterwards.
+                    int count = 0;
+                    long touched = 0;
+                    while (n != null && count < RUN) {
+                        if (n.filedTick <= t) {
+                            run[count++] = n;
+                            touched += n.deadlineSecond() + n.deadlineNano() + (n.watched() ? 1 : 0);
+                        }
+                        n = n.next;
+                    }
+                    warmed += touched;
+                    for (int i = 0; i < count; i++) {
+                        Node m = run[i];
+                        run[i] = null;
+                        examine(m, nowSecond, nowNano, nowTick, snapshot, out);
                         if (out.size() >= limit) {
+                            Arrays.fill(run, i + 1, count, null);
                             if (!wrapped) {
                                 cursor = t; // this bucket may hold more: resume here
                             }
                             return out;
                         }
                     }
-                    n = next;
                 }
             }
             cursor = nowTick;
@@ -180,38 +224,36 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
         }
     }
 
+    /**
+     * Reports, drops or re-files one node. The re-filing happens while the node's monitor is held: a heartbeat
+     * that moves the deadline earlier either comes first (and this reads its deadline) or comes after and then
+     * sees the new {@code filedTick} and calls {@link #update}, so a node is never left filed after its
+     * deadline.
+     */
     @SuppressWarnings("unchecked")
     private <R> void examine(Node n, long nowSecond, int nowNano, long nowTick, Function<? super N, R> snapshot,
             List<R> out) {
         examined++;
-        boolean watched;
-        long deadlineSecond;
-        int deadlineNano;
-        R result = null;
         synchronized (n) {
-            watched = n.watched();
-            deadlineSecond = n.deadlineSecond();
-            deadlineNano = n.deadlineNano();
-            if (watched && isBefore(deadlineSecond, deadlineNano, nowSecond, nowNano)) {
-                result = snapshot.apply((N) n);
-            }
-        }
-        if (!watched) {
-            unlink(n);
-            return;
-        }
-        if (result != null) {
-            out.add(result);
-            if (n.filedTick != OVERDUE) {
+            if (!n.watched()) {
                 unlink(n);
-                linkOverdue(n);
+                return;
             }
-            return;
-        }
-        long tick = tickOf(deadlineSecond, deadlineNano);
-        if (tick != n.filedTick) {
-            unlink(n);
-            link(n, tick);
+            long deadlineSecond = n.deadlineSecond();
+            int deadlineNano = n.deadlineNano();
+            if (isBefore(deadlineSecond, deadlineNano, nowSecond, nowNano)) {
+                out.add(snapshot.apply((N) n));
+                if (n.filedTick != OVERDUE) {
+                    unlink(n);
+                    linkOverdue(n);
+                }
+                return;
+            }
+            long tick = tickOf(deadlineSecond, deadlineNano);
+            if (tick != n.filedTick) {
+                unlink(n);
+                link(n, tick);
+            }
         }
     }
 

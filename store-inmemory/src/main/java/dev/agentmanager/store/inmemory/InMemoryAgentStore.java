@@ -7,10 +7,12 @@ import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.AgentQuery;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.CertificatePin;
+import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.model.RegistrationToken;
 import dev.agentmanager.model.TokenRedemption;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.OverdueAgent;
 import dev.agentmanager.spi.RoutineHeartbeat;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -423,6 +425,50 @@ public final class InMemoryAgentStore implements IAgentStore {
         return writeDurable(inactive, expectedVersion, now);
     }
 
+    /**
+     * The same agents as {@link #findOverdue}, as handles that hold the entry and the id, status and version
+     * read under its monitor: no {@link Agent} is built.
+     */
+    @Override
+    public List<? extends OverdueAgent> findOverdueAgents(Instant now, int limit) {
+        requireNonNull(now, "now");
+        requireLimit(limit);
+        return wheel.poll(now.getEpochSecond(), now.getNano(), limit,
+                e -> new Overdue(this, e, e.id, e.status(), e.version()));
+    }
+
+    /**
+     * Writes only what an expiry changes (status, inactive reason, status-change time, version) under the
+     * entry's monitor: no interning, no thumbprint index update, no read-back, and no id lookup for a handle
+     * from {@link #findOverdueAgents}. It also takes the entry out of the deadline index while it is in cache
+     * (if the index's lock is free), instead of leaving that to the next sweep.
+     */
+    @Override
+    public boolean expireOverdue(OverdueAgent overdue, InactiveReason reason, Instant now) {
+        requireNonNull(overdue, "overdue");
+        requireNonNull(reason, "reason");
+        requireNonNull(now, "now");
+        AgentEntry e = overdue instanceof Overdue o && o.store() == this ? o.entry() : agents.get(overdue.id());
+        if (e == null) {
+            return false;
+        }
+        long second = now.getEpochSecond();
+        int nano = now.getNano();
+        synchronized (e) {
+            if (e.version() != overdue.version() || !e.deadlineBefore(second, nano)) {
+                return false;
+            }
+            AgentStatus before = e.status();
+            e.expire(reason, second, nano);
+            if (before != AgentStatus.INACTIVE) {
+                statusCounts.decrementAndGet(before.ordinal());
+                statusCounts.incrementAndGet(AgentStatus.INACTIVE.ordinal());
+            }
+            wheel.tryRemoveUnwatched(e);
+        }
+        return true;
+    }
+
     @Override
     public int extendDeadlines(Instant deadline) {
         requireNonNull(deadline, "deadline");
@@ -604,6 +650,10 @@ public final class InMemoryAgentStore implements IAgentStore {
             throw new IllegalArgumentException("limit must be at least 1, got " + limit);
         }
     }
+
+    /** {@link #findOverdueAgents}' handle: the entry itself and what the monitor needs, read under its monitor. */
+    private record Overdue(InMemoryAgentStore store, AgentEntry entry, String id, AgentStatus status, long version)
+            implements OverdueAgent {}
 
     /** How many agents the deadline index holds; for tests. */
     int watchedCount() {

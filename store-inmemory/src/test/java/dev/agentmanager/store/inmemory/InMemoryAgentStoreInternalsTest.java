@@ -8,6 +8,7 @@ import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.Capability;
+import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.testkit.FakeCertificateService;
 import dev.agentmanager.testkit.MutableClock;
@@ -138,6 +139,23 @@ class InMemoryAgentStoreInternalsTest {
         store.findOverdue(T0.plusSeconds(100), 10); // the sweep drops what is no longer watched
         assertThat(store.watchedCount()).isEqualTo(1);
         assertThat(revoked.version()).isEqualTo(2);
+    }
+
+    @Test
+    void anExpiredAgentLeavesTheDeadlineIndexAtOnce() {
+        AgentCertificate cert = TestAgents.certificate("agent-001", T0);
+        register(new TestAgents.NewAgent(TestAgents.agent("agent-001", T0).certificate(cert.pin())
+                .deadline(T0.plusSeconds(60)).build(), cert));
+        register("agent-002");
+        var overdue = store.findOverdueAgents(T0.plusSeconds(61), 10);
+        assertThat(overdue).hasSize(1);
+
+        assertThat(store.expireOverdue(overdue.get(0), InactiveReason.MISSED_HEARTBEATS, T0.plusSeconds(61))).isTrue();
+
+        assertThat(store.watchedCount()).as("no sweep needed to drop it").isEqualTo(1);
+        long before = store.examinedCount();
+        assertThat(store.findOverdueAgents(T0.plusSeconds(62), 10)).isEmpty();
+        assertThat(store.examinedCount() - before).as("the next sweep does not examine it again").isZero();
     }
 
     @Test
