@@ -39,7 +39,10 @@ final class AgentEntry extends DeadlineWheel.Node {
     // ---- the heartbeat path's block (guarded by this but the final ones)
     final long idMsb;
     final long idLsb;
-    /** {@link #ROUTINE} when ACTIVE with a hex thumbprint pinned, plus {@link #HAS_NEXT}; see {@link #refreshRoutine}. */
+    /**
+     * {@link #ROUTINE} when ACTIVE with a hex thumbprint pinned, plus {@link #HAS_NEXT}: derived state, so every
+     * write of {@code status}, {@code certificate} or {@code nextCertificate} ends with {@link #refreshRoutine}.
+     */
     private long routine;
     // the current certificate's thumbprint words and validity in whole milliseconds (floor), copied from it
     // so that the heartbeat path reads nothing but this entry (see setCertificate)
@@ -282,6 +285,7 @@ final class AgentEntry extends DeadlineWheel.Node {
         statusChangedAtSecond = atSecond;
         statusChangedAtNano = atNano;
         version++;
+        refreshRoutine(); // no longer ACTIVE: its next heartbeat takes the full path, which reactivates it
     }
 
     // ---- reads (hold the monitor) ------------------------------------------------------------------------
