@@ -91,7 +91,8 @@ public final class InMemoryAgentStore implements IAgentStore {
 
     private final AgentTable agents;
     private final ConcurrentSkipListMap<String, AgentEntry> agentsInIdOrder = new ConcurrentSkipListMap<>();
-    private final ConcurrentHashMap<String, AgentEntry> agentsByThumbprint;
+    /** Keyed by the pinned records themselves ({@link Thumbprint}s); looked up with a {@link Thumbprint#of} probe. */
+    private final ConcurrentHashMap<Thumbprint, AgentEntry> agentsByThumbprint;
     private final ConcurrentHashMap<String, CertificateRecord> certificates;
     /** The oldest certificate record of agent ids that have no entry (inserted without a registration). */
     private final ConcurrentHashMap<String, CertificateRecord> unattachedCertificates = new ConcurrentHashMap<>();
@@ -102,6 +103,8 @@ public final class InMemoryAgentStore implements IAgentStore {
     private final AtomicReference<@Nullable Instant> lastSweep = new AtomicReference<>();
     private final DeadlineWheel<AgentEntry> wheel;
     private final Interner interner = new Interner(MAX_INTERNED);
+    /** Compresses certificate bodies (under {@link #writeLock}) and restores them. */
+    private final CertificateBodies bodies = new CertificateBodies();
 
     /** A store with the default deadline index ({@link #DEFAULT_TICK}, {@link #DEFAULT_WHEEL_SIZE}). */
     public InMemoryAgentStore() {
@@ -249,7 +252,7 @@ public final class InMemoryAgentStore implements IAgentStore {
             // every check passed: from here on nothing can fail but an OutOfMemoryError
             String id = agent.id();
             CertificateRecord record = CertificateRecord.of(certificate,
-                    certificate.agentId().equals(id) ? id : certificate.agentId());
+                    certificate.agentId().equals(id) ? id : certificate.agentId(), bodies);
             certificates.put(record.serial, record);
             CertificateRecord records = withCertificate(unattachedCertificates.remove(id), record);
             entry = new AgentEntry(agent, interner, pinRecord(agent.certificate(), id),
@@ -313,7 +316,7 @@ public final class InMemoryAgentStore implements IAgentStore {
 
     @Override
     public Optional<Agent> findAgentByThumbprint(String thumbprint) {
-        AgentEntry e = agentsByThumbprint.get(requireNonNull(thumbprint, "thumbprint"));
+        AgentEntry e = agentsByThumbprint.get(Thumbprint.of(requireNonNull(thumbprint, "thumbprint")));
         if (e == null) {
             return Optional.empty();
         }
@@ -459,7 +462,8 @@ public final class InMemoryAgentStore implements IAgentStore {
                 throw new IllegalStateException("a certificate with serial " + certificate.serial() + " exists");
             }
             AgentEntry e = agents.get(certificate.agentId());
-            CertificateRecord record = CertificateRecord.of(certificate, e == null ? certificate.agentId() : e.id);
+            CertificateRecord record =
+                    CertificateRecord.of(certificate, e == null ? certificate.agentId() : e.id, bodies);
             certificates.put(record.serial, record);
             if (e != null) {
                 e.certificates = withCertificate(e.certificates, record);
@@ -475,7 +479,7 @@ public final class InMemoryAgentStore implements IAgentStore {
     @Override
     public Optional<AgentCertificate> findCertificate(String serial) {
         CertificateRecord record = certificates.get(requireNonNull(serial, "serial"));
-        return record == null ? Optional.empty() : Optional.of(record.toCertificate());
+        return record == null ? Optional.empty() : Optional.of(record.toCertificate(bodies));
     }
 
     @Override
@@ -485,7 +489,7 @@ public final class InMemoryAgentStore implements IAgentStore {
         List<AgentCertificate> list = new ArrayList<>(2);
         for (CertificateRecord r = e != null ? e.certificates : unattachedCertificates.get(agentId); r != null;
                 r = r.nextOfAgent) {
-            list.add(r.toCertificate());
+            list.add(r.toCertificate(bodies));
         }
         return list;
     }
@@ -554,17 +558,23 @@ public final class InMemoryAgentStore implements IAgentStore {
 
     /** Updates the thumbprint index after the entry's pins changed from the old ones. Hold the entry's monitor. */
     private void index(AgentEntry e, @Nullable CertificateRecord oldCurrent, @Nullable CertificateRecord oldNext) {
-        if (oldCurrent != null && !e.pins(oldCurrent.thumbprint)) {
-            agentsByThumbprint.remove(oldCurrent.thumbprint, e);
+        if (oldCurrent != null && !pins(e, oldCurrent)) {
+            agentsByThumbprint.remove(oldCurrent, e);
         }
-        if (oldNext != null && !e.pins(oldNext.thumbprint)) {
-            agentsByThumbprint.remove(oldNext.thumbprint, e);
+        if (oldNext != null && !pins(e, oldNext)) {
+            agentsByThumbprint.remove(oldNext, e);
         }
-        agentsByThumbprint.put(e.certificate().thumbprint, e);
+        agentsByThumbprint.put(e.certificate(), e);
         CertificateRecord next = e.nextCertificate();
         if (next != null) {
-            agentsByThumbprint.put(next.thumbprint, e);
+            agentsByThumbprint.put(next, e);
         }
+    }
+
+    /** Whether {@code thumbprint} is the current or next pinned certificate's. Hold the entry's monitor. */
+    private static boolean pins(AgentEntry e, Thumbprint thumbprint) {
+        CertificateRecord next = e.nextCertificate();
+        return e.certificate().sameThumbprint(thumbprint) || (next != null && next.sameThumbprint(thumbprint));
     }
 
     /** The stored certificate record this pin stands for, or a detached record when there is none. */
