@@ -3,6 +3,7 @@ package dev.agentmanager.store.inmemory;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.CertificatePin;
 import java.time.Instant;
+import java.util.HexFormat;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,7 +16,13 @@ import org.jspecify.annotations.Nullable;
  * <p>Immutable but for {@link #revokedAt} and {@link #nextOfAgent}, which only the store's write lock writes.
  */
 final class CertificateRecord extends Thumbprint {
-    final String serial;
+    /**
+     * The serial when it is canonical hex (lower case, 1 to 32 digits, no leading zero: what the CA issues), as
+     * its high and low 64 bits; {@link #serialText} holds any other serial.
+     */
+    private final long serialHigh;
+    private final long serialLow;
+    private final @Nullable String serialText;
     final String agentId;
     final long notBeforeSecond;
     final int notBeforeNano;
@@ -30,7 +37,10 @@ final class CertificateRecord extends Thumbprint {
     private CertificateRecord(String serial, String thumbprint, String agentId, Instant notBefore, Instant notAfter,
             @Nullable Object pem, @Nullable Instant revokedAt) {
         super(thumbprint);
-        this.serial = serial;
+        boolean hex = isCanonicalHex(serial);
+        this.serialHigh = hex ? hexValue(serial, 0, Math.max(0, serial.length() - 16)) : 0;
+        this.serialLow = hex ? hexValue(serial, Math.max(0, serial.length() - 16), serial.length()) : 0;
+        this.serialText = hex ? null : serial;
         this.agentId = agentId;
         this.notBeforeSecond = notBefore.getEpochSecond();
         this.notBeforeNano = notBefore.getNano();
@@ -70,9 +80,69 @@ final class CertificateRecord extends Thumbprint {
         return Instant.ofEpochSecond(notAfterSecond, notAfterNano);
     }
 
+    /** The serial, exactly as it was given. */
+    String serial() {
+        String text = serialText;
+        if (text != null) {
+            return text;
+        }
+        return serialHigh == 0 ? Long.toHexString(serialLow)
+                : Long.toHexString(serialHigh) + HexFormat.of().toHexDigits(serialLow);
+    }
+
+    /** Whether the serial is {@code s}. Allocation-free. */
+    boolean hasSerial(String s) {
+        String text = serialText;
+        if (text != null) {
+            return text.equals(s);
+        }
+        return isCanonicalHex(s) && serialHigh == hexValue(s, 0, Math.max(0, s.length() - 16))
+                && serialLow == hexValue(s, Math.max(0, s.length() - 16), s.length());
+    }
+
+    /** The hash of the serial for {@link CertificateTable}: {@link #serialHash(String)} of {@link #serial()}. */
+    int serialHash() {
+        String text = serialText;
+        return text != null ? Keys.mix(text.hashCode()) : Keys.mix(serialHigh * 0x9E3779B97F4A7C15L ^ serialLow);
+    }
+
+    /** The hash {@link CertificateTable} files a record with serial {@code s} under. Allocation-free. */
+    static int serialHash(String s) {
+        if (!isCanonicalHex(s)) {
+            return Keys.mix(s.hashCode());
+        }
+        long high = hexValue(s, 0, Math.max(0, s.length() - 16));
+        long low = hexValue(s, Math.max(0, s.length() - 16), s.length());
+        return Keys.mix(high * 0x9E3779B97F4A7C15L ^ low);
+    }
+
+    /** Whether {@code s} is lower-case hex of 1 to 32 digits without a leading zero ("0" itself included). */
+    private static boolean isCanonicalHex(String s) {
+        int n = s.length();
+        if (n == 0 || n > 32 || (n > 1 && s.charAt(0) == '0')) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long hexValue(String s, int from, int to) {
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            v = (v << 4) | (c <= '9' ? c - '0' : c - 'a' + 10);
+        }
+        return v;
+    }
+
     /** Whether this record stands for exactly {@code pin}. */
     boolean matches(CertificatePin pin) {
-        return serial.equals(pin.serial()) && hasThumbprint(pin.thumbprint())
+        return hasSerial(pin.serial()) && hasThumbprint(pin.thumbprint())
                 && notBeforeSecond == pin.notBefore().getEpochSecond() && notBeforeNano == pin.notBefore().getNano()
                 && notAfterSecond == pin.notAfter().getEpochSecond() && notAfterNano == pin.notAfter().getNano();
     }
@@ -93,13 +163,13 @@ final class CertificateRecord extends Thumbprint {
     }
 
     CertificatePin pin() {
-        return new CertificatePin(serial, thumbprint(), notBefore(), notAfter());
+        return new CertificatePin(serial(), thumbprint(), notBefore(), notAfter());
     }
 
     /** The stored certificate, its PEM restored by {@code bodies} (the store's, which compacted it). */
     AgentCertificate toCertificate(CertificateBodies bodies) {
         Object p = pem;
-        return new AgentCertificate(serial, thumbprint(), agentId, notBefore(), notAfter(),
+        return new AgentCertificate(serial(), thumbprint(), agentId, notBefore(), notAfter(),
                 p == null ? "" : bodies.pem(p, agentId), revokedAt);
     }
 }

@@ -93,7 +93,7 @@ public final class InMemoryAgentStore implements IAgentStore {
     private final ConcurrentSkipListMap<String, AgentEntry> agentsInIdOrder = new ConcurrentSkipListMap<>();
     /** Keyed by the pinned records themselves ({@link Thumbprint}s); looked up with a {@link Thumbprint#of} probe. */
     private final ConcurrentHashMap<Thumbprint, AgentEntry> agentsByThumbprint;
-    private final ConcurrentHashMap<String, CertificateRecord> certificates;
+    private final CertificateTable certificates;
     /** The oldest certificate record of agent ids that have no entry (inserted without a registration). */
     private final ConcurrentHashMap<String, CertificateRecord> unattachedCertificates = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<String, RegistrationToken> tokens = new ConcurrentSkipListMap<>();
@@ -116,7 +116,7 @@ public final class InMemoryAgentStore implements IAgentStore {
         int capacity = b.expectedAgents;
         this.agents = new AgentTable(capacity);
         this.agentsByThumbprint = new ConcurrentHashMap<>(capacity);
-        this.certificates = new ConcurrentHashMap<>(capacity);
+        this.certificates = new CertificateTable(capacity);
     }
 
     /** A builder to tune the deadline index or presize the tables. */
@@ -246,14 +246,14 @@ public final class InMemoryAgentStore implements IAgentStore {
             if (agents.get(agent.id()) != null) {
                 throw new IllegalStateException("an agent with id " + agent.id() + " exists");
             }
-            if (certificates.containsKey(certificate.serial())) {
+            if (certificates.get(certificate.serial()) != null) {
                 throw new IllegalStateException("a certificate with serial " + certificate.serial() + " exists");
             }
             // every check passed: from here on nothing can fail but an OutOfMemoryError
             String id = agent.id();
             CertificateRecord record = CertificateRecord.of(certificate,
                     certificate.agentId().equals(id) ? id : certificate.agentId(), bodies);
-            certificates.put(record.serial, record);
+            certificates.add(record);
             CertificateRecord records = withCertificate(unattachedCertificates.remove(id), record);
             entry = new AgentEntry(agent, interner, pinRecord(agent.certificate(), id),
                     pinRecordOrNull(agent.nextCertificate(), id), records);
@@ -285,7 +285,7 @@ public final class InMemoryAgentStore implements IAgentStore {
             if (token == null || !token.isRedeemableAt(now)) {
                 return Optional.empty();
             }
-            if (certificates.containsKey(certificate.serial())) {
+            if (certificates.get(certificate.serial()) != null) {
                 throw new IllegalStateException("a certificate with serial " + certificate.serial() + " exists");
             }
             // the durable write checks the version under the entry's monitor; only if it succeeds is the
@@ -458,13 +458,13 @@ public final class InMemoryAgentStore implements IAgentStore {
         requireNonNull(certificate, "certificate");
         writeLock.lock();
         try {
-            if (certificates.containsKey(certificate.serial())) {
+            if (certificates.get(certificate.serial()) != null) {
                 throw new IllegalStateException("a certificate with serial " + certificate.serial() + " exists");
             }
             AgentEntry e = agents.get(certificate.agentId());
             CertificateRecord record =
                     CertificateRecord.of(certificate, e == null ? certificate.agentId() : e.id, bodies);
-            certificates.put(record.serial, record);
+            certificates.add(record);
             if (e != null) {
                 e.certificates = withCertificate(e.certificates, record);
             } else {
@@ -506,7 +506,7 @@ public final class InMemoryAgentStore implements IAgentStore {
                     r = r.nextOfAgent) {
                 if (r.revokedAt() == null) {
                     r.revoke(revokedAt);
-                    revoked.add(r.serial);
+                    revoked.add(r.serial());
                 }
             }
             return revoked;
