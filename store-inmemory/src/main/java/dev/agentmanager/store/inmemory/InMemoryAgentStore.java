@@ -62,13 +62,18 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Memory</h2>
  * Each agent is one compact entry: instants and durations as primitive fields, enums as bytes, and
- * capability sets, label maps, agent versions and token ids shared between agents ({@code Interner}). The
- * agent's certificate pins are its certificate records themselves, and a standard PEM is kept as its DER
- * bytes (restored exactly on read). Measured with the {@code MemoryHarness} test class (1,000,000 agents, 3
- * capabilities and 2 labels each, used tokens pruned, JDK 17 with compressed pointers): about 750 bytes per
- * agent for the entry, its identifiers (id, name, token id, serial and thumbprint strings: about 370 of
- * those bytes), its indexes and its certificate record, plus the certificate's DER bytes (about 530 for a
- * typical EC client certificate; 1,287 bytes per agent in all).
+ * capability sets, label maps and agent versions shared between agents ({@code Interner}). The agent's
+ * certificate pins are its certificate records themselves. A record keeps a hex thumbprint and a hex serial as
+ * {@code long} words (the strings are made on read), is itself the key of the thumbprint index, and sits
+ * directly in an open-addressing table by serial ({@code CertificateTable}). A standard PEM is kept as its DER
+ * deflated against a template, the first certificate the store keeps, plus the agent id
+ * ({@code CertificateBodies}): about 210 bytes for an EC P-256 client certificate of the BouncyCastle CA,
+ * restored to the exact PEM on read. Measured with the benchmarks' {@code MemoryFootprint} (1,000,000 agents
+ * as {@code AgentManager.register} leaves them: 3 capabilities, 2 labels, a realistic BouncyCastle certificate
+ * each; used tokens pruned; JDK 17, compressed pointers, serial GC): 879 bytes per agent, 637 of them without
+ * the certificate body. Of those: the entry (232), its id, name and token id strings (about 190), its
+ * certificate record (112), the thumbprint index's map node (33), the id-order skip list (36) and the hash
+ * tables' slots (about 25).
  *
  * <h2>Semantics where the SPI leaves room</h2>
  * <ul>
