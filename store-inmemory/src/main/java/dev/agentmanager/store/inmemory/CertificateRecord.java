@@ -24,6 +24,8 @@ final class CertificateRecord extends Thumbprint {
     private final long serialLow;
     private final @Nullable String serialText;
     final String agentId;
+    /** Whether this is a stored certificate (in the store's {@link CertificateTable}), not a detached pin. */
+    final boolean stored;
     final long notBeforeSecond;
     final int notBeforeNano;
     final long notAfterSecond;
@@ -35,8 +37,9 @@ final class CertificateRecord extends Thumbprint {
     volatile @Nullable CertificateRecord nextOfAgent;
 
     private CertificateRecord(String serial, String thumbprint, String agentId, Instant notBefore, Instant notAfter,
-            @Nullable Object pem, @Nullable Instant revokedAt) {
+            @Nullable Object pem, @Nullable Instant revokedAt, boolean stored) {
         super(thumbprint);
+        this.stored = stored;
         boolean hex = isCanonicalHex(serial);
         this.serialHigh = hex ? hexValue(serial, 0, Math.max(0, serial.length() - 16)) : 0;
         this.serialLow = hex ? hexValue(serial, Math.max(0, serial.length() - 16), serial.length()) : 0;
@@ -56,13 +59,13 @@ final class CertificateRecord extends Thumbprint {
      */
     static CertificateRecord of(AgentCertificate c, String agentId, CertificateBodies bodies) {
         return new CertificateRecord(c.serial(), c.thumbprint(), agentId, c.notBefore(), c.notAfter(),
-                bodies.compact(c.certificatePem(), agentId), c.revokedAt());
+                bodies.compact(c.certificatePem(), agentId), c.revokedAt(), true);
     }
 
     /** A pin that matches no stored certificate. */
     static CertificateRecord detached(CertificatePin pin, String agentId) {
         return new CertificateRecord(pin.serial(), pin.thumbprint(), agentId, pin.notBefore(), pin.notAfter(), null,
-                null);
+                null, false);
     }
 
     /** Whether the instant given as seconds and nanos is within validity. Allocation-free. */

@@ -64,15 +64,15 @@ import org.jspecify.annotations.Nullable;
  * Each agent is one compact entry: instants and durations as primitive fields, enums as bytes, and
  * capability sets, label maps and agent versions shared between agents ({@code Interner}). The agent's
  * certificate pins are its certificate records themselves. A record keeps a hex thumbprint and a hex serial as
- * {@code long} words (the strings are made on read), is itself the key of the thumbprint index, and sits
- * directly in an open-addressing table by serial ({@code CertificateTable}). A standard PEM is kept as its DER
- * deflated against a template, the first certificate the store keeps, plus the agent id
- * ({@code CertificateBodies}): about 210 bytes for an EC P-256 client certificate of the BouncyCastle CA,
- * restored to the exact PEM on read. Measured with the benchmarks' {@code MemoryFootprint} (1,000,000 agents
- * as {@code AgentManager.register} leaves them: 3 capabilities, 2 labels, a realistic BouncyCastle certificate
- * each; used tokens pruned; JDK 17, compressed pointers, serial GC): 879 bytes per agent, 637 of them without
- * the certificate body. Of those: the entry (232), its id, name and token id strings (about 190), its
- * certificate record (112), the thumbprint index's map node (33), the id-order skip list (36) and the hash
+ * {@code long} words (the strings are made on read) and sits directly in two open-addressing tables, by serial
+ * and by thumbprint ({@code CertificateTable}); an agent pinning its own stored certificate needs no other
+ * thumbprint index entry. A standard PEM is kept as its DER deflated against a template, the first certificate
+ * the store keeps, plus the agent id ({@code CertificateBodies}): about 210 bytes for an EC P-256 client
+ * certificate of the BouncyCastle CA, restored to the exact PEM on read. Measured with the benchmarks'
+ * {@code MemoryFootprint} (1,000,000 agents as {@code AgentManager.register} leaves them: 3 capabilities, 2
+ * labels, a realistic BouncyCastle certificate each; used tokens pruned; JDK 17, compressed pointers, serial
+ * GC): 832 bytes per agent, 605 of them without the certificate body. Of those: the entry (232), its id, name
+ * and token id strings (about 190), its certificate record (112), the id-order skip list (36) and the hash
  * tables' slots (about 25).
  *
  * <h2>Semantics where the SPI leaves room</h2>
@@ -96,8 +96,12 @@ public final class InMemoryAgentStore implements IAgentStore {
 
     private final AgentTable agents;
     private final ConcurrentSkipListMap<String, AgentEntry> agentsInIdOrder = new ConcurrentSkipListMap<>();
-    /** Keyed by the pinned records themselves ({@link Thumbprint}s); looked up with a {@link Thumbprint#of} probe. */
-    private final ConcurrentHashMap<Thumbprint, AgentEntry> agentsByThumbprint;
+    /**
+     * The agents pinning detached records (pins that match no stored certificate of theirs), keyed by those
+     * records ({@link Thumbprint}s); looked up with a {@link Thumbprint#of} probe. Pins of stored certificates
+     * are found through {@link #certificates} instead, by thumbprint and then the record's agent.
+     */
+    private final ConcurrentHashMap<Thumbprint, AgentEntry> detachedPins = new ConcurrentHashMap<>();
     private final CertificateTable certificates;
     /** The oldest certificate record of agent ids that have no entry (inserted without a registration). */
     private final ConcurrentHashMap<String, CertificateRecord> unattachedCertificates = new ConcurrentHashMap<>();
@@ -120,7 +124,6 @@ public final class InMemoryAgentStore implements IAgentStore {
         this.wheel = new DeadlineWheel<>(b.tick.toMillis(), b.wheelSize);
         int capacity = b.expectedAgents;
         this.agents = new AgentTable(capacity);
-        this.agentsByThumbprint = new ConcurrentHashMap<>(capacity);
         this.certificates = new CertificateTable(capacity);
     }
 
@@ -321,12 +324,21 @@ public final class InMemoryAgentStore implements IAgentStore {
 
     @Override
     public Optional<Agent> findAgentByThumbprint(String thumbprint) {
-        AgentEntry e = agentsByThumbprint.get(Thumbprint.of(requireNonNull(thumbprint, "thumbprint")));
+        Thumbprint key = Thumbprint.of(requireNonNull(thumbprint, "thumbprint"));
+        Agent agent = pinnedBy(detachedPins.get(key), thumbprint);
+        if (agent == null) {
+            agent = certificates.find(key, r -> pinnedBy(agents.get(r.agentId), thumbprint));
+        }
+        return Optional.ofNullable(agent);
+    }
+
+    /** The agent of {@code e} if it exists and pins {@code thumbprint}, else null. */
+    private static @Nullable Agent pinnedBy(@Nullable AgentEntry e, String thumbprint) {
         if (e == null) {
-            return Optional.empty();
+            return null;
         }
         synchronized (e) {
-            return e.pins(thumbprint) ? Optional.of(e.toAgent()) : Optional.empty();
+            return e.pins(thumbprint) ? e.toAgent() : null;
         }
     }
 
@@ -561,31 +573,44 @@ public final class InMemoryAgentStore implements IAgentStore {
         return Optional.of(result);
     }
 
-    /** Updates the thumbprint index after the entry's pins changed from the old ones. Hold the entry's monitor. */
+    /**
+     * Updates the index of detached pins after the entry's pins changed from the old ones (pins of stored
+     * certificates need no index: see {@link #detachedPins}). Hold the entry's monitor.
+     */
     private void index(AgentEntry e, @Nullable CertificateRecord oldCurrent, @Nullable CertificateRecord oldNext) {
-        if (oldCurrent != null && !pins(e, oldCurrent)) {
-            agentsByThumbprint.remove(oldCurrent, e);
+        if (oldCurrent != null && !oldCurrent.stored && !pinsDetached(e, oldCurrent)) {
+            detachedPins.remove(oldCurrent, e);
         }
-        if (oldNext != null && !pins(e, oldNext)) {
-            agentsByThumbprint.remove(oldNext, e);
+        if (oldNext != null && !oldNext.stored && !pinsDetached(e, oldNext)) {
+            detachedPins.remove(oldNext, e);
         }
-        agentsByThumbprint.put(e.certificate(), e);
+        CertificateRecord current = e.certificate();
         CertificateRecord next = e.nextCertificate();
-        if (next != null) {
-            agentsByThumbprint.put(next, e);
+        if (!current.stored) {
+            detachedPins.put(current, e);
+        }
+        if (next != null && !next.stored) {
+            detachedPins.put(next, e);
         }
     }
 
-    /** Whether {@code thumbprint} is the current or next pinned certificate's. Hold the entry's monitor. */
-    private static boolean pins(AgentEntry e, Thumbprint thumbprint) {
+    /** Whether the entry pins a detached record with this thumbprint. Hold the entry's monitor. */
+    private static boolean pinsDetached(AgentEntry e, Thumbprint thumbprint) {
+        CertificateRecord current = e.certificate();
         CertificateRecord next = e.nextCertificate();
-        return e.certificate().sameThumbprint(thumbprint) || (next != null && next.sameThumbprint(thumbprint));
+        return (!current.stored && current.sameThumbprint(thumbprint))
+                || (next != null && !next.stored && next.sameThumbprint(thumbprint));
     }
 
-    /** The stored certificate record this pin stands for, or a detached record when there is none. */
+    /**
+     * The stored certificate record of agent {@code agentId} this pin stands for, or a detached record when
+     * there is none (a pin of another agent's certificate is detached too: {@link #findAgentByThumbprint}
+     * finds the agents pinning stored records through the records' agent ids).
+     */
     private CertificateRecord pinRecord(CertificatePin pin, String agentId) {
         CertificateRecord record = certificates.get(pin.serial());
-        return record != null && record.matches(pin) ? record : CertificateRecord.detached(pin, agentId);
+        return record != null && record.matches(pin) && record.agentId.equals(agentId) ? record
+                : CertificateRecord.detached(pin, agentId);
     }
 
     private @Nullable CertificateRecord pinRecordOrNull(@Nullable CertificatePin pin, String agentId) {
