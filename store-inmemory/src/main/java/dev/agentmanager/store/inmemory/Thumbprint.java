@@ -9,8 +9,9 @@ import org.jspecify.annotations.Nullable;
  * core stores: SHA-256) as its four 64-bit words, anything else as the string itself. Equality and hash are
  * the thumbprint's, so a probe made from a presented string ({@link #of}) finds the stored key.
  *
- * <p>{@link CertificateRecord} extends this class so that every record is its own index key and the
- * thumbprint costs no object of its own; the hex string is materialised only on read ({@link #thumbprint()}).
+ * <p>{@link CertificateRecord} extends this class so that every record is its own thumbprint key (in
+ * {@link CertificateTable} and the store's index of detached pins) and the thumbprint costs no object of its
+ * own; the hex string is materialised only on read ({@link #thumbprint()}).
  */
 class Thumbprint {
     /** Whether the thumbprint is 64 lower-case hex digits, held as {@link #t0}..{@link #t3}. */
