@@ -11,10 +11,12 @@ import dev.agentmanager.model.TokenRedemption;
 import dev.agentmanager.model.TokenScope;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
@@ -23,14 +25,24 @@ import dev.agentmanager.spi.IAgentStore;
 
 /**
  * Builds fleets the way {@code AgentManager.register} leaves them in a store: a server-chosen UUID id, three
- * capabilities, two labels, an agent version, one pinned certificate whose record holds a PEM of the length a
- * BouncyCastle P-256 certificate has, and a one-time registration token (pruned afterwards, as the timeout
- * monitor does once the token's retention has passed). Registering through the store directly skips only the
- * crypto, which {@code RegistrationBenchmark} measures on its own.
+ * capabilities, two labels, an agent version, one pinned certificate with its record and PEM, and a one-time
+ * registration token (pruned afterwards, as the timeout monitor does once the token's retention has passed).
+ * Registering through the store directly skips only the crypto, which {@code RegistrationBenchmark} measures on
+ * its own.
+ *
+ * <h2>Certificates</h2>
+ * Issuing a million real certificates would take minutes, so each agent's certificate is one real certificate
+ * of the BouncyCastle CA (defaults: EC P-256 CA and agent key, issued once per JVM for a UUID agent id) with
+ * its per-agent fields patched in place, every length kept: the serial's bytes (127 bits as the CA draws them),
+ * the agent id in the subject CN and in the {@code urn:agent:} URI SAN (the agent's UUID), the 64 bytes of the
+ * EC point, the 20-byte subject key identifier, the content of the signature's {@code r} and {@code s} (their
+ * leading bytes kept so the encodings stay valid), and the seconds digits of notBefore and notAfter. The result
+ * is PEM-encoded the way the CA does it ({@code Pem.encode}). The signature does not verify (the store never
+ * verifies one), but size, structure and entropy are those of the certificates a real fleet stores. The
+ * {@link AgentCertificate} matches the patched certificate: serial in the CA's hex, thumbprint the SHA-256 of
+ * the patched DER, validity that of the patched times.
  */
 final class Fleet {
-    /** Length of the PEM of an agent certificate issued by the BouncyCastle CA (EC P-256 key, P-256 CA). */
-    static final int PEM_LENGTH = 700;
     static final Set<Capability> CAPABILITIES =
             Set.of(Capability.of("docker", "24.0.7"), Capability.of("compose", "2.24"), Capability.of("helm", "3.14.2"));
     static final Map<String, String> LABELS = Map.of("env", "prod", "region", "eu-west-1");
@@ -56,15 +68,29 @@ final class Fleet {
      * first-heartbeat deadline {@code deadline}, then prunes the used tokens.
      */
     static Member[] register(IAgentStore store, int count, Instant now, AgentStatus status, Instant deadline) {
+        return register(store, count, now, status, deadline, true);
+    }
+
+    /**
+     * As {@link #register(IAgentStore, int, Instant, AgentStatus, Instant)}; without {@code pems} the
+     * certificates carry an empty PEM (everything else unchanged), to measure the store without their bodies.
+     */
+    static Member[] register(IAgentStore store, int count, Instant now, AgentStatus status, Instant deadline,
+            boolean pems) {
         Member[] members = new Member[count];
-        Instant notBefore = now.minus(Duration.ofHours(1));
-        Instant notAfter = now.plus(CERTIFICATE_LIFETIME);
+        Instant notBefore = now.minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MINUTES);
+        Instant notAfter = now.plus(CERTIFICATE_LIFETIME).truncatedTo(ChronoUnit.MINUTES);
+        CertificateTemplate template = CertificateTemplate.get().at(notBefore, notAfter);
+        SplittableRandom random = new SplittableRandom(0x5EED);
         for (int i = 0; i < count; i++) {
-            String id = UUID.randomUUID().toString();
-            String serial = String.format(Locale.ROOT, "%032x", (long) i * 0x9E3779B97F4A7C15L ^ 0x5DEECE66DL);
-            String thumbprint = sha256Like(i);
-            AgentCertificate certificate = new AgentCertificate(serial, thumbprint, id, notBefore, notAfter, pem(i),
-                    null);
+            String id = new UUID((random.nextLong() & ~0xF000L) | 0x4000L,
+                    (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L).toString();
+            AgentCertificate certificate = template.certificate(id, random);
+            if (!pems) {
+                certificate = new AgentCertificate(certificate.serial(), certificate.thumbprint(), id,
+                        certificate.notBefore(), certificate.notAfter(), "", null);
+            }
+            String thumbprint = certificate.thumbprint();
             String tokenId = "tok" + Long.toHexString(0x1000_0000_0000L + i);
             Agent agent = new Agent(id, "agent-" + i, status, null, CAPABILITIES, LABELS, "1.42.0",
                     AgentHealth.HEALTHY, certificate.pin(), null, now, now, tokenId, 1,
@@ -97,24 +123,4 @@ final class Fleet {
         return z ^ (z >>> 31);
     }
 
-    /** A distinct PEM-shaped string of {@link #PEM_LENGTH} characters. */
-    static String pem(int i) {
-        StringBuilder sb = new StringBuilder(PEM_LENGTH);
-        sb.append("-----BEGIN CERTIFICATE-----\n");
-        String body = sha256Like(i);
-        int end = PEM_LENGTH - "-----END CERTIFICATE-----\n".length();
-        int col = 0;
-        while (sb.length() < end) {
-            if (col == 64) {
-                sb.append('\n');
-                col = 0;
-            } else {
-                sb.append(body.charAt(sb.length() % 64));
-                col++;
-            }
-        }
-        sb.setLength(end);
-        sb.append("-----END CERTIFICATE-----\n");
-        return sb.toString();
-    }
 }

@@ -9,11 +9,15 @@ import java.util.Locale;
 /**
  * Heap per agent: the in-memory store holding N agents registered the way {@code AgentManager.register}
  * leaves them ({@link Fleet}: UUID id, name, 3 capabilities, 2 labels, version, certificate pin and the
- * certificate record with its ~700-character PEM, token id; the one-time tokens pruned) versus Eureka's
+ * certificate record with a realistic PEM of the BouncyCastle CA, about 745 characters, token id; the
+ * one-time tokens pruned) versus Eureka's
  * registry holding N bare instances, in the same JVM: (heap used after full GC with the fleet) minus (before)
  * divided by N. Run it with a serial collector and enough heap, as {@link BenchmarkSuite} does.
  *
- * <p>Prints {@code RESULT <key> <value>} lines. Argument: agents (default 1,000,000).
+ * The figure without certificate bodies comes from a second fleet whose certificates carry an empty PEM.
+ *
+ * <p>Prints {@code RESULT <key> <value>} lines. Arguments: agents (default 1,000,000); {@code histogram} as
+ * the second argument prints the live-object class histogram of a store holding the fleet instead.
  */
 public final class MemoryFootprint {
     private MemoryFootprint() {}
@@ -30,32 +34,53 @@ public final class MemoryFootprint {
         EurekaRegistry warmEureka = EurekaRegistry.create();
         warmEureka.registerFleet(100);
 
-        long before = usedAfterGc();
-        InMemoryAgentStore store = InMemoryAgentStore.builder().expectedAgents(agents).build();
-        Instant now = Instant.now();
-        Fleet.register(store, agents, now, AgentStatus.ACTIVE, now.plusSeconds(90));
-        keep = store;
-        long after = usedAfterGc();
-        double ours = (after - before) / (double) agents;
-        System.out.printf(Locale.ROOT, "ours: %,d agents, %,d bytes, %.0f bytes/agent (%d of them the PEM string)%n",
-                agents, after - before, ours, Fleet.PEM_LENGTH + 24 + 16);
-        keep = null;
-        store = null;
+        if (args.length > 1 && args[1].equals("histogram")) {
+            InMemoryAgentStore store = InMemoryAgentStore.builder().expectedAgents(agents).build();
+            Fleet.register(store, agents, Instant.now(), AgentStatus.ACTIVE, Instant.now().plusSeconds(90));
+            keep = store;
+            printHistogram();
+            System.exit(0);
+        }
+        double ours = perAgent(agents, true);
+        double withoutBodies = perAgent(agents, false);
+        System.out.printf(Locale.ROOT, "ours: %,d agents, %.0f bytes/agent, %.0f without the certificate bodies%n",
+                agents, ours, withoutBodies);
 
-        before = usedAfterGc();
+        long before = usedAfterGc();
         EurekaRegistry registry = EurekaRegistry.create();
         registry.registerFleet(agents);
         keep = registry;
-        after = usedAfterGc();
+        long after = usedAfterGc();
         double eureka = (after - before) / (double) agents;
         System.out.printf(Locale.ROOT, "eureka: %,d instances, %,d bytes, %.0f bytes/instance%n", agents, after - before,
                 eureka);
         System.out.printf(Locale.ROOT, "RESULT memory.ours %.1f%nRESULT memory.ours.withoutPem %.1f%nRESULT memory.eureka %.1f%n",
-                ours, ours - (Fleet.PEM_LENGTH + 24 + 16), eureka);
+                ours, withoutBodies, eureka);
         keep = null;
         registry.shutdown();
         warmEureka.shutdown();
         System.exit(0);
+    }
+
+    /** Heap per agent of a store holding {@code agents} fleet agents, with or without their certificate PEMs. */
+    private static double perAgent(int agents, boolean pems) throws InterruptedException {
+        long before = usedAfterGc();
+        InMemoryAgentStore store = InMemoryAgentStore.builder().expectedAgents(agents).build();
+        Instant now = Instant.now();
+        Fleet.register(store, agents, now, AgentStatus.ACTIVE, now.plusSeconds(90), pems);
+        keep = store;
+        long after = usedAfterGc();
+        keep = null;
+        return (after - before) / (double) agents;
+    }
+
+    /** The top of the live-object class histogram of this JVM, through the JDK's {@code jcmd}. */
+    private static void printHistogram() throws java.io.IOException {
+        Process jcmd = new ProcessBuilder("jcmd", Long.toString(ProcessHandle.current().pid()), "GC.class_histogram")
+                .redirectErrorStream(true).start();
+        try (var lines = jcmd.inputReader().lines()) {
+            lines.limit(30).forEach(System.out::println);
+        }
     }
 
     static long usedAfterGc() throws InterruptedException {

@@ -138,7 +138,7 @@ final class AgentEntry extends DeadlineWheel.Node {
         registeredAtNano = agent.registeredAt().getNano();
         statusChangedAtSecond = agent.statusChangedAt().getEpochSecond();
         statusChangedAtNano = agent.statusChangedAt().getNano();
-        registrationTokenId = interner.string(agent.registrationTokenId());
+        registrationTokenId = agent.registrationTokenId(); // unique per agent: interning would only cost
         version = newVersion;
         refreshRoutine();
     }
@@ -184,7 +184,7 @@ final class AgentEntry extends DeadlineWheel.Node {
     /** Whether {@code thumbprint} is the current or next pinned certificate. */
     boolean pins(String thumbprint) {
         CertificateRecord next = nextCertificate;
-        return certificate.thumbprint.equals(thumbprint) || (next != null && next.thumbprint.equals(thumbprint));
+        return certificate.hasThumbprint(thumbprint) || (next != null && next.hasThumbprint(thumbprint));
     }
 
     /** Whether the timeout monitor watches this agent (ACTIVE or PENDING). */

@@ -2,53 +2,48 @@ package dev.agentmanager.store.inmemory;
 
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.CertificatePin;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.Base64;
+import java.util.HexFormat;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A certificate record stored compactly: validity as primitive fields, the PEM as its DER bytes when it is the
- * standard encoding of them (restored exactly on read), and a link to the agent's next record so that an
- * agent's certificates need no list object. The same record serves as the agent's certificate pin; a pin
- * that matches no stored record gets a detached record without PEM.
+ * A certificate record stored compactly: the thumbprint as four words (inherited from {@link Thumbprint}: the
+ * record is its own key in the store's thumbprint index), validity as primitive fields, the body as
+ * {@link CertificateBodies} keeps it (a standard PEM as its compressed DER, restored exactly on read), and a
+ * link to the agent's next record so that an agent's certificates need no list object. The same record serves
+ * as the agent's certificate pin; a pin that matches no stored record gets a detached record without PEM.
  *
  * <p>Immutable but for {@link #revokedAt} and {@link #nextOfAgent}, which only the store's write lock writes.
  */
-final class CertificateRecord {
-    private static final String BEGIN = "-----BEGIN CERTIFICATE-----\n";
-    private static final String END = "\n-----END CERTIFICATE-----\n";
-    private static final Base64.Encoder MIME = Base64.getMimeEncoder(64, new byte[] {'\n'});
-
-    final String serial;
-    final String thumbprint;
-    /** The thumbprint's four 64-bit words when it is 64 hex digits (it always is when core stored it). */
-    final boolean hexThumbprint;
-    final long t0;
-    final long t1;
-    final long t2;
-    final long t3;
+final class CertificateRecord extends Thumbprint {
+    /**
+     * The serial when it is canonical hex (lower case, 1 to 32 digits, no leading zero: what the CA issues), as
+     * its high and low 64 bits; {@link #serialText} holds any other serial.
+     */
+    private final long serialHigh;
+    private final long serialLow;
+    private final @Nullable String serialText;
     final String agentId;
+    /** Whether this is a stored certificate (in the store's {@link CertificateTable}), not a detached pin. */
+    final boolean stored;
     final long notBeforeSecond;
     final int notBeforeNano;
     final long notAfterSecond;
     final int notAfterNano;
-    /** The PEM as given (String), its DER (byte[]) when re-encoding reproduces it, or null for a pin alone. */
+    /** The body as {@link CertificateBodies#compact} keeps it (String or byte[]), or null for a pin alone. */
     private final @Nullable Object pem;
     private volatile @Nullable Instant revokedAt;
     /** The agent's next newer record; written under the store's write lock. */
     volatile @Nullable CertificateRecord nextOfAgent;
 
     private CertificateRecord(String serial, String thumbprint, String agentId, Instant notBefore, Instant notAfter,
-            @Nullable Object pem, @Nullable Instant revokedAt) {
-        this.serial = serial;
-        this.thumbprint = thumbprint;
-        this.hexThumbprint = Keys.isThumbprint(thumbprint);
-        this.t0 = hexThumbprint ? Keys.thumbprintWord(thumbprint, 0) : 0;
-        this.t1 = hexThumbprint ? Keys.thumbprintWord(thumbprint, 1) : 0;
-        this.t2 = hexThumbprint ? Keys.thumbprintWord(thumbprint, 2) : 0;
-        this.t3 = hexThumbprint ? Keys.thumbprintWord(thumbprint, 3) : 0;
+            @Nullable Object pem, @Nullable Instant revokedAt, boolean stored) {
+        super(thumbprint);
+        this.stored = stored;
+        boolean hex = isCanonicalHex(serial);
+        this.serialHigh = hex ? hexValue(serial, 0, Math.max(0, serial.length() - 16)) : 0;
+        this.serialLow = hex ? hexValue(serial, Math.max(0, serial.length() - 16), serial.length()) : 0;
+        this.serialText = hex ? null : serial;
         this.agentId = agentId;
         this.notBeforeSecond = notBefore.getEpochSecond();
         this.notBeforeNano = notBefore.getNano();
@@ -58,16 +53,19 @@ final class CertificateRecord {
         this.revokedAt = revokedAt;
     }
 
-    /** A stored certificate; {@code agentId} is the owner's id instance, to share it. */
-    static CertificateRecord of(AgentCertificate c, String agentId) {
+    /**
+     * A stored certificate; {@code agentId} is the owner's id instance, to share it. Call under the store's
+     * write lock (it compresses the body with {@code bodies}).
+     */
+    static CertificateRecord of(AgentCertificate c, String agentId, CertificateBodies bodies) {
         return new CertificateRecord(c.serial(), c.thumbprint(), agentId, c.notBefore(), c.notAfter(),
-                compact(c.certificatePem()), c.revokedAt());
+                bodies.compact(c.certificatePem(), agentId), c.revokedAt(), true);
     }
 
     /** A pin that matches no stored certificate. */
     static CertificateRecord detached(CertificatePin pin, String agentId) {
         return new CertificateRecord(pin.serial(), pin.thumbprint(), agentId, pin.notBefore(), pin.notAfter(), null,
-                null);
+                null, false);
     }
 
     /** Whether the instant given as seconds and nanos is within validity. Allocation-free. */
@@ -85,9 +83,69 @@ final class CertificateRecord {
         return Instant.ofEpochSecond(notAfterSecond, notAfterNano);
     }
 
+    /** The serial, exactly as it was given. */
+    String serial() {
+        String text = serialText;
+        if (text != null) {
+            return text;
+        }
+        return serialHigh == 0 ? Long.toHexString(serialLow)
+                : Long.toHexString(serialHigh) + HexFormat.of().toHexDigits(serialLow);
+    }
+
+    /** Whether the serial is {@code s}. Allocation-free. */
+    boolean hasSerial(String s) {
+        String text = serialText;
+        if (text != null) {
+            return text.equals(s);
+        }
+        return isCanonicalHex(s) && serialHigh == hexValue(s, 0, Math.max(0, s.length() - 16))
+                && serialLow == hexValue(s, Math.max(0, s.length() - 16), s.length());
+    }
+
+    /** The hash of the serial for {@link CertificateTable}: {@link #serialHash(String)} of {@link #serial()}. */
+    int serialHash() {
+        String text = serialText;
+        return text != null ? Keys.mix(text.hashCode()) : Keys.mix(serialHigh * 0x9E3779B97F4A7C15L ^ serialLow);
+    }
+
+    /** The hash {@link CertificateTable} files a record with serial {@code s} under. Allocation-free. */
+    static int serialHash(String s) {
+        if (!isCanonicalHex(s)) {
+            return Keys.mix(s.hashCode());
+        }
+        long high = hexValue(s, 0, Math.max(0, s.length() - 16));
+        long low = hexValue(s, Math.max(0, s.length() - 16), s.length());
+        return Keys.mix(high * 0x9E3779B97F4A7C15L ^ low);
+    }
+
+    /** Whether {@code s} is lower-case hex of 1 to 32 digits without a leading zero ("0" itself included). */
+    private static boolean isCanonicalHex(String s) {
+        int n = s.length();
+        if (n == 0 || n > 32 || (n > 1 && s.charAt(0) == '0')) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long hexValue(String s, int from, int to) {
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            v = (v << 4) | (c <= '9' ? c - '0' : c - 'a' + 10);
+        }
+        return v;
+    }
+
     /** Whether this record stands for exactly {@code pin}. */
     boolean matches(CertificatePin pin) {
-        return serial.equals(pin.serial()) && thumbprint.equals(pin.thumbprint())
+        return hasSerial(pin.serial()) && hasThumbprint(pin.thumbprint())
                 && notBeforeSecond == pin.notBefore().getEpochSecond() && notBeforeNano == pin.notBefore().getNano()
                 && notAfterSecond == pin.notAfter().getEpochSecond() && notAfterNano == pin.notAfter().getNano();
     }
@@ -108,34 +166,13 @@ final class CertificateRecord {
     }
 
     CertificatePin pin() {
-        return new CertificatePin(serial, thumbprint, notBefore(), notAfter());
+        return new CertificatePin(serial(), thumbprint(), notBefore(), notAfter());
     }
 
-    AgentCertificate toCertificate() {
-        return new AgentCertificate(serial, thumbprint, agentId, notBefore(), notAfter(), pemString(), revokedAt);
-    }
-
-    private String pemString() {
+    /** The stored certificate, its PEM restored by {@code bodies} (the store's, which compacted it). */
+    AgentCertificate toCertificate(CertificateBodies bodies) {
         Object p = pem;
-        if (p instanceof byte[] der) {
-            return BEGIN + MIME.encodeToString(der) + END;
-        }
-        return p == null ? "" : (String) p;
-    }
-
-    /** The DER bytes if {@code pem} is exactly their standard PEM encoding, else {@code pem} itself. */
-    static Object compact(String pem) {
-        if (!pem.startsWith(BEGIN) || !pem.endsWith(END) || pem.length() <= BEGIN.length() + END.length()) {
-            return pem;
-        }
-        String body = pem.substring(BEGIN.length(), pem.length() - END.length());
-        byte[] der;
-        try {
-            der = Base64.getMimeDecoder().decode(body);
-        } catch (IllegalArgumentException e) {
-            return pem;
-        }
-        byte[] reencoded = MIME.encode(der);
-        return Arrays.equals(reencoded, body.getBytes(StandardCharsets.ISO_8859_1)) ? der : pem;
+        return new AgentCertificate(serial(), thumbprint(), agentId, notBefore(), notAfter(),
+                p == null ? "" : bodies.pem(p, agentId), revokedAt);
     }
 }

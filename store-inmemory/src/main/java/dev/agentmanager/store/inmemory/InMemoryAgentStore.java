@@ -65,13 +65,18 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Memory</h2>
  * Each agent is one compact entry: instants and durations as primitive fields, enums as bytes, and
- * capability sets, label maps, agent versions and token ids shared between agents ({@code Interner}). The
- * agent's certificate pins are its certificate records themselves, and a standard PEM is kept as its DER
- * bytes (restored exactly on read). Measured with the {@code MemoryHarness} test class (1,000,000 agents, 3
- * capabilities and 2 labels each, used tokens pruned, JDK 17 with compressed pointers): about 750 bytes per
- * agent for the entry, its identifiers (id, name, token id, serial and thumbprint strings: about 370 of
- * those bytes), its indexes and its certificate record, plus the certificate's DER bytes (about 530 for a
- * typical EC client certificate; 1,287 bytes per agent in all).
+ * capability sets, label maps and agent versions shared between agents ({@code Interner}). The agent's
+ * certificate pins are its certificate records themselves. A record keeps a hex thumbprint and a hex serial as
+ * {@code long} words (the strings are made on read) and sits directly in two open-addressing tables, by serial
+ * and by thumbprint ({@code CertificateTable}); an agent pinning its own stored certificate needs no other
+ * thumbprint index entry. A standard PEM is kept as its DER deflated against a template, the first certificate
+ * the store keeps, plus the agent id ({@code CertificateBodies}): about 210 bytes for an EC P-256 client
+ * certificate of the BouncyCastle CA, restored to the exact PEM on read. Measured with the benchmarks'
+ * {@code MemoryFootprint} (1,000,000 agents as {@code AgentManager.register} leaves them: 3 capabilities, 2
+ * labels, a realistic BouncyCastle certificate each; used tokens pruned; JDK 17, compressed pointers, serial
+ * GC): 832 bytes per agent, 605 of them without the certificate body. Of those: the entry (232), its id, name
+ * and token id strings (about 190), its certificate record (112), the id-order skip list (36) and the hash
+ * tables' slots (about 25).
  *
  * <h2>Semantics where the SPI leaves room</h2>
  * <ul>
@@ -94,8 +99,13 @@ public final class InMemoryAgentStore implements IAgentStore {
 
     private final AgentTable agents;
     private final ConcurrentSkipListMap<String, AgentEntry> agentsInIdOrder = new ConcurrentSkipListMap<>();
-    private final ConcurrentHashMap<String, AgentEntry> agentsByThumbprint;
-    private final ConcurrentHashMap<String, CertificateRecord> certificates;
+    /**
+     * The agents pinning detached records (pins that match no stored certificate of theirs), keyed by those
+     * records ({@link Thumbprint}s); looked up with a {@link Thumbprint#of} probe. Pins of stored certificates
+     * are found through {@link #certificates} instead, by thumbprint and then the record's agent.
+     */
+    private final ConcurrentHashMap<Thumbprint, AgentEntry> detachedPins = new ConcurrentHashMap<>();
+    private final CertificateTable certificates;
     /** The oldest certificate record of agent ids that have no entry (inserted without a registration). */
     private final ConcurrentHashMap<String, CertificateRecord> unattachedCertificates = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<String, RegistrationToken> tokens = new ConcurrentSkipListMap<>();
@@ -105,6 +115,8 @@ public final class InMemoryAgentStore implements IAgentStore {
     private final AtomicReference<@Nullable Instant> lastSweep = new AtomicReference<>();
     private final DeadlineWheel<AgentEntry> wheel;
     private final Interner interner = new Interner(MAX_INTERNED);
+    /** Compresses certificate bodies (under {@link #writeLock}) and restores them. */
+    private final CertificateBodies bodies = new CertificateBodies();
 
     /** A store with the default deadline index ({@link #DEFAULT_TICK}, {@link #DEFAULT_WHEEL_SIZE}). */
     public InMemoryAgentStore() {
@@ -115,8 +127,7 @@ public final class InMemoryAgentStore implements IAgentStore {
         this.wheel = new DeadlineWheel<>(b.tick.toMillis(), b.wheelSize);
         int capacity = b.expectedAgents;
         this.agents = new AgentTable(capacity);
-        this.agentsByThumbprint = new ConcurrentHashMap<>(capacity);
-        this.certificates = new ConcurrentHashMap<>(capacity);
+        this.certificates = new CertificateTable(capacity);
     }
 
     /** A builder to tune the deadline index or presize the tables. */
@@ -246,14 +257,14 @@ public final class InMemoryAgentStore implements IAgentStore {
             if (agents.get(agent.id()) != null) {
                 throw new IllegalStateException("an agent with id " + agent.id() + " exists");
             }
-            if (certificates.containsKey(certificate.serial())) {
+            if (certificates.get(certificate.serial()) != null) {
                 throw new IllegalStateException("a certificate with serial " + certificate.serial() + " exists");
             }
             // every check passed: from here on nothing can fail but an OutOfMemoryError
             String id = agent.id();
             CertificateRecord record = CertificateRecord.of(certificate,
-                    certificate.agentId().equals(id) ? id : certificate.agentId());
-            certificates.put(record.serial, record);
+                    certificate.agentId().equals(id) ? id : certificate.agentId(), bodies);
+            certificates.add(record);
             CertificateRecord records = withCertificate(unattachedCertificates.remove(id), record);
             entry = new AgentEntry(agent, interner, pinRecord(agent.certificate(), id),
                     pinRecordOrNull(agent.nextCertificate(), id), records);
@@ -285,7 +296,7 @@ public final class InMemoryAgentStore implements IAgentStore {
             if (token == null || !token.isRedeemableAt(now)) {
                 return Optional.empty();
             }
-            if (certificates.containsKey(certificate.serial())) {
+            if (certificates.get(certificate.serial()) != null) {
                 throw new IllegalStateException("a certificate with serial " + certificate.serial() + " exists");
             }
             // the durable write checks the version under the entry's monitor; only if it succeeds is the
@@ -316,12 +327,21 @@ public final class InMemoryAgentStore implements IAgentStore {
 
     @Override
     public Optional<Agent> findAgentByThumbprint(String thumbprint) {
-        AgentEntry e = agentsByThumbprint.get(requireNonNull(thumbprint, "thumbprint"));
+        Thumbprint key = Thumbprint.of(requireNonNull(thumbprint, "thumbprint"));
+        Agent agent = pinnedBy(detachedPins.get(key), thumbprint);
+        if (agent == null) {
+            agent = certificates.find(key, r -> pinnedBy(agents.get(r.agentId), thumbprint));
+        }
+        return Optional.ofNullable(agent);
+    }
+
+    /** The agent of {@code e} if it exists and pins {@code thumbprint}, else null. */
+    private static @Nullable Agent pinnedBy(@Nullable AgentEntry e, String thumbprint) {
         if (e == null) {
-            return Optional.empty();
+            return null;
         }
         synchronized (e) {
-            return e.pins(thumbprint) ? Optional.of(e.toAgent()) : Optional.empty();
+            return e.pins(thumbprint) ? e.toAgent() : null;
         }
     }
 
@@ -504,12 +524,13 @@ public final class InMemoryAgentStore implements IAgentStore {
         requireNonNull(certificate, "certificate");
         writeLock.lock();
         try {
-            if (certificates.containsKey(certificate.serial())) {
+            if (certificates.get(certificate.serial()) != null) {
                 throw new IllegalStateException("a certificate with serial " + certificate.serial() + " exists");
             }
             AgentEntry e = agents.get(certificate.agentId());
-            CertificateRecord record = CertificateRecord.of(certificate, e == null ? certificate.agentId() : e.id);
-            certificates.put(record.serial, record);
+            CertificateRecord record =
+                    CertificateRecord.of(certificate, e == null ? certificate.agentId() : e.id, bodies);
+            certificates.add(record);
             if (e != null) {
                 e.certificates = withCertificate(e.certificates, record);
             } else {
@@ -524,7 +545,7 @@ public final class InMemoryAgentStore implements IAgentStore {
     @Override
     public Optional<AgentCertificate> findCertificate(String serial) {
         CertificateRecord record = certificates.get(requireNonNull(serial, "serial"));
-        return record == null ? Optional.empty() : Optional.of(record.toCertificate());
+        return record == null ? Optional.empty() : Optional.of(record.toCertificate(bodies));
     }
 
     @Override
@@ -534,7 +555,7 @@ public final class InMemoryAgentStore implements IAgentStore {
         List<AgentCertificate> list = new ArrayList<>(2);
         for (CertificateRecord r = e != null ? e.certificates : unattachedCertificates.get(agentId); r != null;
                 r = r.nextOfAgent) {
-            list.add(r.toCertificate());
+            list.add(r.toCertificate(bodies));
         }
         return list;
     }
@@ -551,7 +572,7 @@ public final class InMemoryAgentStore implements IAgentStore {
                     r = r.nextOfAgent) {
                 if (r.revokedAt() == null) {
                     r.revoke(revokedAt);
-                    revoked.add(r.serial);
+                    revoked.add(r.serial());
                 }
             }
             return revoked;
@@ -601,25 +622,44 @@ public final class InMemoryAgentStore implements IAgentStore {
         return Optional.of(result);
     }
 
-    /** Updates the thumbprint index after the entry's pins changed from the old ones. Hold the entry's monitor. */
+    /**
+     * Updates the index of detached pins after the entry's pins changed from the old ones (pins of stored
+     * certificates need no index: see {@link #detachedPins}). Hold the entry's monitor.
+     */
     private void index(AgentEntry e, @Nullable CertificateRecord oldCurrent, @Nullable CertificateRecord oldNext) {
-        if (oldCurrent != null && !e.pins(oldCurrent.thumbprint)) {
-            agentsByThumbprint.remove(oldCurrent.thumbprint, e);
+        if (oldCurrent != null && !oldCurrent.stored && !pinsDetached(e, oldCurrent)) {
+            detachedPins.remove(oldCurrent, e);
         }
-        if (oldNext != null && !e.pins(oldNext.thumbprint)) {
-            agentsByThumbprint.remove(oldNext.thumbprint, e);
+        if (oldNext != null && !oldNext.stored && !pinsDetached(e, oldNext)) {
+            detachedPins.remove(oldNext, e);
         }
-        agentsByThumbprint.put(e.certificate().thumbprint, e);
+        CertificateRecord current = e.certificate();
         CertificateRecord next = e.nextCertificate();
-        if (next != null) {
-            agentsByThumbprint.put(next.thumbprint, e);
+        if (!current.stored) {
+            detachedPins.put(current, e);
+        }
+        if (next != null && !next.stored) {
+            detachedPins.put(next, e);
         }
     }
 
-    /** The stored certificate record this pin stands for, or a detached record when there is none. */
+    /** Whether the entry pins a detached record with this thumbprint. Hold the entry's monitor. */
+    private static boolean pinsDetached(AgentEntry e, Thumbprint thumbprint) {
+        CertificateRecord current = e.certificate();
+        CertificateRecord next = e.nextCertificate();
+        return (!current.stored && current.sameThumbprint(thumbprint))
+                || (next != null && !next.stored && next.sameThumbprint(thumbprint));
+    }
+
+    /**
+     * The stored certificate record of agent {@code agentId} this pin stands for, or a detached record when
+     * there is none (a pin of another agent's certificate is detached too: {@link #findAgentByThumbprint}
+     * finds the agents pinning stored records through the records' agent ids).
+     */
     private CertificateRecord pinRecord(CertificatePin pin, String agentId) {
         CertificateRecord record = certificates.get(pin.serial());
-        return record != null && record.matches(pin) ? record : CertificateRecord.detached(pin, agentId);
+        return record != null && record.matches(pin) && record.agentId.equals(agentId) ? record
+                : CertificateRecord.detached(pin, agentId);
     }
 
     private @Nullable CertificateRecord pinRecordOrNull(@Nullable CertificatePin pin, String agentId) {

@@ -8,7 +8,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Shares equal immutable values between agents: a fleet typically has a handful of distinct capability
- * sets, label maps and agent versions, so storing one instance of each saves most of their memory. Each
+ * sets, label maps and agent versions, so storing one instance of each saves most of their memory (values
+ * unique per agent, such as token ids, are not worth interning: the table entry would only add to them). Each
  * table is bounded; past the bound, values are stored unshared (correct, just larger), so that a stream of
  * unique values cannot grow the tables without limit.
  */

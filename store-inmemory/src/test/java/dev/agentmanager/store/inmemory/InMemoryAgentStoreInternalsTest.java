@@ -116,9 +116,11 @@ class InMemoryAgentStoreInternalsTest {
         for (AgentCertificate c : inserted) {
             assertThat(store.findCertificate(c.serial())).contains(c);
         }
-        assertThat(CertificateRecord.compact(standard)).as("standard PEM is stored as DER").isInstanceOf(byte[].class);
-        assertThat(CertificateRecord.compact(crlf)).isInstanceOf(String.class);
-        assertThat(CertificateRecord.compact(wide)).isInstanceOf(String.class);
+        CertificateBodies bodies = new CertificateBodies();
+        assertThat(bodies.compact(standard, "agent-001")).as("standard PEM is stored as compressed DER")
+                .isInstanceOf(byte[].class);
+        assertThat(bodies.compact(crlf, "agent-001")).isInstanceOf(String.class);
+        assertThat(bodies.compact(wide, "agent-001")).isInstanceOf(String.class);
     }
 
     @Test
@@ -126,7 +128,7 @@ class InMemoryAgentStoreInternalsTest {
         FakeCertificateService ca = new FakeCertificateService(MutableClock.at(T0));
         AgentCertificate cert = ca.issue("agent-001", ca.decodeRequest(FakeCertificateService.csrFor("k")));
 
-        assertThat(CertificateRecord.compact(cert.certificatePem())).isInstanceOf(byte[].class);
+        assertThat(new CertificateBodies().compact(cert.certificatePem(), "agent-001")).isInstanceOf(byte[].class);
     }
 
     @Test

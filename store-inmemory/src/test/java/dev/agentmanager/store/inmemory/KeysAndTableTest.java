@@ -179,7 +179,7 @@ class KeysAndTableTest {
     private static AgentEntry entry(String id) {
         TestAgents.NewAgent a = TestAgents.newAgent(id, MutableClock.DEFAULT_START);
         Agent agent = a.agent();
-        CertificateRecord record = CertificateRecord.of(a.certificate(), id);
+        CertificateRecord record = CertificateRecord.of(a.certificate(), id, new CertificateBodies());
         return new AgentEntry(agent, new Interner(16), record, null, record);
     }
 }
