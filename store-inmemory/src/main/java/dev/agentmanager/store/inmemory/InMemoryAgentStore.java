@@ -74,7 +74,7 @@ import org.jspecify.annotations.Nullable;
  * certificate of the BouncyCastle CA, restored to the exact PEM on read. Measured with the benchmarks'
  * {@code MemoryFootprint} (1,000,000 agents as {@code AgentManager.register} leaves them: 3 capabilities, 2
  * labels, a realistic BouncyCastle certificate each; used tokens pruned; JDK 17, compressed pointers, serial
- * GC): 832 bytes per agent, 605 of them without the certificate body. Of those: the entry (232), its id, name
+ * GC): 840 bytes per agent, 613 of them without the certificate body. Of those: the entry (240), its id, name
  * and token id strings (about 190), its certificate record (112), the id-order skip list (36) and the hash
  * tables' slots (about 25).
  *
