@@ -41,8 +41,8 @@ final class CertificateRecord extends Thumbprint {
         super(thumbprint);
         this.stored = stored;
         boolean hex = isCanonicalHex(serial);
-        this.serialHigh = hex ? hexValue(serial, 0, Math.max(0, serial.length() - 16)) : 0;
-        this.serialLow = hex ? hexValue(serial, Math.max(0, serial.length() - 16), serial.length()) : 0;
+        this.serialHigh = hex ? Keys.hex(serial, 0, Math.max(0, serial.length() - 16)) : 0;
+        this.serialLow = hex ? Keys.hex(serial, Math.max(0, serial.length() - 16), serial.length()) : 0;
         this.serialText = hex ? null : serial;
         this.agentId = agentId;
         this.notBeforeSecond = notBefore.getEpochSecond();
@@ -99,8 +99,8 @@ final class CertificateRecord extends Thumbprint {
         if (text != null) {
             return text.equals(s);
         }
-        return isCanonicalHex(s) && serialHigh == hexValue(s, 0, Math.max(0, s.length() - 16))
-                && serialLow == hexValue(s, Math.max(0, s.length() - 16), s.length());
+        return isCanonicalHex(s) && serialHigh == Keys.hex(s, 0, Math.max(0, s.length() - 16))
+                && serialLow == Keys.hex(s, Math.max(0, s.length() - 16), s.length());
     }
 
     /** The hash of the serial for {@link CertificateTable}: {@link #serialHash(String)} of {@link #serial()}. */
@@ -114,33 +114,15 @@ final class CertificateRecord extends Thumbprint {
         if (!isCanonicalHex(s)) {
             return Keys.mix(s.hashCode());
         }
-        long high = hexValue(s, 0, Math.max(0, s.length() - 16));
-        long low = hexValue(s, Math.max(0, s.length() - 16), s.length());
+        long high = Keys.hex(s, 0, Math.max(0, s.length() - 16));
+        long low = Keys.hex(s, Math.max(0, s.length() - 16), s.length());
         return Keys.mix(high * 0x9E3779B97F4A7C15L ^ low);
     }
 
     /** Whether {@code s} is lower-case hex of 1 to 32 digits without a leading zero ("0" itself included). */
     private static boolean isCanonicalHex(String s) {
         int n = s.length();
-        if (n == 0 || n > 32 || (n > 1 && s.charAt(0) == '0')) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static long hexValue(String s, int from, int to) {
-        long v = 0;
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            v = (v << 4) | (c <= '9' ? c - '0' : c - 'a' + 10);
-        }
-        return v;
+        return n > 0 && n <= 32 && (n == 1 || s.charAt(0) != '0') && Keys.isLowerHex(s, 0, n);
     }
 
     /** Whether this record stands for exactly {@code pin}. */

@@ -14,7 +14,6 @@ import java.util.Arrays;
 final class Keys {
     /** Hex digit value per ASCII character, -1 for anything else; upper case accepted. */
     private static final byte[] HEX = new byte[128];
-    private static final char[] DIGITS = "0123456789abcdef".toCharArray();
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
@@ -33,20 +32,9 @@ final class Keys {
 
     /** Whether {@code id} is a UUID in its canonical form: 36 characters, lower-case hex, dashes at 8/13/18/23. */
     static boolean isCanonicalUuid(String id) {
-        if (id.length() != 36 || id.charAt(8) != '-' || id.charAt(13) != '-' || id.charAt(18) != '-'
-                || id.charAt(23) != '-') {
-            return false;
-        }
-        for (int i = 0; i < 36; i++) {
-            char c = id.charAt(i);
-            if (i == 8 || i == 13 || i == 18 || i == 23) {
-                continue;
-            }
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-                return false;
-            }
-        }
-        return true;
+        return id.length() == 36 && id.charAt(8) == '-' && id.charAt(13) == '-' && id.charAt(18) == '-'
+                && id.charAt(23) == '-' && isLowerHex(id, 0, 8) && isLowerHex(id, 9, 13) && isLowerHex(id, 14, 18)
+                && isLowerHex(id, 19, 23) && isLowerHex(id, 24, 36);
     }
 
     /** The most significant 64 bits of a canonical UUID (check {@link #isCanonicalUuid} first). */
@@ -59,33 +47,9 @@ final class Keys {
         return (hex(id, 19, 23) << 48) | hex(id, 24, 36);
     }
 
-    /** The canonical string of the UUID with these bits. */
-    static String uuid(long msb, long lsb) {
-        char[] c = new char[36];
-        digits(c, 0, msb >>> 32, 8);
-        c[8] = '-';
-        digits(c, 9, msb >>> 16, 4);
-        c[13] = '-';
-        digits(c, 14, msb, 4);
-        c[18] = '-';
-        digits(c, 19, lsb >>> 48, 4);
-        c[23] = '-';
-        digits(c, 24, lsb, 12);
-        return new String(c);
-    }
-
-    /** Whether {@code s} is 64 hex digits (either case). */
+    /** Whether {@code s} is 64 lower-case hex digits: a thumbprint as core stores it. */
     static boolean isThumbprint(String s) {
-        if (s.length() != 64) {
-            return false;
-        }
-        for (int i = 0; i < 64; i++) {
-            char c = s.charAt(i);
-            if (c >= 128 || HEX[c] < 0) {
-                return false;
-            }
-        }
-        return true;
+        return s.length() == 64 && isLowerHex(s, 0, 64);
     }
 
     /** Word {@code word} (0..3) of a 64-digit hex thumbprint (check {@link #isThumbprint} first). */
@@ -93,19 +57,24 @@ final class Keys {
         return hex(s, word * 16, word * 16 + 16);
     }
 
-    private static long hex(String s, int from, int to) {
+    /** Whether the characters from {@code from} to {@code to} are lower-case hex digits. */
+    static boolean isLowerHex(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The value of the hex digits from {@code from} to {@code to} (at most 16; check them first). */
+    static long hex(String s, int from, int to) {
         long v = 0;
         for (int i = from; i < to; i++) {
             v = (v << 4) | HEX[s.charAt(i)];
         }
         return v;
-    }
-
-    private static void digits(char[] out, int at, long value, int count) {
-        for (int i = count - 1; i >= 0; i--) {
-            out[at + i] = DIGITS[(int) (value & 0xF)];
-            value >>>= 4;
-        }
     }
 
     // ---- the heartbeat path: presented keys against inline words -------------------------------------

@@ -24,7 +24,7 @@ class Thumbprint {
     private final @Nullable String text;
 
     Thumbprint(String thumbprint) {
-        this.hexThumbprint = isLowerHex64(thumbprint);
+        this.hexThumbprint = Keys.isThumbprint(thumbprint);
         this.t0 = hexThumbprint ? Keys.thumbprintWord(thumbprint, 0) : 0;
         this.t1 = hexThumbprint ? Keys.thumbprintWord(thumbprint, 1) : 0;
         this.t2 = hexThumbprint ? Keys.thumbprintWord(thumbprint, 2) : 0;
@@ -68,18 +68,5 @@ class Thumbprint {
     public final int hashCode() {
         return hexThumbprint ? Keys.mix(t0 ^ Long.rotateLeft(t1, 16) ^ Long.rotateLeft(t2, 32) ^ Long.rotateLeft(t3, 48))
                 : Objects.hashCode(text);
-    }
-
-    private static boolean isLowerHex64(String s) {
-        if (s.length() != 64) {
-            return false;
-        }
-        for (int i = 0; i < 64; i++) {
-            char c = s.charAt(i);
-            if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) {
-                return false;
-            }
-        }
-        return true;
     }
 }

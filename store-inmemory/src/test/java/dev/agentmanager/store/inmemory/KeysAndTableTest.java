@@ -29,7 +29,7 @@ class KeysAndTableTest {
             long lsb = Keys.uuidLsb(id);
             assertThat(msb).isEqualTo(uuid.getMostSignificantBits());
             assertThat(lsb).isEqualTo(uuid.getLeastSignificantBits());
-            assertThat(Keys.uuid(msb, lsb)).isEqualTo(id);
+            assertThat(new UUID(msb, lsb).toString()).isEqualTo(id);
             assertThat(Keys.uuidEquals(id, msb, lsb)).isTrue();
             assertThat(Keys.uuidEquals(id, msb ^ 1, lsb)).isFalse();
             assertThat(Keys.uuidEquals(id, msb, lsb ^ (1L << 63))).isFalse();
@@ -81,7 +81,7 @@ class KeysAndTableTest {
             assertThat(Keys.thumbprintEquals(other, w0, w1, w2, w3)).as(other).isFalse();
             assertThat(Keys.thumbprintEquals(latin1(other), w0, w1, w2, w3)).as(other).isFalse();
         }
-        assertThat(Keys.isThumbprint(hex.toUpperCase(Locale.ROOT))).isTrue();
+        assertThat(Keys.isThumbprint(hex.toUpperCase(Locale.ROOT))).isFalse(); // stored thumbprints are lower case
         assertThat(Keys.isThumbprint(hex.substring(0, 63) + "g")).isFalse();
     }
 

@@ -1123,11 +1123,11 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     private Set<String> writeChunk(List<FlushRow> chunk) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = dataSource.getConnection()) {
-                return switch (dialect) {
-                    case POSTGRESQL -> writeChunkUnnest(c, chunk);
-                    case MARIADB -> writeChunkJson(c, chunk);
-                    case H2 -> writeChunkBatch(c, chunk);
-                };
+                return inTransaction(c, conn -> switch (dialect) {
+                    case POSTGRESQL -> writeChunkUnnest(conn, chunk);
+                    case MARIADB -> writeChunkJson(conn, chunk);
+                    case H2 -> writeChunkBatch(conn, chunk);
+                });
             } catch (SQLException e) {
                 if (!Sql.isTransient(e) || attempt >= MAX_ATTEMPTS) {
                     throw e;
@@ -1137,22 +1137,12 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     }
 
     private Set<String> writeChunkUnnest(Connection c, List<FlushRow> chunk) throws SQLException {
-        c.setAutoCommit(false);
-        try {
-            // Knowing the array's length, the planner prefers hashing the whole liveness table to a few thousand
-            // primary-key probes; that costs the fleet's size per chunk. For this transaction only: probes.
-            try (Statement s = c.createStatement()) {
-                s.execute("SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)");
-            }
-            Set<String> refused = writeUnnest(c, chunk);
-            c.commit();
-            return refused;
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c, e);
-            throw e;
-        } finally {
-            restoreAutoCommit(c);
+        // Knowing the array's length, the planner prefers hashing the whole liveness table to a few thousand
+        // primary-key probes; that costs the fleet's size per chunk. For this transaction only: probes.
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)");
         }
+        return writeUnnest(c, chunk);
     }
 
     private Set<String> writeUnnest(Connection c, List<FlushRow> chunk) throws SQLException {
@@ -1258,24 +1248,14 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
             json.append(']');
         }
         json.append(']');
-        c.setAutoCommit(false);
-        try {
-            int updated;
-            try (PreparedStatement ps = c.prepareStatement(flushUpdateJson)) {
-                ps.setString(1, json.toString());
-                updated = ps.executeUpdate();
-            }
-            // the count is of matched rows (or of changed rows, with useAffectedRows): either way, when it falls
-            // short, what the database now holds tells which rows were refused
-            Set<String> refused = updated == chunk.size() ? Set.of() : refusedRows(c, chunk);
-            c.commit();
-            return refused;
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c, e);
-            throw e;
-        } finally {
-            restoreAutoCommit(c);
+        int updated;
+        try (PreparedStatement ps = c.prepareStatement(flushUpdateJson)) {
+            ps.setString(1, json.toString());
+            updated = ps.executeUpdate();
         }
+        // the count is of matched rows (or of changed rows, with useAffectedRows): either way, when it falls
+        // short, what the database now holds tells which rows were refused
+        return updated == chunk.size() ? Set.of() : refusedRows(c, chunk);
     }
 
     private static void appendJsonString(StringBuilder json, String value) {
@@ -1315,43 +1295,34 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     }
 
     private Set<String> writeChunkBatch(Connection c, List<FlushRow> chunk) throws SQLException {
-        c.setAutoCommit(false);
-        try {
-            int[] counts;
-            try (PreparedStatement ps = c.prepareStatement(flushUpdate)) {
-                for (FlushRow row : chunk) {
-                    Pending p = row.pending();
-                    int i = bindLiveness(ps, 1, p);
-                    ps.setString(i++, row.agentId());
-                    ps.setLong(i++, row.version());
-                    ps.setLong(i++, p.bootEpoch());
-                    ps.setLong(i++, p.bootEpoch());
-                    ps.setLong(i, p.sequence());
-                    ps.addBatch();
-                }
-                counts = ps.executeBatch();
+        int[] counts;
+        try (PreparedStatement ps = c.prepareStatement(flushUpdate)) {
+            for (FlushRow row : chunk) {
+                Pending p = row.pending();
+                int i = bindLiveness(ps, 1, p);
+                ps.setString(i++, row.agentId());
+                ps.setLong(i++, row.version());
+                ps.setLong(i++, p.bootEpoch());
+                ps.setLong(i++, p.bootEpoch());
+                ps.setLong(i, p.sequence());
+                ps.addBatch();
             }
-            Set<String> refused = new HashSet<>();
-            boolean unknown = false;
-            for (int i = 0; i < chunk.size(); i++) {
-                if (counts[i] == 0) {
-                    refused.add(chunk.get(i).agentId());
-                } else if (counts[i] < 0) {
-                    unknown = true;
-                }
-            }
-            // A driver that does not report per-row counts: what the database now holds tells.
-            if (unknown) {
-                refused = refusedRows(c, chunk);
-            }
-            c.commit();
-            return refused;
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c, e);
-            throw e;
-        } finally {
-            restoreAutoCommit(c);
+            counts = ps.executeBatch();
         }
+        Set<String> refused = new HashSet<>();
+        boolean unknown = false;
+        for (int i = 0; i < chunk.size(); i++) {
+            if (counts[i] == 0) {
+                refused.add(chunk.get(i).agentId());
+            } else if (counts[i] < 0) {
+                unknown = true;
+            }
+        }
+        // A driver that does not report per-row counts: what the database now holds tells.
+        if (unknown) {
+            refused = refusedRows(c, chunk);
+        }
+        return refused;
     }
 
     // ---- timeout monitor -------------------------------------------------------------------------------
@@ -1523,6 +1494,21 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
+    /** Runs work on {@code c} as one transaction: committed if it returns, rolled back if it throws. */
+    private static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            T result = work.run(c);
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c, e);
+            throw e;
+        } finally {
+            restoreAutoCommit(c);
+        }
+    }
+
     /** Runs work in autocommit mode (single statements, reads). */
     private <T> T read(String what, Work<T> work) {
         for (int attempt = 1; ; attempt++) {
@@ -1544,17 +1530,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     private <T> T transaction(String what, @Nullable String integrityMessage, Work<T> work) {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = dataSource.getConnection()) {
-                c.setAutoCommit(false);
-                try {
-                    T result = work.run(c);
-                    c.commit();
-                    return result;
-                } catch (SQLException | RuntimeException e) {
-                    rollbackQuietly(c, e);
-                    throw e;
-                } finally {
-                    restoreAutoCommit(c);
-                }
+                return inTransaction(c, work);
             } catch (SQLException e) {
                 if (integrityMessage != null && Sql.isIntegrityViolation(e)) {
                     throw new IllegalStateException(integrityMessage, e);
