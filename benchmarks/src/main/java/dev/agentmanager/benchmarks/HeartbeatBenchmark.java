@@ -12,8 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -24,14 +24,18 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.ThreadParams;
 
 /**
  * Heartbeat throughput, in memory, over a fleet of 100,000 agents: ours through
  * {@link HeartbeatProcessor#process} (validation, lookup, revocation and certificate-pin check, certificate
  * validity, (epoch, sequence) check, conditional liveness write, renewal hint, jittered next interval) versus
- * Eureka's {@code renew} (lookup, status override rule, lease timestamp). Each thread beats its own share of
- * the fleet round-robin, like a fleet whose agents beat on their own schedules; the clock is the system
- * clock on both sides.
+ * Eureka's {@code renew} (lookup, status override rule, lease timestamp). The threads split the whole fleet
+ * between them and each beats its share over and over in one fixed random order, the same order on both
+ * sides: agents beat on their own schedules, so the order in which a server sees them has nothing to do with
+ * the order in which they registered (and so with where their records sit in memory). Beating them in
+ * registration order would let the hardware prefetcher stream the records of both sides, which no server
+ * sees. The clock is the system clock on both sides.
  *
  * <p>Each call starts from the request's bytes, as a server's request decoder does: the strings the call
  * needs (ours: agent id and certificate thumbprint; Eureka: instance id) are decoded from one flat byte
@@ -53,7 +57,6 @@ public class HeartbeatBenchmark {
         HeartbeatProcessor processor;
         /** Per agent: its 36-character id, then its 64-character thumbprint (ISO-8859-1). */
         byte[] requests;
-        final AtomicInteger threads = new AtomicInteger();
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -83,33 +86,58 @@ public class HeartbeatBenchmark {
         }
     }
 
-    /** One thread's share of our fleet and the next sequence number of each of its agents. */
+    /**
+     * One thread's share of our fleet, in beating order, and the last sequence number of each agent of it (by
+     * position in the share, so read in order like the share itself: the harness adds no cache miss of its own).
+     */
     @State(Scope.Thread)
     public static class OurBeater {
+        int[] share;
         int next;
-        int from;
-        int step;
         long[] sequence;
 
         @Setup(Level.Trial)
-        public void setUp(Ours ours) {
-            from = ours.threads.getAndIncrement();
-            step = 4; // agents i with i % 4 == from: disjoint shares for up to 4 threads
-            next = from;
-            sequence = new long[ours.agents];
+        public void setUp(Ours ours, ThreadParams thread) {
+            share = share(ours.agents, thread);
+            sequence = new long[share.length];
         }
     }
 
     @Benchmark
     public HeartbeatResponse ours(Ours ours, OurBeater t) {
-        int i = t.next;
+        int k = t.next;
+        int i = t.share[k];
+        t.next = k + 1 < t.share.length ? k + 1 : 0;
         byte[] b = ours.requests;
         int at = i * REQUEST;
-        HeartbeatResponse r = ours.processor.process(Heartbeat.of(new String(b, at, ID, StandardCharsets.ISO_8859_1),
-                new String(b, at + ID, REQUEST - ID, StandardCharsets.ISO_8859_1), 1, ++t.sequence[i]));
-        i += t.step;
-        t.next = i < ours.agents ? i : t.from;
-        return r;
+        return ours.processor.process(Heartbeat.of(new String(b, at, ID, StandardCharsets.ISO_8859_1),
+                new String(b, at + ID, REQUEST - ID, StandardCharsets.ISO_8859_1), 1, ++t.sequence[k]));
+    }
+
+    /**
+     * The agents (indices below {@code agents}) that {@code thread} beats, in its beating order: every
+     * thread-count-th agent of one fixed random permutation of the fleet, so the threads' shares are disjoint
+     * and cover the fleet, and both sides beat the same agents in the same order.
+     */
+    static int[] share(int agents, ThreadParams thread) {
+        int[] order = new int[agents];
+        for (int i = 0; i < agents; i++) {
+            order[i] = i;
+        }
+        SplittableRandom random = new SplittableRandom(0x5EED);
+        for (int i = agents - 1; i > 0; i--) { // Fisher-Yates
+            int j = random.nextInt(i + 1);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+        int threads = thread.getThreadCount();
+        int index = thread.getThreadIndex();
+        int[] share = new int[(agents - index + threads - 1) / threads];
+        for (int k = 0; k < share.length; k++) {
+            share[k] = order[index + k * threads];
+        }
+        return share;
     }
 
     /** Eureka's registry with the same number of instances, each with a 90 s lease. */
@@ -122,7 +150,6 @@ public class HeartbeatBenchmark {
         /** Instance ids, ISO-8859-1, back to back; instance i's starts at offsets[i] and ends at offsets[i + 1]. */
         byte[] ids;
         int[] offsets;
-        final AtomicInteger threads = new AtomicInteger();
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -144,26 +171,25 @@ public class HeartbeatBenchmark {
         }
     }
 
+    /** One thread's share of Eureka's fleet, in the same order as {@link OurBeater}'s. */
     @State(Scope.Thread)
     public static class EurekaRenewer {
+        int[] share;
         int next;
-        int from;
 
         @Setup(Level.Trial)
-        public void setUp(Eureka eureka) {
-            from = eureka.threads.getAndIncrement();
-            next = from;
+        public void setUp(Eureka eureka, ThreadParams thread) {
+            share = share(eureka.agents, thread);
         }
     }
 
     @Benchmark
     public boolean eureka(Eureka eureka, EurekaRenewer t) {
-        int i = t.next;
+        int k = t.next;
+        int i = t.share[k];
+        t.next = k + 1 < t.share.length ? k + 1 : 0;
         int from = eureka.offsets[i];
         String id = new String(eureka.ids, from, eureka.offsets[i + 1] - from, StandardCharsets.ISO_8859_1);
-        boolean renewed = eureka.registry.renew(EurekaRegistry.APP, id, false);
-        i += 4;
-        t.next = i < eureka.agents ? i : t.from;
-        return renewed;
+        return eureka.registry.renew(EurekaRegistry.APP, id, false);
     }
 }

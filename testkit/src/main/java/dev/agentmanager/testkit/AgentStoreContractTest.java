@@ -2104,6 +2104,18 @@ public abstract class AgentStoreContractTest {
         }
 
         @Test
+        void aRoutineHeartbeatThatMovesTheDeadlineEarlierIsHonoured() {
+            // the clock went back or the timeout shrank: the deadline moves before the one the store indexed
+            RoutineHeartbeat result = store.recordRoutineHeartbeat("agent-001", agent.certificate().thumbprint(), 5,
+                    2, at(31), at(40), null, 0.9);
+
+            assertThat(result).isIn(RoutineHeartbeat.ACCEPTED, RoutineHeartbeat.FALLBACK);
+            if (result == RoutineHeartbeat.ACCEPTED) {
+                assertThat(store.findOverdue(at(41), 10)).extracting(Agent::id).containsExactly("agent-001");
+            }
+        }
+
+        @Test
         void aSameEpochHeartbeatThatIsNotNewerIsStaleOrFallsBackAndChangesNothing() {
             AgentLiveness before = stored("agent-001").liveness();
 

@@ -214,6 +214,11 @@ final class AgentEntry extends DeadlineWheel.Node {
         return deadlineSecond < second || (deadlineSecond == second && deadlineNano < nano);
     }
 
+    /** Whether the deadline is after the instant given as seconds and nanos. */
+    boolean deadlineAfter(long second, int nano) {
+        return deadlineSecond > second || (deadlineSecond == second && deadlineNano > nano);
+    }
+
     /** Whether (epoch, sequence) is newer than the last accepted pair. */
     boolean isNewer(long epoch, long seq) {
         return epoch > bootEpoch || (epoch == bootEpoch && seq > sequence);
