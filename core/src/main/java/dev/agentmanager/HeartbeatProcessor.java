@@ -83,7 +83,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
             // malformed id or thumbprint matches nothing, falls back, and the full path rejects it.
             Instant deadline = now.plus(heartbeat.timeout());
             RoutineHeartbeat routine = store.recordRoutineHeartbeat(agentId, hb.certificateThumbprint(),
-                    hb.bootEpoch(), hb.sequence(), now, deadline, skew, renewAt(hb.certificateThumbprint()));
+                    hb.bootEpoch(), hb.sequence(), now, deadline, skew, renewal);
             if (routine == RoutineHeartbeat.ACCEPTED || routine == RoutineHeartbeat.ACCEPTED_RENEW_DUE) {
                 return new HeartbeatResponse(now, AgentStatus.ACTIVE, hb.bootEpoch(), hb.sequence(), nextInterval(),
                         deadline, routine == RoutineHeartbeat.ACCEPTED_RENEW_DUE);
@@ -293,30 +293,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         CertificatePin pin = agent.certificate();
         long start = pin.notBefore().toEpochMilli();
         long lifetime = pin.notAfter().toEpochMilli() - start;
-        return now.toEpochMilli() >= start + (long) (lifetime * renewAt(pin.thumbprint()));
-    }
-
-    /**
-     * The share of a certificate's lifetime after which its agent should renew: the policy's share moved by
-     * up to its jitter, stable per certificate, so that a fleet issued in one burst does not renew in one.
-     */
-    double renewAt(String thumbprint) {
-        return renewal.renewAt() + renewal.jitter() * (2 * unitHash(thumbprint) - 1);
-    }
-
-    /**
-     * A stable value in [0, 1) per certificate: the leading 52 bits of its thumbprint (SHA-256 output, so
-     * already uniform), read from 13 hex digits of either case. Cheaper than any hash of the agent id, which
-     * arrives as a fresh string on every heartbeat.
-     */
-    static double unitHash(String thumbprint) {
-        int n = Math.min(13, thumbprint.length());
-        long v = 0;
-        for (int i = 0; i < n; i++) {
-            char c = thumbprint.charAt(i);
-            v = (v << 4) | (((c & 0xF) + 9 * ((c >> 6) & 1)) & 0xF);
-        }
-        return v * 0x1.0p-52;
+        return now.toEpochMilli() >= start + (long) (lifetime * renewal.shareFor(pin.thumbprint()));
     }
 
     private AgentManagerException reject(String agentId, HeartbeatRejection reason, Instant now,

@@ -31,4 +31,28 @@ public record RenewalPolicy(double renewAt, double jitter) {
     public static RenewalPolicy defaults() {
         return new RenewalPolicy(DEFAULT_RENEW_AT, DEFAULT_JITTER);
     }
+
+    /**
+     * The share of the lifetime after which the certificate with this SHA-256 thumbprint (hex, either case)
+     * should be renewed: {@code renewAt} moved by its stable offset. The offset comes from the thumbprint's
+     * leading 52 bits (SHA-256 output, so already uniform), read from its first 13 hex digits.
+     */
+    public double shareFor(String thumbprint) {
+        int n = Math.min(13, thumbprint.length());
+        long v = 0;
+        for (int i = 0; i < n; i++) {
+            char c = thumbprint.charAt(i);
+            v = (v << 4) | (((c & 0xF) + 9 * ((c >> 6) & 1)) & 0xF);
+        }
+        return shareForLeadingBits(v << (64 - 4 * n));
+    }
+
+    /**
+     * {@link #shareFor(String)} for a thumbprint given by its leading 64 bits (its first 16 hex digits as one
+     * {@code long}): the same value, for stores that keep thumbprints as words and so need not parse one.
+     */
+    public double shareForLeadingBits(long leading64) {
+        double unit = (leading64 >>> 12) * 0x1.0p-52; // in [0, 1)
+        return renewAt + jitter * (2 * unit - 1);
+    }
 }

@@ -55,22 +55,26 @@ class SettingsTest {
     }
 
     @Test
-    void renewalHintHashIsStableAndSpread() {
+    void renewalShareIsStablePerCertificateAndSpreadOverTheJitter() {
+        RenewalPolicy policy = new RenewalPolicy(0.6, 0.1);
         String thumbprint = Thumbprints.of("certificate-a".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        double a = HeartbeatProcessor.unitHash(thumbprint);
-        assertThat(HeartbeatProcessor.unitHash(thumbprint)).isEqualTo(a);
-        assertThat(HeartbeatProcessor.unitHash(thumbprint.toUpperCase(java.util.Locale.ROOT))).isEqualTo(a);
+        double a = policy.shareFor(thumbprint);
+        assertThat(policy.shareFor(thumbprint)).isEqualTo(a);
+        assertThat(policy.shareFor(thumbprint.toUpperCase(java.util.Locale.ROOT))).isEqualTo(a);
+        assertThat(policy.shareForLeadingBits(Long.parseUnsignedLong(thumbprint.substring(0, 16), 16)))
+                .as("the same share from the thumbprint's leading word").isEqualTo(a);
         double min = 1;
         double max = 0;
         for (int i = 0; i < 1_000; i++) {
-            double h = HeartbeatProcessor.unitHash(
-                    Thumbprints.of(("certificate-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-            assertThat(h).isBetween(0.0, 1.0).isLessThan(1.0);
-            min = Math.min(min, h);
-            max = Math.max(max, h);
+            String t = Thumbprints.of(("certificate-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            double share = policy.shareFor(t);
+            assertThat(share).isGreaterThanOrEqualTo(0.5).isLessThan(0.7);
+            assertThat(policy.shareForLeadingBits(Long.parseUnsignedLong(t.substring(0, 16), 16))).isEqualTo(share);
+            min = Math.min(min, share);
+            max = Math.max(max, share);
         }
-        assertThat(min).isLessThan(0.05);
-        assertThat(max).isGreaterThan(0.95);
+        assertThat(min).isLessThan(0.51);
+        assertThat(max).isGreaterThan(0.69);
     }
 
     @SuppressWarnings("unchecked")

@@ -1,5 +1,6 @@
 package dev.agentmanager.spi;
 
+import dev.agentmanager.RenewalPolicy;
 import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.AgentQuery;
@@ -160,8 +161,8 @@ public interface IAgentStore {
      * its last accepted heartbeat. A store that can check all of that cheaply under one lock records the
      * liveness exactly as {@link #recordHeartbeat} would (the durable version does not change) and answers
      * {@link RoutineHeartbeat#ACCEPTED}, or {@link RoutineHeartbeat#ACCEPTED_RENEW_DUE} when the agent has no
-     * next certificate and {@code receivedAt} is at or past {@code notBefore + renewAt × lifetime} of the
-     * current one; a same-epoch heartbeat that is not newer is {@link RoutineHeartbeat#STALE}. Anything else
+     * next certificate and {@code receivedAt} is at or past {@code notBefore + share × lifetime} of the
+     * current one, where {@code share} is {@code renewal.shareFor(thumbprint)}; a same-epoch heartbeat that is not newer is {@link RoutineHeartbeat#STALE}. Anything else
      * (another status, another certificate, another epoch, an unknown agent) writes nothing and answers
      * {@link RoutineHeartbeat#FALLBACK}, and the caller takes the full path. The default always answers
      * FALLBACK.
@@ -171,7 +172,8 @@ public interface IAgentStore {
      * they equal a stored agent's id and its current pin's thumbprint. A store may compare the thumbprint exactly
      * (stored thumbprints are lower case) and answer FALLBACK for an upper-case one: the full path normalises it.
      *
-     * @param renewAt the share of the current certificate's lifetime after which the agent should renew
+     * @param renewal when agents should renew ({@link RenewalPolicy#shareFor(String)} per certificate, or
+     *     {@link RenewalPolicy#shareForLeadingBits(long)} for a store that keeps thumbprints as words)
      */
     default RoutineHeartbeat recordRoutineHeartbeat(
             String agentId,
@@ -181,7 +183,7 @@ public interface IAgentStore {
             Instant receivedAt,
             Instant deadline,
             @Nullable Duration clockSkew,
-            double renewAt) {
+            RenewalPolicy renewal) {
         return RoutineHeartbeat.FALLBACK;
     }
 

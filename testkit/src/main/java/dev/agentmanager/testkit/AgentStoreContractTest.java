@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.agentmanager.RenewalPolicy;
 import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.AgentHealth;
@@ -2076,7 +2077,7 @@ public abstract class AgentStoreContractTest {
 
         private RoutineHeartbeat routine(String thumbprint, long epoch, long seq, long second, double renewAt) {
             return store.recordRoutineHeartbeat("agent-001", thumbprint, epoch, seq, at(second), at(second + 90),
-                    Duration.ofMillis(250), renewAt);
+                    Duration.ofMillis(250), new RenewalPolicy(renewAt, 0));
         }
 
         @Test
@@ -2107,7 +2108,7 @@ public abstract class AgentStoreContractTest {
         void aRoutineHeartbeatThatMovesTheDeadlineEarlierIsHonoured() {
             // the clock went back or the timeout shrank: the deadline moves before the one the store indexed
             RoutineHeartbeat result = store.recordRoutineHeartbeat("agent-001", agent.certificate().thumbprint(), 5,
-                    2, at(31), at(40), null, 0.9);
+                    2, at(31), at(40), null, RenewalPolicy.defaults());
 
             assertThat(result).isIn(RoutineHeartbeat.ACCEPTED, RoutineHeartbeat.FALLBACK);
             if (result == RoutineHeartbeat.ACCEPTED) {
@@ -2139,13 +2140,13 @@ public abstract class AgentStoreContractTest {
             assertThat(routine(agent.certificate().thumbprint(), 5, 2, expired, 0.9))
                     .as("an expired certificate").isEqualTo(RoutineHeartbeat.FALLBACK);
             assertThat(store.recordRoutineHeartbeat("agent-999", agent.certificate().thumbprint(), 5, 2, at(31),
-                    at(121), null, 0.9)).as("an unknown agent").isEqualTo(RoutineHeartbeat.FALLBACK);
+                    at(121), null, RenewalPolicy.defaults())).as("an unknown agent").isEqualTo(RoutineHeartbeat.FALLBACK);
             changeStatus(stored("agent-001"), AgentStatus.INACTIVE);
             assertThat(routine(agent.certificate().thumbprint(), 5, 2, 31, 0.9))
                     .as("an inactive agent").isEqualTo(RoutineHeartbeat.FALLBACK);
             assertThat(stored("agent-001").liveness()).isEqualTo(before);
             assertThat(store.recordRoutineHeartbeat("agent-002", other.certificate().thumbprint(), 0, 0, at(31),
-                    at(121), null, 0.9)).as("a pending agent").isEqualTo(RoutineHeartbeat.FALLBACK);
+                    at(121), null, RenewalPolicy.defaults())).as("a pending agent").isEqualTo(RoutineHeartbeat.FALLBACK);
         }
 
         @Test

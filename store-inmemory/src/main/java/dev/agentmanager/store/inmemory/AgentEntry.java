@@ -1,5 +1,6 @@
 package dev.agentmanager.store.inmemory;
 
+import dev.agentmanager.RenewalPolicy;
 import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentHealth;
 import dev.agentmanager.model.AgentLiveness;
@@ -249,7 +250,7 @@ final class AgentEntry extends DeadlineWheel.Node {
      * monitor.
      */
     RoutineHeartbeat writeRoutineHeartbeat(byte[] thumbprint, long epoch, long seq, long receivedSecond,
-            int receivedNano, long deadlineSec, int deadlineNs, @Nullable Duration skew, double renewAt) {
+            int receivedNano, long deadlineSec, int deadlineNs, @Nullable Duration skew, RenewalPolicy renewal) {
         long receivedMillis = receivedSecond * 1000 + receivedNano / 1_000_000;
         long r = routine;
         // validity in whole milliseconds is conservative: an instant in the first or last millisecond of the
@@ -266,7 +267,8 @@ final class AgentEntry extends DeadlineWheel.Node {
             return RoutineHeartbeat.ACCEPTED;
         }
         long start = pinNotBeforeMillis;
-        return receivedMillis >= start + (long) ((pinNotAfterMillis - start) * renewAt)
+        // the pin is the presented thumbprint, whose leading 64 bits are pin0: no parsing
+        return receivedMillis >= start + (long) ((pinNotAfterMillis - start) * renewal.shareForLeadingBits(pin0))
                 ? RoutineHeartbeat.ACCEPTED_RENEW_DUE : RoutineHeartbeat.ACCEPTED;
     }
 

@@ -2,6 +2,7 @@ package dev.agentmanager.store.inmemory;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.agentmanager.RenewalPolicy;
 import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.AgentQuery;
@@ -407,7 +408,7 @@ public final class InMemoryAgentStore implements IAgentStore {
 
     @Override
     public RoutineHeartbeat recordRoutineHeartbeat(String agentId, String thumbprint, long bootEpoch, long sequence,
-            Instant receivedAt, Instant deadline, @Nullable Duration clockSkew, double renewAt) {
+            Instant receivedAt, Instant deadline, @Nullable Duration clockSkew, RenewalPolicy renewal) {
         // both keys compare against fields inline in the entry, as bytes eight at a time: no stored string is
         // read; the two byte copies are the only allocation and do not escape
         AgentEntry e = agents.get(agentId, agentId.getBytes(StandardCharsets.ISO_8859_1));
@@ -422,7 +423,7 @@ public final class InMemoryAgentStore implements IAgentStore {
         synchronized (e) {
             earlier = e.deadlineAfter(deadlineSecond, deadlineNano);
             result = e.writeRoutineHeartbeat(presented, bootEpoch, sequence, receivedAt.getEpochSecond(),
-                    receivedAt.getNano(), deadlineSecond, deadlineNano, clockSkew, renewAt);
+                    receivedAt.getNano(), deadlineSecond, deadlineNano, clockSkew, renewal);
         }
         if (result == RoutineHeartbeat.ACCEPTED || result == RoutineHeartbeat.ACCEPTED_RENEW_DUE) {
             refileIfEarlier(e, earlier, deadlineSecond, deadlineNano);
