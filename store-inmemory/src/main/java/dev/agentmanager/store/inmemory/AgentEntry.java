@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -60,11 +61,16 @@ final class AgentEntry extends DeadlineWheel.Node {
     private long deadlineNano;
 
     // ---- the rest (guarded by this but the final ones)
-    final String id;
     /**
-     * 1 when {@link #id} is a canonical UUID, held inline as {@link #idMsb} and {@link #idLsb} too, else 0. An
-     * int, declared as the class's first int, so that it fills the 4-byte gap the wheel links leave next to
-     * the header: the lookup reads it with the id words, in the same cache line.
+     * The id when it is not a canonical UUID, else null: a UUID id (what {@code AgentManager} assigns) is held
+     * only as {@link #idMsb} and {@link #idLsb}, and {@link #id()} rebuilds its string on read. That saves the
+     * string (about 80 bytes) per agent; the lookup never needed it.
+     */
+    final @Nullable String id;
+    /**
+     * 1 when the id is a canonical UUID, held as {@link #idMsb} and {@link #idLsb} ({@link #id} is null), else
+     * 0. An int, declared as the class's first int, so that it fills the 4-byte gap the wheel links leave next
+     * to the header: the lookup reads it with the id words, in the same cache line.
      */
     final int uuidId;
     private long registeredAtSecond;
@@ -88,20 +94,18 @@ final class AgentEntry extends DeadlineWheel.Node {
     /** The oldest of the agent's certificate records (linked oldest first); written under the store's write lock. */
     volatile @Nullable CertificateRecord certificates;
 
-    /** A new entry holding {@code agent} as given (durable state, version and liveness). */
-    AgentEntry(Agent agent, Interner interner, CertificateRecord certificate, @Nullable CertificateRecord next,
-            @Nullable CertificateRecord certificates) {
-        this.id = agent.id();
-        boolean uuid = Keys.isCanonicalUuid(id);
+    /**
+     * A new entry with {@code agent}'s id and liveness. Its durable state follows with {@link #writeDurable}, and
+     * its record chain with {@link #certificates}, under the entry's monitor and before it is published: the
+     * certificate records made in between refer to the entry.
+     */
+    AgentEntry(Agent agent) {
+        String given = agent.id();
+        boolean uuid = Keys.isCanonicalUuid(given);
         this.uuidId = uuid ? 1 : 0;
-        this.idMsb = uuid ? Keys.uuidMsb(id) : 0;
-        this.idLsb = uuid ? Keys.uuidLsb(id) : 0;
-        this.name = agent.name();
-        this.capabilities = Set.of();
-        this.labels = Map.of();
-        setCertificate(certificate);
-        this.certificates = certificates;
-        writeDurable(agent, agent.version(), interner, certificate, next);
+        this.idMsb = uuid ? Keys.uuidMsb(given) : 0;
+        this.idLsb = uuid ? Keys.uuidLsb(given) : 0;
+        this.id = uuid ? null : given;
         AgentLiveness l = agent.liveness();
         Instant last = l.lastHeartbeatAt();
         if (last != null) {
@@ -117,6 +121,17 @@ final class AgentEntry extends DeadlineWheel.Node {
             clockSkewSeconds = skew.getSeconds();
             clockSkewNano = skew.getNano();
         }
+    }
+
+    /** The agent's id: {@link #id}, or the canonical string of the inline UUID. Needs no monitor (final fields). */
+    String id() {
+        String s = id;
+        return s != null ? s : new UUID(idMsb, idLsb).toString();
+    }
+
+    /** Whether the agent's id is {@code s}. Allocation-free; needs no monitor. */
+    boolean hasId(String s) {
+        return uuidId != 0 ? Keys.uuidEquals(s, idMsb, idLsb) : s.equals(id);
     }
 
     // ---- durable state (hold the monitor) ----------------------------------------------------------------
@@ -325,7 +340,7 @@ final class AgentEntry extends DeadlineWheel.Node {
 
     /** The stored agent, durable state and liveness merged. */
     Agent toAgent() {
-        return new Agent(id, name, STATUSES[status], inactiveReason == NONE ? null : REASONS[inactiveReason],
+        return new Agent(id(), name, STATUSES[status], inactiveReason == NONE ? null : REASONS[inactiveReason],
                 capabilities, labels, agentVersion, HEALTHS[health], certificate.pin(),
                 nextCertificate == null ? null : nextCertificate.pin(),
                 Instant.ofEpochSecond(registeredAtSecond, registeredAtNano),

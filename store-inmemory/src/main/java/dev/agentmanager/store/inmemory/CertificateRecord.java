@@ -23,7 +23,13 @@ final class CertificateRecord extends Thumbprint {
     private final long serialHigh;
     private final long serialLow;
     private final @Nullable String serialText;
-    final String agentId;
+    /**
+     * Whose certificate this is: the {@link AgentEntry} of its agent id when the record was made for that
+     * entry (registration, insertion for an existing agent, the entry's pins), else the agent id itself. Holding
+     * the entry saves the id string, which a UUID-id entry does not keep either ({@link AgentEntry#id}), and
+     * takes thumbprint lookups straight to the agent.
+     */
+    private final Object owner;
     /** Whether this is a stored certificate (in the store's {@link CertificateTable}), not a detached pin. */
     final boolean stored;
     final long notBeforeSecond;
@@ -36,7 +42,7 @@ final class CertificateRecord extends Thumbprint {
     /** The agent's next newer record; written under the store's write lock. */
     volatile @Nullable CertificateRecord nextOfAgent;
 
-    private CertificateRecord(String serial, String thumbprint, String agentId, Instant notBefore, Instant notAfter,
+    private CertificateRecord(String serial, String thumbprint, Object owner, Instant notBefore, Instant notAfter,
             @Nullable Object pem, @Nullable Instant revokedAt, boolean stored) {
         super(thumbprint);
         this.stored = stored;
@@ -44,7 +50,7 @@ final class CertificateRecord extends Thumbprint {
         this.serialHigh = hex ? Keys.hex(serial, 0, Math.max(0, serial.length() - 16)) : 0;
         this.serialLow = hex ? Keys.hex(serial, Math.max(0, serial.length() - 16), serial.length()) : 0;
         this.serialText = hex ? null : serial;
-        this.agentId = agentId;
+        this.owner = owner;
         this.notBeforeSecond = notBefore.getEpochSecond();
         this.notBeforeNano = notBefore.getNano();
         this.notAfterSecond = notAfter.getEpochSecond();
@@ -54,18 +60,35 @@ final class CertificateRecord extends Thumbprint {
     }
 
     /**
-     * A stored certificate; {@code agentId} is the owner's id instance, to share it. Call under the store's
-     * write lock (it compresses the body with {@code bodies}).
+     * A stored certificate of {@code owner}: the entry of agent {@code c.agentId()}, or when there is none (or
+     * the certificate names another agent than the entry it is stored with) that agent id. Call under the
+     * store's write lock (it compresses the body with {@code bodies}).
      */
-    static CertificateRecord of(AgentCertificate c, String agentId, CertificateBodies bodies) {
-        return new CertificateRecord(c.serial(), c.thumbprint(), agentId, c.notBefore(), c.notAfter(),
+    static CertificateRecord of(AgentCertificate c, Object owner, CertificateBodies bodies) {
+        String agentId = owner instanceof AgentEntry e ? e.id() : (String) owner;
+        return new CertificateRecord(c.serial(), c.thumbprint(), owner, c.notBefore(), c.notAfter(),
                 bodies.compact(c.certificatePem(), agentId), c.revokedAt(), true);
     }
 
-    /** A pin that matches no stored certificate. */
-    static CertificateRecord detached(CertificatePin pin, String agentId) {
-        return new CertificateRecord(pin.serial(), pin.thumbprint(), agentId, pin.notBefore(), pin.notAfter(), null,
+    /** A pin of {@code owner} that matches no stored certificate of it. */
+    static CertificateRecord detached(CertificatePin pin, AgentEntry owner) {
+        return new CertificateRecord(pin.serial(), pin.thumbprint(), owner, pin.notBefore(), pin.notAfter(), null,
                 null, false);
+    }
+
+    /** The agent id of the certificate. */
+    String agentId() {
+        return owner instanceof AgentEntry e ? e.id() : (String) owner;
+    }
+
+    /** The entry the record was made for, or null when it holds only an agent id ({@link #agentId()}). */
+    @Nullable AgentEntry entry() {
+        return owner instanceof AgentEntry e ? e : null;
+    }
+
+    /** Whether this is a certificate of the agent of entry {@code e}. Allocation-free. */
+    boolean belongsTo(AgentEntry e) {
+        return owner == e || (owner instanceof String id && e.hasId(id));
     }
 
     /** Whether the instant given as seconds and nanos is within validity. Allocation-free. */
@@ -154,6 +177,7 @@ final class CertificateRecord extends Thumbprint {
     /** The stored certificate, its PEM restored by {@code bodies} (the store's, which compacted it). */
     AgentCertificate toCertificate(CertificateBodies bodies) {
         Object p = pem;
+        String agentId = agentId();
         return new AgentCertificate(serial(), thumbprint(), agentId, notBefore(), notAfter(),
                 p == null ? "" : bodies.pem(p, agentId), revokedAt);
     }

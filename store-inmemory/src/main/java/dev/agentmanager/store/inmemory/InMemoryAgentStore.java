@@ -262,16 +262,19 @@ public final class InMemoryAgentStore implements IAgentStore {
             }
             // every check passed: from here on nothing can fail but an OutOfMemoryError
             String id = agent.id();
-            CertificateRecord record = CertificateRecord.of(certificate,
-                    certificate.agentId().equals(id) ? id : certificate.agentId(), bodies);
-            certificates.add(record);
-            CertificateRecord records = withCertificate(unattachedCertificates.remove(id), record);
-            entry = new AgentEntry(agent, interner, pinRecord(agent.certificate(), id),
-                    pinRecordOrNull(agent.nextCertificate(), id), records);
+            entry = new AgentEntry(agent);
+            // the record refers to the entry, and readers reach it through the record from the moment it is in
+            // the thumbprint table: the monitor keeps them out until the entry is complete and in the id table
             synchronized (entry) {
+                CertificateRecord record = CertificateRecord.of(certificate,
+                        certificate.agentId().equals(id) ? entry : certificate.agentId(), bodies);
+                certificates.add(record);
+                entry.certificates = withCertificate(unattachedCertificates.remove(id), record);
+                entry.writeDurable(agent, agent.version(), interner, pinRecord(agent.certificate(), entry),
+                        pinRecordOrNull(agent.nextCertificate(), entry));
                 index(entry, null, null);
+                agents.add(entry);
             }
-            agents.add(entry);
             agentsInIdOrder.put(id, entry);
             statusCounts.incrementAndGet(agent.status().ordinal());
             tokens.put(tokenId, token.withRedemption(redemption));
@@ -330,9 +333,15 @@ public final class InMemoryAgentStore implements IAgentStore {
         Thumbprint key = Thumbprint.of(requireNonNull(thumbprint, "thumbprint"));
         Agent agent = pinnedBy(detachedPins.get(key), thumbprint);
         if (agent == null) {
-            agent = certificates.find(key, r -> pinnedBy(agents.get(r.agentId), thumbprint));
+            agent = certificates.find(key, r -> pinnedBy(entryOf(r), thumbprint));
         }
         return Optional.ofNullable(agent);
+    }
+
+    /** The entry of the record's agent, or null if that agent has none. */
+    private @Nullable AgentEntry entryOf(CertificateRecord r) {
+        AgentEntry e = r.entry();
+        return e != null ? e : agents.get(r.agentId());
     }
 
     /** The agent of {@code e} if it exists and pins {@code thumbprint}, else null. */
@@ -454,7 +463,7 @@ public final class InMemoryAgentStore implements IAgentStore {
         requireNonNull(now, "now");
         requireLimit(limit);
         return wheel.poll(now.getEpochSecond(), now.getNano(), limit,
-                e -> new Overdue(this, e, e.id, e.status(), e.version()));
+                e -> new Overdue(this, e, e.status(), e.version()));
     }
 
     /**
@@ -528,14 +537,13 @@ public final class InMemoryAgentStore implements IAgentStore {
                 throw new IllegalStateException("a certificate with serial " + certificate.serial() + " exists");
             }
             AgentEntry e = agents.get(certificate.agentId());
-            CertificateRecord record =
-                    CertificateRecord.of(certificate, e == null ? certificate.agentId() : e.id, bodies);
+            String agentId = certificate.agentId();
+            CertificateRecord record = CertificateRecord.of(certificate, e == null ? agentId : e, bodies);
             certificates.add(record);
             if (e != null) {
                 e.certificates = withCertificate(e.certificates, record);
             } else {
-                unattachedCertificates.put(record.agentId,
-                        withCertificate(unattachedCertificates.get(record.agentId), record));
+                unattachedCertificates.put(agentId, withCertificate(unattachedCertificates.get(agentId), record));
             }
         } finally {
             writeLock.unlock();
@@ -593,8 +601,8 @@ public final class InMemoryAgentStore implements IAgentStore {
         if (e == null) {
             return Optional.empty();
         }
-        CertificateRecord current = pinRecord(updated.certificate(), e.id);
-        CertificateRecord next = pinRecordOrNull(updated.nextCertificate(), e.id);
+        CertificateRecord current = pinRecord(updated.certificate(), e);
+        CertificateRecord next = pinRecordOrNull(updated.nextCertificate(), e);
         Agent result;
         boolean nowWatched;
         synchronized (e) {
@@ -652,18 +660,18 @@ public final class InMemoryAgentStore implements IAgentStore {
     }
 
     /**
-     * The stored certificate record of agent {@code agentId} this pin stands for, or a detached record when
+     * The stored certificate record of entry {@code e}'s agent this pin stands for, or a detached record when
      * there is none (a pin of another agent's certificate is detached too: {@link #findAgentByThumbprint}
-     * finds the agents pinning stored records through the records' agent ids).
+     * finds the agents pinning stored records through the records' owners).
      */
-    private CertificateRecord pinRecord(CertificatePin pin, String agentId) {
+    private CertificateRecord pinRecord(CertificatePin pin, AgentEntry e) {
         CertificateRecord record = certificates.get(pin.serial());
-        return record != null && record.matches(pin) && record.agentId.equals(agentId) ? record
-                : CertificateRecord.detached(pin, agentId);
+        return record != null && record.matches(pin) && record.belongsTo(e) ? record
+                : CertificateRecord.detached(pin, e);
     }
 
-    private @Nullable CertificateRecord pinRecordOrNull(@Nullable CertificatePin pin, String agentId) {
-        return pin == null ? null : pinRecord(pin, agentId);
+    private @Nullable CertificateRecord pinRecordOrNull(@Nullable CertificatePin pin, AgentEntry e) {
+        return pin == null ? null : pinRecord(pin, e);
     }
 
     /**
@@ -691,9 +699,17 @@ public final class InMemoryAgentStore implements IAgentStore {
         }
     }
 
-    /** {@link #findOverdueAgents}' handle: the entry itself and what the monitor needs, read under its monitor. */
-    private record Overdue(InMemoryAgentStore store, AgentEntry entry, String id, AgentStatus status, long version)
-            implements OverdueAgent {}
+    /**
+     * {@link #findOverdueAgents}' handle: the entry itself and what the monitor needs, read under its monitor.
+     * The id is made only when asked for (a UUID id is no stored string).
+     */
+    private record Overdue(InMemoryAgentStore store, AgentEntry entry, AgentStatus status, long version)
+            implements OverdueAgent {
+        @Override
+        public String id() {
+            return entry.id();
+        }
+    }
 
     /** How many agents the deadline index holds; for tests. */
     int watchedCount() {
