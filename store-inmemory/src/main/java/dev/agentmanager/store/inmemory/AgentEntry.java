@@ -17,9 +17,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One agent, stored compactly: primitive fields instead of {@link Instant}, {@link Duration} and enum
- * objects, shared (interned) capability sets, label maps and version strings, and certificate pins that share
- * their strings with the certificate records. Every field but the wheel links and {@link #certificates} is
- * guarded by the entry's own monitor; the heartbeat path takes only that monitor.
+ * objects, a UUID id as two words, name and token id packed in one array ({@link EntryText}), shared
+ * (interned) capability sets, label maps and version strings, and certificate pins that are the certificate
+ * records themselves. Every field but the final ones, the wheel links and {@link #certificates} is guarded by
+ * the entry's own monitor; the heartbeat path takes only that monitor.
  */
 final class AgentEntry extends DeadlineWheel.Node {
     private static final AgentStatus[] STATUSES = AgentStatus.values();
@@ -80,7 +81,8 @@ final class AgentEntry extends DeadlineWheel.Node {
     private long version;
     private long clockSkewSeconds;
     private int clockSkewNano = NONE;
-    private String name;
+    /** The name and the registration-token id, packed ({@link EntryText}). */
+    private byte[] text;
     private byte status;
     private byte inactiveReason;
     private byte health;
@@ -89,7 +91,6 @@ final class AgentEntry extends DeadlineWheel.Node {
     private @Nullable String agentVersion;
     private CertificateRecord certificate;
     private @Nullable CertificateRecord nextCertificate;
-    private @Nullable String registrationTokenId;
 
     /** The oldest of the agent's certificate records (linked oldest first); written under the store's write lock. */
     volatile @Nullable CertificateRecord certificates;
@@ -139,7 +140,7 @@ final class AgentEntry extends DeadlineWheel.Node {
     /** Overwrites the durable state with {@code agent}'s (its liveness and version are ignored). */
     void writeDurable(Agent agent, long newVersion, Interner interner, CertificateRecord current,
             @Nullable CertificateRecord next) {
-        name = agent.name();
+        text = EntryText.of(agent.name(), agent.registrationTokenId()); // unique per agent: interning would only cost
         status = (byte) agent.status().ordinal();
         InactiveReason reason = agent.inactiveReason();
         inactiveReason = (byte) (reason == null ? NONE : reason.ordinal());
@@ -153,7 +154,6 @@ final class AgentEntry extends DeadlineWheel.Node {
         registeredAtNano = agent.registeredAt().getNano();
         statusChangedAtSecond = agent.statusChangedAt().getEpochSecond();
         statusChangedAtNano = agent.statusChangedAt().getNano();
-        registrationTokenId = agent.registrationTokenId(); // unique per agent: interning would only cost
         version = newVersion;
         refreshRoutine();
     }
@@ -340,11 +340,12 @@ final class AgentEntry extends DeadlineWheel.Node {
 
     /** The stored agent, durable state and liveness merged. */
     Agent toAgent() {
-        return new Agent(id(), name, STATUSES[status], inactiveReason == NONE ? null : REASONS[inactiveReason],
+        return new Agent(id(), EntryText.name(text), STATUSES[status],
+                inactiveReason == NONE ? null : REASONS[inactiveReason],
                 capabilities, labels, agentVersion, HEALTHS[health], certificate.pin(),
                 nextCertificate == null ? null : nextCertificate.pin(),
                 Instant.ofEpochSecond(registeredAtSecond, registeredAtNano),
-                Instant.ofEpochSecond(statusChangedAtSecond, statusChangedAtNano), registrationTokenId, version,
+                Instant.ofEpochSecond(statusChangedAtSecond, statusChangedAtNano), EntryText.tokenId(text), version,
                 liveness());
     }
 }
