@@ -98,7 +98,8 @@ public final class InMemoryAgentStore implements IAgentStore {
     static final int MAX_INTERNED = 1 << 16;
 
     private final AgentTable agents;
-    private final ConcurrentSkipListMap<String, AgentEntry> agentsInIdOrder = new ConcurrentSkipListMap<>();
+    /** The agents in id order, for {@link #findAgents}. */
+    private final IdOrder agentsInIdOrder = new IdOrder();
     /**
      * The agents pinning detached records (pins that match no stored certificate of theirs), keyed by those
      * records ({@link Thumbprint}s); looked up with a {@link Thumbprint#of} probe. Pins of stored certificates
@@ -275,7 +276,7 @@ public final class InMemoryAgentStore implements IAgentStore {
                 index(entry, null, null);
                 agents.add(entry);
             }
-            agentsInIdOrder.put(id, entry);
+            agentsInIdOrder.add(entry);
             statusCounts.incrementAndGet(agent.status().ordinal());
             tokens.put(tokenId, token.withRedemption(redemption));
         } finally {
@@ -357,20 +358,15 @@ public final class InMemoryAgentStore implements IAgentStore {
     @Override
     public List<Agent> findAgents(AgentQuery query) {
         requireNonNull(query, "query");
-        String after = query.afterId();
-        Iterable<AgentEntry> candidates =
-                after == null ? agentsInIdOrder.values() : agentsInIdOrder.tailMap(after, false).values();
         List<Agent> page = new ArrayList<>(Math.min(query.limit(), 256));
-        for (AgentEntry e : candidates) {
+        agentsInIdOrder.forEachAfter(query.afterId(), e -> {
             synchronized (e) {
                 if (e.matches(query)) {
                     page.add(e.toAgent());
                 }
             }
-            if (page.size() >= query.limit()) {
-                break;
-            }
-        }
+            return page.size() < query.limit();
+        });
         return page;
     }
 
@@ -503,15 +499,15 @@ public final class InMemoryAgentStore implements IAgentStore {
         requireNonNull(deadline, "deadline");
         long second = deadline.getEpochSecond();
         int nano = deadline.getNano();
-        int extended = 0;
-        for (AgentEntry e : agentsInIdOrder.values()) {
+        int[] extended = {0};
+        agents.forEach(e -> {
             synchronized (e) {
                 if (e.watched() && e.extendDeadline(second, nano)) {
-                    extended++;
+                    extended[0]++;
                 }
             }
-        }
-        return extended; // later deadlines need no re-filing: the wheel re-files lazily
+        });
+        return extended[0]; // later deadlines need no re-filing: the wheel re-files lazily
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.agentmanager.store.inmemory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.agentmanager.model.Agent;
 import dev.agentmanager.testkit.MutableClock;
 import dev.agentmanager.testkit.TestAgents;
 import java.util.ArrayList;
@@ -224,16 +223,7 @@ class KeysAndTableTest {
         return s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
-    /** An entry made as the store makes one at registration, pinning its own stored certificate. */
     private static AgentEntry entry(String id) {
-        TestAgents.NewAgent a = TestAgents.newAgent(id, MutableClock.DEFAULT_START);
-        Agent agent = a.agent();
-        AgentEntry e = new AgentEntry(agent);
-        synchronized (e) {
-            CertificateRecord record = CertificateRecord.of(a.certificate(), e, new CertificateBodies());
-            e.certificates = record;
-            e.writeDurable(agent, agent.version(), new Interner(16), record, null);
-        }
-        return e;
+        return TestEntries.entry(id);
     }
 }
