@@ -9,9 +9,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * A certificate record stored compactly: the thumbprint as four words (inherited from {@link Thumbprint}: the
  * record is its own key in the store's thumbprint index), validity as primitive fields, the body as
- * {@link CertificateBodies} keeps it (a standard PEM as its compressed DER, restored exactly on read), and a
- * link to the agent's next record so that an agent's certificates need no list object. The same record serves
- * as the agent's certificate pin; a pin that matches no stored record gets a detached record without PEM.
+ * {@link CertificateBodies} keeps it (a standard PEM as its compressed DER less the fields this record holds,
+ * restored exactly on read), and a link to the agent's next record so that an agent's certificates need no
+ * list object. The same record serves as the agent's certificate pin; a pin that matches no stored record gets
+ * a detached record without PEM.
  *
  * <p>Immutable but for {@link #revokedAt} and {@link #nextOfAgent}, which only the store's write lock writes.
  */
@@ -67,7 +68,8 @@ final class CertificateRecord extends Thumbprint {
     static CertificateRecord of(AgentCertificate c, Object owner, CertificateBodies bodies) {
         String agentId = owner instanceof AgentEntry e ? e.id() : (String) owner;
         return new CertificateRecord(c.serial(), c.thumbprint(), owner, c.notBefore(), c.notAfter(),
-                bodies.compact(c.certificatePem(), agentId), c.revokedAt(), true);
+                bodies.compact(c.certificatePem(), agentId, new DerFields.Known(c.serial(), c.notBefore(),
+                        c.notAfter())), c.revokedAt(), true);
     }
 
     /** A pin of {@code owner} that matches no stored certificate of it. */
@@ -178,7 +180,10 @@ final class CertificateRecord extends Thumbprint {
     AgentCertificate toCertificate(CertificateBodies bodies) {
         Object p = pem;
         String agentId = agentId();
-        return new AgentCertificate(serial(), thumbprint(), agentId, notBefore(), notAfter(),
-                p == null ? "" : bodies.pem(p, agentId), revokedAt);
+        String serial = serial();
+        Instant notBefore = notBefore();
+        Instant notAfter = notAfter();
+        return new AgentCertificate(serial, thumbprint(), agentId, notBefore, notAfter,
+                p == null ? "" : bodies.pem(p, agentId, new DerFields.Known(serial, notBefore, notAfter)), revokedAt);
     }
 }
