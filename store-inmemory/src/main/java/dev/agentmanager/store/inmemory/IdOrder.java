@@ -13,8 +13,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Why not a {@code ConcurrentSkipListMap}: its node and index objects cost about 36 bytes per agent; the
  * array costs 4 (compressed references). An add copies the short array (binary search, then one copy of at
- * most about √n references) and, once that array outgrows √n, merges it into a new long array: O(√n)
- * reference moves per add, amortised, and no comparisons beyond the binary search and the merge. Agents are
+ * most about sqrt(n) references) and, once that array outgrows sqrt(n), merges it into a new long array by binary
+ * searches and block copies: O(sqrt(n)) reference moves and O(log n) comparisons per add, amortised. Agents are
  * added rarely (registration) and never removed.
  *
  * <p>Comparisons read only final fields of entries: the id string, or the two words of a UUID id, whose
@@ -79,8 +79,11 @@ final class IdOrder {
 
     /** {@link Arrays#binarySearch}'s contract for entry {@code e} in sorted {@code t}. */
     private static int search(AgentEntry[] t, AgentEntry e) {
-        int low = 0;
-        int high = t.length - 1;
+        return search(t, 0, t.length - 1, e);
+    }
+
+    /** {@link #search(AgentEntry[], AgentEntry)} within {@code t[low..high]}. */
+    private static int search(AgentEntry[] t, int low, int high, AgentEntry e) {
         while (low <= high) {
             int mid = (low + high) >>> 1;
             int c = compare(t[mid], e);
@@ -95,13 +98,23 @@ final class IdOrder {
         return -(low + 1);
     }
 
+    /**
+     * Long sorted {@code a} and short sorted {@code b} merged. Each entry of {@code b} finds its place by binary
+     * search and the runs of {@code a} between are copied whole: a merge compares O(|b| log |a|) entries, not
+     * |a| (each comparison of a long-settled entry is likely a cache miss at fleet scale).
+     */
     private static AgentEntry[] merge(AgentEntry[] a, AgentEntry[] b) {
         AgentEntry[] m = new AgentEntry[a.length + b.length];
-        int i = 0;
-        int j = 0;
-        for (int k = 0; k < m.length; k++) {
-            m[k] = j == b.length || (i < a.length && compare(a[i], b[j]) < 0) ? a[i++] : b[j++];
+        int from = 0; // the first entry of a not yet copied
+        int k = 0;
+        for (AgentEntry e : b) {
+            int at = -(search(a, from, a.length - 1, e) + 1);
+            System.arraycopy(a, from, m, k, at - from);
+            k += at - from;
+            m[k++] = e;
+            from = at;
         }
+        System.arraycopy(a, from, m, k, a.length - from);
         return m;
     }
 
