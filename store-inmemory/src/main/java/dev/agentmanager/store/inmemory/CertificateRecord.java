@@ -8,7 +8,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A certificate record stored compactly: the thumbprint as four words (inherited from {@link Thumbprint}: the
- * record is its own key in the store's thumbprint index), validity as primitive fields, the body as
+ * record is its own key in the store's thumbprint index), a canonical hex serial as two words, validity as whole
+ * seconds (anything rarer, such as a fraction of a second, in one side object), the body as
  * {@link CertificateBodies} keeps it (a standard PEM as its compressed DER less the fields this record holds,
  * restored exactly on read), and a link to the agent's next record so that an agent's certificates need no
  * list object. The same record serves as the agent's certificate pin; a pin that matches no stored record gets
@@ -19,11 +20,10 @@ import org.jspecify.annotations.Nullable;
 final class CertificateRecord extends Thumbprint {
     /**
      * The serial when it is canonical hex (lower case, 1 to 32 digits, no leading zero: what the CA issues), as
-     * its high and low 64 bits; {@link #serialText} holds any other serial.
+     * its high and low 64 bits; {@link #irregular} holds any other serial.
      */
     private final long serialHigh;
     private final long serialLow;
-    private final @Nullable String serialText;
     /**
      * Whose certificate this is: the {@link AgentEntry} of its agent id when the record was made for that
      * entry (registration, insertion for an existing agent, the entry's pins), else the agent id itself. Holding
@@ -34,9 +34,13 @@ final class CertificateRecord extends Thumbprint {
     /** Whether this is a stored certificate (in the store's {@link CertificateTable}), not a detached pin. */
     final boolean stored;
     final long notBeforeSecond;
-    final int notBeforeNano;
     final long notAfterSecond;
-    final int notAfterNano;
+    /**
+     * What certificates rarely have, in one object so that the common record pays one field for all of it: a
+     * serial that is not canonical hex, a thumbprint that is not 64 lower-case hex digits, validity instants
+     * with a fraction of a second (X.509 validity is whole seconds). Null when none applies.
+     */
+    private final @Nullable Irregular irregular;
     /** The body as {@link CertificateBodies#compact} keeps it (String or byte[]), or null for a pin alone. */
     private final @Nullable Object pem;
     private volatile @Nullable Instant revokedAt;
@@ -50,12 +54,14 @@ final class CertificateRecord extends Thumbprint {
         boolean hex = isCanonicalHex(serial);
         this.serialHigh = hex ? Keys.hex(serial, 0, Math.max(0, serial.length() - 16)) : 0;
         this.serialLow = hex ? Keys.hex(serial, Math.max(0, serial.length() - 16), serial.length()) : 0;
-        this.serialText = hex ? null : serial;
         this.owner = owner;
         this.notBeforeSecond = notBefore.getEpochSecond();
-        this.notBeforeNano = notBefore.getNano();
         this.notAfterSecond = notAfter.getEpochSecond();
-        this.notAfterNano = notAfter.getNano();
+        String oddSerial = hex ? null : serial;
+        String oddThumbprint = hexThumbprint ? null : thumbprint;
+        this.irregular = oddSerial == null && oddThumbprint == null && notBefore.getNano() == 0
+                && notAfter.getNano() == 0 ? null
+                : new Irregular(oddSerial, oddThumbprint, notBefore.getNano(), notAfter.getNano());
         this.pem = pem;
         this.revokedAt = revokedAt;
     }
@@ -93,24 +99,43 @@ final class CertificateRecord extends Thumbprint {
         return owner == e || (owner instanceof String id && e.hasId(id));
     }
 
-    /** Whether the instant given as seconds and nanos is within validity. Allocation-free. */
-    boolean isValidAt(long second, int nano) {
-        boolean started = second > notBeforeSecond || (second == notBeforeSecond && nano >= notBeforeNano);
-        boolean ended = second > notAfterSecond || (second == notAfterSecond && nano >= notAfterNano);
-        return started && !ended;
+    /** The rare parts of a record ({@link #irregular}); a null string means the usual form is held. */
+    private record Irregular(@Nullable String serial, @Nullable String thumbprint, int notBeforeNano,
+            int notAfterNano) {}
+
+    @Override
+    @Nullable String text() {
+        Irregular i = irregular;
+        return i == null ? null : i.thumbprint();
+    }
+
+    /** The serial as given when it is not canonical hex, else null. */
+    private @Nullable String serialText() {
+        Irregular i = irregular;
+        return i == null ? null : i.serial();
+    }
+
+    int notBeforeNano() {
+        Irregular i = irregular;
+        return i == null ? 0 : i.notBeforeNano();
+    }
+
+    int notAfterNano() {
+        Irregular i = irregular;
+        return i == null ? 0 : i.notAfterNano();
     }
 
     Instant notBefore() {
-        return Instant.ofEpochSecond(notBeforeSecond, notBeforeNano);
+        return Instant.ofEpochSecond(notBeforeSecond, notBeforeNano());
     }
 
     Instant notAfter() {
-        return Instant.ofEpochSecond(notAfterSecond, notAfterNano);
+        return Instant.ofEpochSecond(notAfterSecond, notAfterNano());
     }
 
     /** The serial, exactly as it was given. */
     String serial() {
-        String text = serialText;
+        String text = serialText();
         if (text != null) {
             return text;
         }
@@ -120,7 +145,7 @@ final class CertificateRecord extends Thumbprint {
 
     /** Whether the serial is {@code s}. Allocation-free. */
     boolean hasSerial(String s) {
-        String text = serialText;
+        String text = serialText();
         if (text != null) {
             return text.equals(s);
         }
@@ -130,7 +155,7 @@ final class CertificateRecord extends Thumbprint {
 
     /** The hash of the serial for {@link CertificateTable}: {@link #serialHash(String)} of {@link #serial()}. */
     int serialHash() {
-        String text = serialText;
+        String text = serialText();
         return text != null ? Keys.mix(text.hashCode()) : Keys.mix(serialHigh * 0x9E3779B97F4A7C15L ^ serialLow);
     }
 
@@ -153,14 +178,14 @@ final class CertificateRecord extends Thumbprint {
     /** Whether this record stands for exactly {@code pin}. */
     boolean matches(CertificatePin pin) {
         return hasSerial(pin.serial()) && hasThumbprint(pin.thumbprint())
-                && notBeforeSecond == pin.notBefore().getEpochSecond() && notBeforeNano == pin.notBefore().getNano()
-                && notAfterSecond == pin.notAfter().getEpochSecond() && notAfterNano == pin.notAfter().getNano();
+                && notBeforeSecond == pin.notBefore().getEpochSecond() && notBeforeNano() == pin.notBefore().getNano()
+                && notAfterSecond == pin.notAfter().getEpochSecond() && notAfterNano() == pin.notAfter().getNano();
     }
 
     /** Whether notBefore is after the other record's. */
     boolean startsAfter(CertificateRecord other) {
         return notBeforeSecond > other.notBeforeSecond
-                || (notBeforeSecond == other.notBeforeSecond && notBeforeNano > other.notBeforeNano);
+                || (notBeforeSecond == other.notBeforeSecond && notBeforeNano() > other.notBeforeNano());
     }
 
     @Nullable Instant revokedAt() {

@@ -59,8 +59,9 @@ import org.jspecify.annotations.Nullable;
  *       the entries filed in them, never the fleet size; it stays correct when the clock jumps hours or days
  *       ahead or steps back, after {@link #extendDeadlines}, and when the caller does not expire what it is
  *       given (such agents are returned again).</li>
- *   <li>{@link #findAgents} walks agents in id order from {@code afterId} and stops at the limit; a
- *       selective query may examine many agents (there are no secondary indexes).</li>
+ *   <li>{@link #findAgents} finds {@code afterId} by binary search in a sorted array of the agents
+ *       ({@code IdOrder}), walks on in id order and stops at the limit; a selective query may examine many
+ *       agents (there are no secondary indexes).</li>
  * </ul>
  *
  * <h2>Memory</h2>
