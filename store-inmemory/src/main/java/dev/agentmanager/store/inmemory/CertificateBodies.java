@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * store's life), followed by the UTF-8 bytes of the record's agent id. Certificates of one CA share issuer,
  * extensions and algorithm identifiers with the template, and name the agent id in the subject and the SAN, so
  * what remains is mostly their random parts, the key and the signature: an EC P-256 client certificate of
- * about 510 DER bytes is kept in about 170.
+ * about 510 DER bytes is kept in about 165.
  *
  * <p>{@link #compact} runs under the store's write lock only (it reuses one {@link Deflater}); {@link #pem}
  * may run concurrently with it and with itself (an {@link Inflater} per call).

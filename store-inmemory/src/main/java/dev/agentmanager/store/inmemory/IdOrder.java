@@ -13,9 +13,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Why not a {@code ConcurrentSkipListMap}: its node and index objects cost about 36 bytes per agent; the
  * array costs 4 (compressed references). An add copies the short array (binary search, then one copy of at
- * most about sqrt(n) references) and, once that array outgrows sqrt(n), merges it into a new long array by binary
- * searches and block copies: O(sqrt(n)) reference moves and O(log n) comparisons per add, amortised. Agents are
- * added rarely (registration) and never removed.
+ * most about sqrt(n) references) and, once that array outgrows sqrt(n), merges it into a new long array by
+ * binary searches and block copies: O(sqrt(n)) reference moves and O(log n) comparisons per add, amortised.
+ * Agents are added rarely (registration) and never removed.
  *
  * <p>Comparisons read only final fields of entries: the id string, or the two words of a UUID id, whose
  * canonical lower-case form sorts exactly as the words compare unsigned, so no id string is made.

@@ -65,19 +65,22 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  *
  * <h2>Memory</h2>
- * Each agent is one compact entry: instants and durations as primitive fields, enums as bytes, and
- * capability sets, label maps and agent versions shared between agents ({@code Interner}). The agent's
- * certificate pins are its certificate records themselves. A record keeps a hex thumbprint and a hex serial as
- * {@code long} words (the strings are made on read) and sits directly in two open-addressing tables, by serial
- * and by thumbprint ({@code CertificateTable}); an agent pinning its own stored certificate needs no other
- * thumbprint index entry. A standard PEM is kept as its DER deflated against a template, the first certificate
- * the store keeps, plus the agent id ({@code CertificateBodies}): about 210 bytes for an EC P-256 client
- * certificate of the BouncyCastle CA, restored to the exact PEM on read. Measured with the benchmarks'
- * {@code MemoryFootprint} (1,000,000 agents as {@code AgentManager.register} leaves them: 3 capabilities, 2
- * labels, a realistic BouncyCastle certificate each; used tokens pruned; JDK 17, compressed pointers, serial
- * GC): 840 bytes per agent, 613 of them without the certificate body. Of those: the entry (240), its id, name
- * and token id strings (about 190), its certificate record (112), the id-order skip list (36) and the hash
- * tables' slots (about 25).
+ * Each agent is one compact entry: instants and durations as primitive fields, enums as bytes, a UUID id as two
+ * {@code long}s only (its string is made on read), name and registration-token id packed in one byte array
+ * ({@code EntryText}), and capability sets, label maps and agent versions shared between agents
+ * ({@code Interner}). The agent's certificate pins are its certificate records themselves, and a record holds
+ * its agent's entry rather than the id. A record keeps a hex thumbprint and a hex serial as {@code long} words
+ * (the strings are made on read) and sits directly in two open-addressing tables, by serial and by thumbprint
+ * ({@code CertificateTable}); an agent pinning its own stored certificate needs no other thumbprint index
+ * entry. {@link #findAgents} pages over a sorted array of the entries ({@code IdOrder}). A standard PEM is kept
+ * as its DER, less the fields the record can make again (serial, validity, a key identifier that is the SHA-1
+ * of the key), deflated against a template, the first certificate the store keeps, plus the agent id
+ * ({@code CertificateBodies}): about 165 bytes for an EC P-256 client certificate of the BouncyCastle CA,
+ * restored to the exact PEM on read. Measured with the benchmarks' {@code MemoryFootprint} (1,000,000 agents as
+ * {@code AgentManager.register} leaves them: 3 capabilities, 2 labels, a realistic BouncyCastle certificate
+ * each; used tokens pruned; JDK 17, compressed pointers, serial GC): 597 bytes per agent, 421 of them without
+ * the certificate body. Of those: the entry (232), its certificate record (104), the name and token-id array
+ * (48), the hash tables' slots (25) and the id-order array (4); the body array takes about 180.
  *
  * <h2>Semantics where the SPI leaves room</h2>
  * <ul>

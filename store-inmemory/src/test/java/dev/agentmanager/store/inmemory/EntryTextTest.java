@@ -14,9 +14,9 @@ class EntryTextTest {
 
     @Test
     void everyNameAndTokenIdComesBackExactly() {
-        List<String> names = new ArrayList<>(List.of("", "agent-1", "h\u00f6st-\u00e9\u00ff", "\u65e5\u672c-\u30db\u30b9\u30c8",
-                "bad \ud800 surrogate", "\udfff", "x".repeat(127), "y".repeat(128), "z".repeat(20_000),
-                "\u0100".repeat(300)));
+        List<String> names = new ArrayList<>(List.of("", "agent-1", "h\u00f6st-\u00e9\u00ff",
+                "\u65e5\u672c-\u30db\u30b9\u30c8", "bad \ud800 surrogate", "\udfff", "x".repeat(127),
+                "y".repeat(128), "z".repeat(20_000), "\u0100".repeat(300)));
         List<String> tokens = new ArrayList<>(List.of("", "AAAAAAAAAAAAAAAA", "abcdefghijkl-_09", "tok1000000000000",
                 "abcdefghijkl-_0", "abcdefghijkl-_0==", "AAAAAAAAAAAAAA==", "abcdefghijkl+/09", "ABCDEFGHIJKLMNOPQ",
                 "t\u00f6ken", "\u4ee4\u724c", "\ud801"));

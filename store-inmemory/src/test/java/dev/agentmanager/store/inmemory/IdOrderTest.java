@@ -141,8 +141,8 @@ class IdOrderTest {
                 case 3 -> ids.add("agent-" + random.nextInt(1_000_000));
                 case 4 -> ids.add("h\u00f6st-" + random.nextInt(1000) + "\u65e5");
                 case 5 -> ids.add(new UUID(base.getMostSignificantBits(), random.nextLong()).toString());
-                case 6 -> ids.add(new UUID(base.getMostSignificantBits(), base.getLeastSignificantBits() ^ random.nextInt(256))
-                        .toString());
+                case 6 -> ids.add(new UUID(base.getMostSignificantBits(),
+                        base.getLeastSignificantBits() ^ random.nextInt(256)).toString());
                 case 7 -> ids.add(s.replace('-', '_'));
                 default -> ids.add(s);
             }
