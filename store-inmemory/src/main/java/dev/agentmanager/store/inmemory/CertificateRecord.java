@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * list object. The same record serves as the agent's certificate pin; a pin that matches no stored record gets
  * a detached record without PEM.
  *
- * <p>Immutable but for {@link #revokedAt} and {@link #nextOfAgent}, which only the store's write lock writes.
+ * <p>Immutable but for the revocation (in {@link #irregular}, replaced whole) and {@link #nextOfAgent}, which
+ * only the store's write lock writes.
  */
 final class CertificateRecord extends Thumbprint {
     /**
@@ -36,14 +37,15 @@ final class CertificateRecord extends Thumbprint {
     final long notBeforeSecond;
     final long notAfterSecond;
     /**
-     * What certificates rarely have, in one object so that the common record pays one field for all of it: a
-     * serial that is not canonical hex, a thumbprint that is not 64 lower-case hex digits, validity instants
-     * with a fraction of a second (X.509 validity is whole seconds). Null when none applies.
+     * What certificates rarely have, in one object so that the common record pays one field for all of it (and
+     * fits in 96 bytes): a serial that is not canonical hex, a thumbprint that is not 64 lower-case hex digits,
+     * validity instants with a fraction of a second (X.509 validity is whole seconds), a revocation. Null when
+     * none applies. Replaced whole on revocation (under the store's write lock); what identifies the record
+     * never changes.
      */
-    private final @Nullable Irregular irregular;
+    private volatile @Nullable Irregular irregular;
     /** The body as {@link CertificateBodies#compact} keeps it (String or byte[]), or null for a pin alone. */
     private final @Nullable Object pem;
-    private volatile @Nullable Instant revokedAt;
     /** The agent's next newer record; written under the store's write lock. */
     volatile @Nullable CertificateRecord nextOfAgent;
 
@@ -60,10 +62,9 @@ final class CertificateRecord extends Thumbprint {
         String oddSerial = hex ? null : serial;
         String oddThumbprint = hexThumbprint ? null : thumbprint;
         this.irregular = oddSerial == null && oddThumbprint == null && notBefore.getNano() == 0
-                && notAfter.getNano() == 0 ? null
-                : new Irregular(oddSerial, oddThumbprint, notBefore.getNano(), notAfter.getNano());
+                && notAfter.getNano() == 0 && revokedAt == null ? null
+                : new Irregular(oddSerial, oddThumbprint, notBefore.getNano(), notAfter.getNano(), revokedAt);
         this.pem = pem;
-        this.revokedAt = revokedAt;
     }
 
     /**
@@ -101,7 +102,7 @@ final class CertificateRecord extends Thumbprint {
 
     /** The rare parts of a record ({@link #irregular}); a null string means the usual form is held. */
     private record Irregular(@Nullable String serial, @Nullable String thumbprint, int notBeforeNano,
-            int notAfterNano) {}
+            int notAfterNano, @Nullable Instant revokedAt) {}
 
     @Override
     @Nullable String text() {
@@ -189,12 +190,15 @@ final class CertificateRecord extends Thumbprint {
     }
 
     @Nullable Instant revokedAt() {
-        return revokedAt;
+        Irregular i = irregular;
+        return i == null ? null : i.revokedAt();
     }
 
     /** Marks it revoked; call under the store's write lock. */
     void revoke(Instant at) {
-        revokedAt = at;
+        Irregular i = irregular;
+        irregular = i == null ? new Irregular(null, null, 0, 0, at)
+                : new Irregular(i.serial(), i.thumbprint(), i.notBeforeNano(), i.notAfterNano(), at);
     }
 
     CertificatePin pin() {
@@ -209,6 +213,7 @@ final class CertificateRecord extends Thumbprint {
         Instant notBefore = notBefore();
         Instant notAfter = notAfter();
         return new AgentCertificate(serial, thumbprint(), agentId, notBefore, notAfter,
-                p == null ? "" : bodies.pem(p, agentId, new DerFields.Known(serial, notBefore, notAfter)), revokedAt);
+                p == null ? "" : bodies.pem(p, agentId, new DerFields.Known(serial, notBefore, notAfter)),
+                revokedAt());
     }
 }

@@ -62,6 +62,20 @@ class IrregularCertificatesTest {
             assertThat(stored.certificate()).isEqualTo(c.pin());
             assertThat(store.findAgentByThumbprint(c.thumbprint())).contains(stored);
         }
+        // a revocation replaces the record's side object: the rare forms it held stay, usual records get one
+        Instant revokedAt = T0.plusSeconds(5).plusNanos(3);
+        for (int i = 0; i < certificates.size(); i += 2) {
+            AgentCertificate c = certificates.get(i);
+            assertThat(store.revokeCertificates(c.agentId(), revokedAt)).containsExactly(c.serial());
+            AgentCertificate revoked = new AgentCertificate(c.serial(), c.thumbprint(), c.agentId(), c.notBefore(),
+                    c.notAfter(), c.certificatePem(), revokedAt);
+            certificates.set(i, revoked);
+        }
+        for (AgentCertificate c : certificates) {
+            assertThat(store.findCertificate(c.serial())).as(c.serial()).contains(c);
+            assertThat(store.findAgentByThumbprint(c.thumbprint())).get().extracting(Agent::id)
+                    .isEqualTo(c.agentId());
+        }
         // look-alikes of the stored forms find nothing
         assertThat(store.findCertificate("ABCDEF".toLowerCase(Locale.ROOT) + "0")).isEmpty();
         assertThat(store.findCertificate("00abcdef")).isEmpty();
