@@ -78,8 +78,8 @@ import org.jspecify.annotations.Nullable;
  * ({@code CertificateBodies}): about 165 bytes for an EC P-256 client certificate of the BouncyCastle CA,
  * restored to the exact PEM on read. Measured with the benchmarks' {@code MemoryFootprint} (1,000,000 agents as
  * {@code AgentManager.register} leaves them: 3 capabilities, 2 labels, a realistic BouncyCastle certificate
- * each; used tokens pruned; JDK 17, compressed pointers, serial GC): 597 bytes per agent, 421 of them without
- * the certificate body. Of those: the entry (232), its certificate record (104), the name and token-id array
+ * each; used tokens pruned; JDK 17, compressed pointers, serial GC): 589 bytes per agent, 413 of them without
+ * the certificate body. Of those: the entry (232), its certificate record (96), the name and token-id array
  * (48), the hash tables' slots (25) and the id-order array (4); the body array takes about 180.
  *
  * <h2>Semantics where the SPI leaves room</h2>
