@@ -47,6 +47,7 @@ final class CertificateTemplate {
     private final Instant notBeforeMinute;
     private final Instant notAfterMinute;
     private final MessageDigest sha256;
+    private final MessageDigest sha1;
 
     private CertificateTemplate(byte[] der, Instant notBeforeMinute, Instant notAfterMinute, String agentId)
             throws GeneralSecurityException {
@@ -73,7 +74,10 @@ final class CertificateTemplate {
         notBefore = once(der, UTC_TIME.format(x.getNotBefore().toInstant()).getBytes(StandardCharsets.US_ASCII));
         notAfter = once(der, UTC_TIME.format(x.getNotAfter().toInstant()).getBytes(StandardCharsets.US_ASCII));
         sha256 = MessageDigest.getInstance("SHA-256");
-        if (agentIds.length != 2 || serialBytes.length != 16 || serial < 2 || der[sig] != 0x30) {
+        sha1 = MessageDigest.getInstance("SHA-1");
+        sha1.update(der, point - 1, 65); // the key's bits: 0x04 and the point
+        if (agentIds.length != 2 || serialBytes.length != 16 || serial < 2 || der[sig] != 0x30
+                || !Arrays.equals(sha1.digest(), Arrays.copyOfRange(der, keyIdentifier, keyIdentifier + 20))) {
             throw new IllegalStateException("unexpected certificate layout");
         }
     }
@@ -124,7 +128,9 @@ final class CertificateTemplate {
             put(c, at, agentId);
         }
         randomize(c, point, 64, random);
-        randomize(c, keyIdentifier, 20, random);
+        // the CA's subject key identifier is the SHA-1 of the key (RFC 5280 method 1): made, as the CA makes it
+        sha1.update(c, point - 1, 65);
+        System.arraycopy(sha1.digest(), 0, c, keyIdentifier, 20);
         randomizeInteger(c, r, rLength, random);
         randomizeInteger(c, s, sLength, random);
         int nb = random.nextInt(60);

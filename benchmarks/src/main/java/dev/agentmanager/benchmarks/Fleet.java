@@ -35,10 +35,11 @@ import dev.agentmanager.spi.IAgentStore;
  * of the BouncyCastle CA (defaults: EC P-256 CA and agent key, issued once per JVM for a UUID agent id) with
  * its per-agent fields patched in place, every length kept: the serial's bytes (127 bits as the CA draws them),
  * the agent id in the subject CN and in the {@code urn:agent:} URI SAN (the agent's UUID), the 64 bytes of the
- * EC point, the 20-byte subject key identifier, the content of the signature's {@code r} and {@code s} (their
- * leading bytes kept so the encodings stay valid), and the seconds digits of notBefore and notAfter. The result
- * is PEM-encoded the way the CA does it ({@code Pem.encode}). The signature does not verify (the store never
- * verifies one), but size, structure and entropy are those of the certificates a real fleet stores. The
+ * EC point, the 20-byte subject key identifier (the SHA-1 of the patched key, as the CA makes it), the content
+ * of the signature's {@code r} and {@code s} (their leading bytes kept so the encodings stay valid), and the
+ * seconds digits of notBefore and notAfter. The result is PEM-encoded the way the CA does it
+ * ({@code Pem.encode}). The signature does not verify (the store never verifies one), but size, structure and
+ * entropy are those of the certificates a real fleet stores. The
  * {@link AgentCertificate} matches the patched certificate: serial in the CA's hex, thumbprint the SHA-256 of
  * the patched DER, validity that of the patched times.
  */

@@ -13,13 +13,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One agent, stored compactly: primitive fields instead of {@link Instant}, {@link Duration} and enum
- * objects, shared (interned) capability sets, label maps and version strings, and certificate pins that share
- * their strings with the certificate records. Every field but the wheel links and {@link #certificates} is
- * guarded by the entry's own monitor; the heartbeat path takes only that monitor.
+ * objects, a UUID id as two words, name and token id packed in one array ({@link EntryText}), shared
+ * (interned) capability sets, label maps and version strings, and certificate pins that are the certificate
+ * records themselves. Every field but the final ones, the wheel links and {@link #certificates} is guarded by
+ * the entry's own monitor; the heartbeat path takes only that monitor.
  */
 final class AgentEntry extends DeadlineWheel.Node {
     private static final AgentStatus[] STATUSES = AgentStatus.values();
@@ -61,11 +63,16 @@ final class AgentEntry extends DeadlineWheel.Node {
     private long deadlineNano;
 
     // ---- the rest (guarded by this but the final ones)
-    final String id;
     /**
-     * 1 when {@link #id} is a canonical UUID, held inline as {@link #idMsb} and {@link #idLsb} too, else 0. An
-     * int, declared as the class's first int, so that it fills the 4-byte gap the wheel links leave next to
-     * the header: the lookup reads it with the id words, in the same cache line.
+     * The id when it is not a canonical UUID, else null: a UUID id (what {@code AgentManager} assigns) is held
+     * only as {@link #idMsb} and {@link #idLsb}, and {@link #id()} rebuilds its string on read. That saves the
+     * string (about 80 bytes) per agent; the lookup never needed it.
+     */
+    final @Nullable String id;
+    /**
+     * 1 when the id is a canonical UUID, held as {@link #idMsb} and {@link #idLsb} ({@link #id} is null), else
+     * 0. An int, declared as the class's first int, so that it fills the 4-byte gap the wheel links leave next
+     * to the header: the lookup reads it with the id words, in the same cache line.
      */
     final int uuidId;
     private long registeredAtSecond;
@@ -75,7 +82,8 @@ final class AgentEntry extends DeadlineWheel.Node {
     private long version;
     private long clockSkewSeconds;
     private int clockSkewNano = NONE;
-    private String name;
+    /** The name and the registration-token id, packed ({@link EntryText}). */
+    private byte[] text;
     private byte status;
     private byte inactiveReason;
     private byte health;
@@ -84,25 +92,22 @@ final class AgentEntry extends DeadlineWheel.Node {
     private @Nullable String agentVersion;
     private CertificateRecord certificate;
     private @Nullable CertificateRecord nextCertificate;
-    private @Nullable String registrationTokenId;
 
     /** The oldest of the agent's certificate records (linked oldest first); written under the store's write lock. */
     volatile @Nullable CertificateRecord certificates;
 
-    /** A new entry holding {@code agent} as given (durable state, version and liveness). */
-    AgentEntry(Agent agent, Interner interner, CertificateRecord certificate, @Nullable CertificateRecord next,
-            @Nullable CertificateRecord certificates) {
-        this.id = agent.id();
-        boolean uuid = Keys.isCanonicalUuid(id);
+    /**
+     * A new entry with {@code agent}'s id and liveness. Its durable state follows with {@link #writeDurable}, and
+     * its record chain with {@link #certificates}, under the entry's monitor and before it is published: the
+     * certificate records made in between refer to the entry.
+     */
+    AgentEntry(Agent agent) {
+        String given = agent.id();
+        boolean uuid = Keys.isCanonicalUuid(given);
         this.uuidId = uuid ? 1 : 0;
-        this.idMsb = uuid ? Keys.uuidMsb(id) : 0;
-        this.idLsb = uuid ? Keys.uuidLsb(id) : 0;
-        this.name = agent.name();
-        this.capabilities = Set.of();
-        this.labels = Map.of();
-        setCertificate(certificate);
-        this.certificates = certificates;
-        writeDurable(agent, agent.version(), interner, certificate, next);
+        this.idMsb = uuid ? Keys.uuidMsb(given) : 0;
+        this.idLsb = uuid ? Keys.uuidLsb(given) : 0;
+        this.id = uuid ? null : given;
         AgentLiveness l = agent.liveness();
         Instant last = l.lastHeartbeatAt();
         if (last != null) {
@@ -120,12 +125,23 @@ final class AgentEntry extends DeadlineWheel.Node {
         }
     }
 
+    /** The agent's id: {@link #id}, or the canonical string of the inline UUID. Needs no monitor (final fields). */
+    String id() {
+        String s = id;
+        return s != null ? s : new UUID(idMsb, idLsb).toString();
+    }
+
+    /** Whether the agent's id is {@code s}. Allocation-free; needs no monitor. */
+    boolean hasId(String s) {
+        return uuidId != 0 ? Keys.uuidEquals(s, idMsb, idLsb) : s.equals(id);
+    }
+
     // ---- durable state (hold the monitor) ----------------------------------------------------------------
 
     /** Overwrites the durable state with {@code agent}'s (its liveness and version are ignored). */
     void writeDurable(Agent agent, long newVersion, Interner interner, CertificateRecord current,
             @Nullable CertificateRecord next) {
-        name = agent.name();
+        text = EntryText.of(agent.name(), agent.registrationTokenId()); // unique per agent: interning would only cost
         status = (byte) agent.status().ordinal();
         InactiveReason reason = agent.inactiveReason();
         inactiveReason = (byte) (reason == null ? NONE : reason.ordinal());
@@ -139,7 +155,6 @@ final class AgentEntry extends DeadlineWheel.Node {
         registeredAtNano = agent.registeredAt().getNano();
         statusChangedAtSecond = agent.statusChangedAt().getEpochSecond();
         statusChangedAtNano = agent.statusChangedAt().getNano();
-        registrationTokenId = agent.registrationTokenId(); // unique per agent: interning would only cost
         version = newVersion;
         refreshRoutine();
     }
@@ -150,8 +165,8 @@ final class AgentEntry extends DeadlineWheel.Node {
         pin1 = c.t1;
         pin2 = c.t2;
         pin3 = c.t3;
-        pinNotBeforeMillis = millis(c.notBeforeSecond, c.notBeforeNano);
-        pinNotAfterMillis = millis(c.notAfterSecond, c.notAfterNano);
+        pinNotBeforeMillis = millis(c.notBeforeSecond, c.notBeforeNano());
+        pinNotAfterMillis = millis(c.notAfterSecond, c.notAfterNano());
     }
 
     /** Epoch milliseconds (floor), saturated at +-2^53 so that differences of two never overflow. */
@@ -332,11 +347,12 @@ final class AgentEntry extends DeadlineWheel.Node {
 
     /** The stored agent, durable state and liveness merged. */
     Agent toAgent() {
-        return new Agent(id, name, STATUSES[status], inactiveReason == NONE ? null : REASONS[inactiveReason],
+        return new Agent(id(), EntryText.name(text), STATUSES[status],
+                inactiveReason == NONE ? null : REASONS[inactiveReason],
                 capabilities, labels, agentVersion, HEALTHS[health], certificate.pin(),
                 nextCertificate == null ? null : nextCertificate.pin(),
                 Instant.ofEpochSecond(registeredAtSecond, registeredAtNano),
-                Instant.ofEpochSecond(statusChangedAtSecond, statusChangedAtNano), registrationTokenId, version,
+                Instant.ofEpochSecond(statusChangedAtSecond, statusChangedAtNano), EntryText.tokenId(text), version,
                 liveness());
     }
 }

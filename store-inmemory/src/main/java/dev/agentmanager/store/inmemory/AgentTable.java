@@ -104,7 +104,7 @@ final class AgentTable {
 
     private static void insert(AgentEntry[] t, AgentEntry e) {
         int mask = t.length - 1;
-        int i = Keys.mix(Keys.hash(e.id)) & mask;
+        int i = Keys.mix(Keys.hash(e.id())) & mask;
         while (t[i] != null) {
             i = (i + 1) & mask;
         }

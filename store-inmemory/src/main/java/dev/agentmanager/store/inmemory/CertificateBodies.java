@@ -12,14 +12,17 @@ import org.jspecify.annotations.Nullable;
 /**
  * How one store keeps certificate bodies: a PEM that is the standard encoding of its DER (one block, base64 in
  * 64-character lines, {@code \n} line ends, as {@code Pem.encode} of the BouncyCastle CA writes it) is kept as
- * that DER raw-deflated with a preset dictionary, and restored to the exact PEM on read; any other PEM is kept
- * as the string given.
+ * that DER, less what the record holds, raw-deflated with a preset dictionary, and restored to the exact PEM on
+ * read; any other PEM is kept as the string given.
  *
- * <p>The dictionary is the DER of the first standard certificate the store keeps (the <em>template</em>,
- * learned once and kept for the store's life) followed by the UTF-8 bytes of the record's agent id.
- * Certificates of one CA share issuer, extensions, algorithm identifiers and most of the validity with the
- * template, and name the agent id in the subject and the SAN, so what remains is mostly their random parts:
- * an EC P-256 client certificate of about 510 DER bytes deflates to about 210.
+ * <p>Before deflating, the fields that can be made again exactly are zeroed ({@link DerFields}): the serial
+ * and the validity, which the record holds, and a subject key identifier that is the SHA-1 of the key. The
+ * kept body is one byte saying which were zeroed, then the deflated rest. The dictionary is the first standard
+ * certificate the store keeps, zeroed the same way (the <em>template</em>, learned once and kept for the
+ * store's life), followed by the UTF-8 bytes of the record's agent id. Certificates of one CA share issuer,
+ * extensions and algorithm identifiers with the template, and name the agent id in the subject and the SAN, so
+ * what remains is mostly their random parts, the key and the signature: an EC P-256 client certificate of
+ * about 510 DER bytes is kept in about 165.
  *
  * <p>{@link #compact} runs under the store's write lock only (it reuses one {@link Deflater}); {@link #pem}
  * may run concurrently with it and with itself (an {@link Inflater} per call).
@@ -37,15 +40,16 @@ final class CertificateBodies {
     private volatile byte @Nullable [] template;
 
     /**
-     * What a record keeps of {@code pem}: its DER deflated against the template and {@code agentId} (a
-     * {@code byte[]}) if {@code pem} is exactly the standard PEM of that DER, else {@code pem} itself. Call
-     * under the store's write lock.
+     * What a record keeps of {@code pem}: its DER masked by what the record knows and deflated against the
+     * template and {@code agentId} (a {@code byte[]}) if {@code pem} is exactly the standard PEM of that DER,
+     * else {@code pem} itself. Call under the store's write lock.
      */
-    Object compact(String pem, String agentId) {
+    Object compact(String pem, String agentId, DerFields.Known known) {
         byte[] der = standardDer(pem);
         if (der == null) {
             return pem;
         }
+        int masked = DerFields.mask(der, known);
         byte[] t = template;
         if (t == null) {
             template = t = der;
@@ -56,7 +60,8 @@ final class CertificateBodies {
         d.setInput(der);
         d.finish();
         ByteArrayOutputStream out = null;
-        int n = 0;
+        buffer[0] = (byte) masked;
+        int n = 1;
         while (!d.finished()) {
             int k = d.deflate(buffer, n, buffer.length - n);
             n += k;
@@ -75,8 +80,8 @@ final class CertificateBodies {
         return out.toByteArray();
     }
 
-    /** The PEM that {@link #compact} was given for {@code body} and {@code agentId}. Thread-safe. */
-    String pem(Object body, String agentId) {
+    /** The PEM that {@link #compact} was given for {@code body}, {@code agentId} and {@code known}. Thread-safe. */
+    String pem(Object body, String agentId, DerFields.Known known) {
         if (!(body instanceof byte[] deflated)) {
             return (String) body;
         }
@@ -87,7 +92,7 @@ final class CertificateBodies {
         Inflater inflater = new Inflater(true);
         try {
             inflater.setDictionary(dictionary(t, agentId));
-            inflater.setInput(deflated);
+            inflater.setInput(deflated, 1, deflated.length - 1);
             ByteArrayOutputStream der = new ByteArrayOutputStream(Math.max(512, 3 * deflated.length));
             byte[] chunk = new byte[1024];
             while (!inflater.finished()) {
@@ -97,7 +102,9 @@ final class CertificateBodies {
                 }
                 der.write(chunk, 0, k);
             }
-            return BEGIN + MIME.encodeToString(der.toByteArray()) + END;
+            byte[] restored = der.toByteArray();
+            DerFields.restore(restored, deflated[0], known);
+            return BEGIN + MIME.encodeToString(restored) + END;
         } catch (DataFormatException e) {
             throw new IllegalStateException("a corrupt certificate body", e);
         } finally {

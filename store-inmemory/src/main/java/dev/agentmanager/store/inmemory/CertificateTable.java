@@ -13,9 +13,10 @@ import org.jspecify.annotations.Nullable;
  * {@code ConcurrentHashMap}s it saves a map node per certificate and index, and the serial string: a record
  * keeps a hex serial as two words ({@link CertificateRecord#hasSerial}).
  *
- * <p>Readers read slots without synchronisation: a lookup reads only final fields of a record (its keys),
- * which final-field semantics make visible through a racy read; a reader that races an insert may miss the
- * new record, like a read ordered just before it.
+ * <p>Readers take no lock: slots are written with release and read with acquire semantics, so a reader that
+ * finds a record sees everything written before it was inserted, its keys included (a non-hex serial or
+ * thumbprint sits in a volatile field of the record, not a final one). A reader that races an insert may miss
+ * the new record, like a read ordered just before it.
  */
 final class CertificateTable {
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(CertificateRecord[].class);
@@ -37,7 +38,7 @@ final class CertificateTable {
         CertificateRecord[] t = slots;
         int mask = t.length - 1;
         for (int i = CertificateRecord.serialHash(serial) & mask; ; i = (i + 1) & mask) {
-            CertificateRecord r = t[i];
+            CertificateRecord r = (CertificateRecord) SLOT.getAcquire(t, i);
             if (r == null) {
                 return null;
             }
@@ -55,7 +56,7 @@ final class CertificateTable {
         CertificateRecord[] t = byThumbprint;
         int mask = t.length - 1;
         for (int i = key.hashCode() & mask; ; i = (i + 1) & mask) {
-            CertificateRecord r = t[i];
+            CertificateRecord r = (CertificateRecord) SLOT.getAcquire(t, i);
             if (r == null) {
                 return null;
             }

@@ -60,24 +60,28 @@ import org.jspecify.annotations.Nullable;
  *       the entries filed in them, never the fleet size; it stays correct when the clock jumps hours or days
  *       ahead or steps back, after {@link #extendDeadlines}, and when the caller does not expire what it is
  *       given (such agents are returned again).</li>
- *   <li>{@link #findAgents} walks agents in id order from {@code afterId} and stops at the limit; a
- *       selective query may examine many agents (there are no secondary indexes).</li>
+ *   <li>{@link #findAgents} finds {@code afterId} by binary search in a sorted array of the agents
+ *       ({@code IdOrder}), walks on in id order and stops at the limit; a selective query may examine many
+ *       agents (there are no secondary indexes).</li>
  * </ul>
  *
  * <h2>Memory</h2>
- * Each agent is one compact entry: instants and durations as primitive fields, enums as bytes, and
- * capability sets, label maps and agent versions shared between agents ({@code Interner}). The agent's
- * certificate pins are its certificate records themselves. A record keeps a hex thumbprint and a hex serial as
- * {@code long} words (the strings are made on read) and sits directly in two open-addressing tables, by serial
- * and by thumbprint ({@code CertificateTable}); an agent pinning its own stored certificate needs no other
- * thumbprint index entry. A standard PEM is kept as its DER deflated against a template, the first certificate
- * the store keeps, plus the agent id ({@code CertificateBodies}): about 210 bytes for an EC P-256 client
- * certificate of the BouncyCastle CA, restored to the exact PEM on read. Measured with the benchmarks'
- * {@code MemoryFootprint} (1,000,000 agents as {@code AgentManager.register} leaves them: 3 capabilities, 2
- * labels, a realistic BouncyCastle certificate each; used tokens pruned; JDK 17, compressed pointers, serial
- * GC): 840 bytes per agent, 613 of them without the certificate body. Of those: the entry (240), its id, name
- * and token id strings (about 190), its certificate record (112), the id-order skip list (36) and the hash
- * tables' slots (about 25).
+ * Each agent is one compact entry: instants and durations as primitive fields, enums as bytes, a UUID id as two
+ * {@code long}s only (its string is made on read), name and registration-token id packed in one byte array
+ * ({@code EntryText}), and capability sets, label maps and agent versions shared between agents
+ * ({@code Interner}). The agent's certificate pins are its certificate records themselves, and a record holds
+ * its agent's entry rather than the id. A record keeps a hex thumbprint and a hex serial as {@code long} words
+ * (the strings are made on read) and sits directly in two open-addressing tables, by serial and by thumbprint
+ * ({@code CertificateTable}); an agent pinning its own stored certificate needs no other thumbprint index
+ * entry. {@link #findAgents} pages over a sorted array of the entries ({@code IdOrder}). A standard PEM is kept
+ * as its DER, less the fields the record can make again (serial, validity, a key identifier that is the SHA-1
+ * of the key), deflated against a template, the first certificate the store keeps, plus the agent id
+ * ({@code CertificateBodies}): about 165 bytes for an EC P-256 client certificate of the BouncyCastle CA,
+ * restored to the exact PEM on read. Measured with the benchmarks' {@code MemoryFootprint} (1,000,000 agents as
+ * {@code AgentManager.register} leaves them: 3 capabilities, 2 labels, a realistic BouncyCastle certificate
+ * each; used tokens pruned; JDK 17, compressed pointers, serial GC): 589 bytes per agent, 413 of them without
+ * the certificate body. Of those: the entry (232), its certificate record (96), the name and token-id array
+ * (48), the hash tables' slots (25) and the id-order array (4); the body array takes about 180.
  *
  * <h2>Semantics where the SPI leaves room</h2>
  * <ul>
@@ -99,7 +103,8 @@ public final class InMemoryAgentStore implements IAgentStore {
     static final int MAX_INTERNED = 1 << 16;
 
     private final AgentTable agents;
-    private final ConcurrentSkipListMap<String, AgentEntry> agentsInIdOrder = new ConcurrentSkipListMap<>();
+    /** The agents in id order, for {@link #findAgents}. */
+    private final IdOrder agentsInIdOrder = new IdOrder();
     /**
      * The agents pinning detached records (pins that match no stored certificate of theirs), keyed by those
      * records ({@link Thumbprint}s); looked up with a {@link Thumbprint#of} probe. Pins of stored certificates
@@ -263,17 +268,20 @@ public final class InMemoryAgentStore implements IAgentStore {
             }
             // every check passed: from here on nothing can fail but an OutOfMemoryError
             String id = agent.id();
-            CertificateRecord record = CertificateRecord.of(certificate,
-                    certificate.agentId().equals(id) ? id : certificate.agentId(), bodies);
-            certificates.add(record);
-            CertificateRecord records = withCertificate(unattachedCertificates.remove(id), record);
-            entry = new AgentEntry(agent, interner, pinRecord(agent.certificate(), id),
-                    pinRecordOrNull(agent.nextCertificate(), id), records);
+            entry = new AgentEntry(agent);
+            // the record refers to the entry, and readers reach it through the record from the moment it is in
+            // the thumbprint table: the monitor keeps them out until the entry is complete and in the id table
             synchronized (entry) {
+                CertificateRecord record = CertificateRecord.of(certificate,
+                        certificate.agentId().equals(id) ? entry : certificate.agentId(), bodies);
+                certificates.add(record);
+                entry.certificates = withCertificate(unattachedCertificates.remove(id), record);
+                entry.writeDurable(agent, agent.version(), interner, pinRecord(agent.certificate(), entry),
+                        pinRecordOrNull(agent.nextCertificate(), entry));
                 index(entry, null, null);
+                agents.add(entry);
             }
-            agents.add(entry);
-            agentsInIdOrder.put(id, entry);
+            agentsInIdOrder.add(entry);
             statusCounts.incrementAndGet(agent.status().ordinal());
             tokens.put(tokenId, token.withRedemption(redemption));
         } finally {
@@ -331,9 +339,15 @@ public final class InMemoryAgentStore implements IAgentStore {
         Thumbprint key = Thumbprint.of(requireNonNull(thumbprint, "thumbprint"));
         Agent agent = pinnedBy(detachedPins.get(key), thumbprint);
         if (agent == null) {
-            agent = certificates.find(key, r -> pinnedBy(agents.get(r.agentId), thumbprint));
+            agent = certificates.find(key, r -> pinnedBy(entryOf(r), thumbprint));
         }
         return Optional.ofNullable(agent);
+    }
+
+    /** The entry of the record's agent, or null if that agent has none. */
+    private @Nullable AgentEntry entryOf(CertificateRecord r) {
+        AgentEntry e = r.entry();
+        return e != null ? e : agents.get(r.agentId());
     }
 
     /** The agent of {@code e} if it exists and pins {@code thumbprint}, else null. */
@@ -349,20 +363,15 @@ public final class InMemoryAgentStore implements IAgentStore {
     @Override
     public List<Agent> findAgents(AgentQuery query) {
         requireNonNull(query, "query");
-        String after = query.afterId();
-        Iterable<AgentEntry> candidates =
-                after == null ? agentsInIdOrder.values() : agentsInIdOrder.tailMap(after, false).values();
         List<Agent> page = new ArrayList<>(Math.min(query.limit(), 256));
-        for (AgentEntry e : candidates) {
+        agentsInIdOrder.forEachAfter(query.afterId(), e -> {
             synchronized (e) {
                 if (e.matches(query)) {
                     page.add(e.toAgent());
                 }
             }
-            if (page.size() >= query.limit()) {
-                break;
-            }
-        }
+            return page.size() < query.limit();
+        });
         return page;
     }
 
@@ -469,7 +478,7 @@ public final class InMemoryAgentStore implements IAgentStore {
         requireNonNull(now, "now");
         requireLimit(limit);
         return wheel.poll(now.getEpochSecond(), now.getNano(), limit,
-                e -> new Overdue(this, e, e.id, e.status(), e.version()));
+                e -> new Overdue(this, e, e.status(), e.version()));
     }
 
     /**
@@ -509,15 +518,15 @@ public final class InMemoryAgentStore implements IAgentStore {
         requireNonNull(deadline, "deadline");
         long second = deadline.getEpochSecond();
         int nano = deadline.getNano();
-        int extended = 0;
-        for (AgentEntry e : agentsInIdOrder.values()) {
+        int[] extended = {0};
+        agents.forEach(e -> {
             synchronized (e) {
                 if (e.watched() && e.extendDeadline(second, nano)) {
-                    extended++;
+                    extended[0]++;
                 }
             }
-        }
-        return extended; // later deadlines need no re-filing: the wheel re-files lazily
+        });
+        return extended[0]; // later deadlines need no re-filing: the wheel re-files lazily
     }
 
     @Override
@@ -543,14 +552,13 @@ public final class InMemoryAgentStore implements IAgentStore {
                 throw new IllegalStateException("a certificate with serial " + certificate.serial() + " exists");
             }
             AgentEntry e = agents.get(certificate.agentId());
-            CertificateRecord record =
-                    CertificateRecord.of(certificate, e == null ? certificate.agentId() : e.id, bodies);
+            String agentId = certificate.agentId();
+            CertificateRecord record = CertificateRecord.of(certificate, e == null ? agentId : e, bodies);
             certificates.add(record);
             if (e != null) {
                 e.certificates = withCertificate(e.certificates, record);
             } else {
-                unattachedCertificates.put(record.agentId,
-                        withCertificate(unattachedCertificates.get(record.agentId), record));
+                unattachedCertificates.put(agentId, withCertificate(unattachedCertificates.get(agentId), record));
             }
         } finally {
             writeLock.unlock();
@@ -608,8 +616,8 @@ public final class InMemoryAgentStore implements IAgentStore {
         if (e == null) {
             return Optional.empty();
         }
-        CertificateRecord current = pinRecord(updated.certificate(), e.id);
-        CertificateRecord next = pinRecordOrNull(updated.nextCertificate(), e.id);
+        CertificateRecord current = pinRecord(updated.certificate(), e);
+        CertificateRecord next = pinRecordOrNull(updated.nextCertificate(), e);
         Agent result;
         boolean nowWatched;
         synchronized (e) {
@@ -667,18 +675,18 @@ public final class InMemoryAgentStore implements IAgentStore {
     }
 
     /**
-     * The stored certificate record of agent {@code agentId} this pin stands for, or a detached record when
+     * The stored certificate record of entry {@code e}'s agent this pin stands for, or a detached record when
      * there is none (a pin of another agent's certificate is detached too: {@link #findAgentByThumbprint}
-     * finds the agents pinning stored records through the records' agent ids).
+     * finds the agents pinning stored records through the records' owners).
      */
-    private CertificateRecord pinRecord(CertificatePin pin, String agentId) {
+    private CertificateRecord pinRecord(CertificatePin pin, AgentEntry e) {
         CertificateRecord record = certificates.get(pin.serial());
-        return record != null && record.matches(pin) && record.agentId.equals(agentId) ? record
-                : CertificateRecord.detached(pin, agentId);
+        return record != null && record.matches(pin) && record.belongsTo(e) ? record
+                : CertificateRecord.detached(pin, e);
     }
 
-    private @Nullable CertificateRecord pinRecordOrNull(@Nullable CertificatePin pin, String agentId) {
-        return pin == null ? null : pinRecord(pin, agentId);
+    private @Nullable CertificateRecord pinRecordOrNull(@Nullable CertificatePin pin, AgentEntry e) {
+        return pin == null ? null : pinRecord(pin, e);
     }
 
     /**
@@ -706,9 +714,17 @@ public final class InMemoryAgentStore implements IAgentStore {
         }
     }
 
-    /** {@link #findOverdueAgents}' handle: the entry itself and what the monitor needs, read under its monitor. */
-    private record Overdue(InMemoryAgentStore store, AgentEntry entry, String id, AgentStatus status, long version)
-            implements OverdueAgent {}
+    /**
+     * {@link #findOverdueAgents}' handle: the entry itself and what the monitor needs, read under its monitor.
+     * The id is made only when asked for (a UUID id is no stored string).
+     */
+    private record Overdue(InMemoryAgentStore store, AgentEntry entry, AgentStatus status, long version)
+            implements OverdueAgent {
+        @Override
+        public String id() {
+            return entry.id();
+        }
+    }
 
     /** How many agents the deadline index holds; for tests. */
     int watchedCount() {

@@ -117,10 +117,11 @@ class InMemoryAgentStoreInternalsTest {
             assertThat(store.findCertificate(c.serial())).contains(c);
         }
         CertificateBodies bodies = new CertificateBodies();
-        assertThat(bodies.compact(standard, "agent-001")).as("standard PEM is stored as compressed DER")
+        DerFields.Known known = known(inserted.get(0));
+        assertThat(bodies.compact(standard, "agent-001", known)).as("standard PEM is stored as compressed DER")
                 .isInstanceOf(byte[].class);
-        assertThat(bodies.compact(crlf, "agent-001")).isInstanceOf(String.class);
-        assertThat(bodies.compact(wide, "agent-001")).isInstanceOf(String.class);
+        assertThat(bodies.compact(crlf, "agent-001", known)).isInstanceOf(String.class);
+        assertThat(bodies.compact(wide, "agent-001", known)).isInstanceOf(String.class);
     }
 
     @Test
@@ -128,7 +129,12 @@ class InMemoryAgentStoreInternalsTest {
         FakeCertificateService ca = new FakeCertificateService(MutableClock.at(T0));
         AgentCertificate cert = ca.issue("agent-001", ca.decodeRequest(FakeCertificateService.csrFor("k")));
 
-        assertThat(new CertificateBodies().compact(cert.certificatePem(), "agent-001")).isInstanceOf(byte[].class);
+        assertThat(new CertificateBodies().compact(cert.certificatePem(), "agent-001", known(cert)))
+                .isInstanceOf(byte[].class);
+    }
+
+    private static DerFields.Known known(AgentCertificate c) {
+        return new DerFields.Known(c.serial(), c.notBefore(), c.notAfter());
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.agentmanager.store.inmemory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.agentmanager.model.Agent;
 import dev.agentmanager.testkit.MutableClock;
 import dev.agentmanager.testkit.TestAgents;
 import java.util.ArrayList;
@@ -96,7 +95,7 @@ class KeysAndTableTest {
         }
         assertThat(table.size()).isEqualTo(ids.size());
         for (String id : ids) {
-            assertThat(table.get(id)).as(id).isNotNull().extracting(e -> e.id).isEqualTo(id);
+            assertThat(table.get(id)).as(id).isNotNull().extracting(AgentEntry::id).isEqualTo(id);
             assertThat(table.get(id, latin1(id))).as(id).isSameAs(table.get(id));
         }
         String odd = "h\u00f6st-\u00e9"; // ISO-8859-1 but not ASCII: same hash either way
@@ -172,14 +171,59 @@ class KeysAndTableTest {
         }
     }
 
+    @Test
+    void aUuidIdIsKeptOnlyAsWordsAndRebuiltExactlyOtherIdsAsGiven() {
+        String uuid = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+        AgentEntry e = entry(uuid);
+        assertThat(e.uuidId).isEqualTo(1);
+        assertThat(e.id).isNull(); // no string kept: the words are the id
+        assertThat(e.idMsb).isEqualTo(0x0f1e2d3c4b5a6978L);
+        assertThat(e.id()).isEqualTo(uuid);
+        assertThat(e.hasId(uuid)).isTrue();
+        assertThat(e.hasId(uuid.toUpperCase(Locale.ROOT))).isFalse();
+        assertThat(e.toAgent().id()).isEqualTo(uuid);
+        // ids that look like UUIDs but are not canonical keep their string, exactly as given
+        for (String other : List.of(uuid.toUpperCase(Locale.ROOT), "{" + uuid + "}", uuid.replace("-", ""), "agent-7",
+                "h\u00f6st-\u00e9", "\u65e5\u672c-1")) {
+            AgentEntry o = entry(other);
+            assertThat(o.uuidId).as(other).isZero();
+            assertThat(o.id).as(other).isEqualTo(other);
+            assertThat(o.id()).as(other).isSameAs(o.id);
+            assertThat(o.hasId(other)).as(other).isTrue();
+            assertThat(o.hasId(uuid)).as(other).isFalse();
+            assertThat(o.toAgent().id()).as(other).isEqualTo(other);
+        }
+        SplittableRandom random = new SplittableRandom(5);
+        for (int i = 0; i < 1_000; i++) {
+            String id = new UUID(random.nextLong(), random.nextLong()).toString();
+            assertThat(entry(id).id()).isEqualTo(id);
+        }
+    }
+
+    @Test
+    void aRecordMadeForAnEntryReportsItsIdAndBelongsToItOnly() {
+        String uuid = UUID.randomUUID().toString();
+        AgentEntry e = entry(uuid);
+        AgentEntry other = entry("agent-b");
+        CertificateRecord own = e.certificate();
+        assertThat(own.entry()).isSameAs(e);
+        assertThat(own.agentId()).isEqualTo(uuid);
+        assertThat(own.belongsTo(e)).isTrue();
+        assertThat(own.belongsTo(other)).isFalse();
+        // a record that holds only the id (inserted before the agent registered) belongs to the entry of that id
+        CertificateRecord byId = CertificateRecord.of(TestAgents.certificate(uuid, MutableClock.DEFAULT_START), uuid,
+                new CertificateBodies());
+        assertThat(byId.entry()).isNull();
+        assertThat(byId.agentId()).isSameAs(uuid);
+        assertThat(byId.belongsTo(e)).isTrue();
+        assertThat(byId.belongsTo(other)).isFalse();
+    }
+
     private static byte[] latin1(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     private static AgentEntry entry(String id) {
-        TestAgents.NewAgent a = TestAgents.newAgent(id, MutableClock.DEFAULT_START);
-        Agent agent = a.agent();
-        CertificateRecord record = CertificateRecord.of(a.certificate(), id, new CertificateBodies());
-        return new AgentEntry(agent, new Interner(16), record, null, record);
+        return TestEntries.entry(id);
     }
 }

@@ -29,7 +29,7 @@ import java.util.UUID;
  * Arguments: {@code [agents] [pemDerBytes]} (default 1,000,000 and 512, about the DER size of an EC P-256
  * client certificate; pass 0 for a near-empty PEM to see the agent state alone). The DER bytes here are
  * random, which does not compress: the certificate figure is an upper bound. Real certificates of one CA
- * compress to about 210 bytes ({@code CertificateBodies}); the benchmarks' {@code MemoryFootprint} measures
+ * compress to about 165 bytes ({@code CertificateBodies}); the benchmarks' {@code MemoryFootprint} measures
  * with realistic ones.
  *
  * <pre>
