@@ -13,10 +13,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Each watched node is filed in the bucket of one tick (its deadline divided by the tick length, modulo
  * the wheel size). A heartbeat that moves a deadline later only writes the node's deadline field; the node
- * stays where it is. When a sweep reaches the node's bucket it reads the current deadline and either
- * reports the node overdue, re-files it in the bucket of its new deadline, or drops it when the node is no
- * longer watched (its agent left ACTIVE/PENDING). A sweep therefore costs the buckets it passes plus the
- * nodes filed in them, never the whole fleet.
+ * stays where it is. When a sweep reaches the node's bucket it reads the current deadline: if the deadline is
+ * not yet reached it re-files the node in the bucket of that deadline (without asking whether the node is still
+ * watched, see {@link #examine}); otherwise it drops the node when it is no longer watched (its agent left
+ * ACTIVE/PENDING) and reports it overdue when it is. A sweep therefore costs the buckets it passes plus the
+ * nodes filed in them, never the whole fleet. A node whose agent keeps beating is examined about once per
+ * timeout: a sweep re-files it at its deadline, at most one timeout ahead, and examines it again then. That is
+ * the least an index that heartbeats do not update can do, since it must look at each node again by the
+ * deadline it last read.
  *
  * <p>Invariants, guarded by the wheel's lock:
  * <ul>
@@ -198,7 +202,12 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
                     while (n != null && count < RUN) {
                         if (n.filedTick <= t) {
                             run[count++] = n;
-                            touched += n.deadlineSecond() + n.deadlineNano() + (n.watched() ? 1 : 0);
+                            long second = n.deadlineSecond();
+                            int nano = n.deadlineNano();
+                            touched += second + nano;
+                            if (isBefore(second, nano, nowSecond, nowNano)) {
+                                touched += n.watched() ? 1 : 0; // only a due node's watched state is read
+                            }
                         }
                         n = n.next;
                     }
@@ -225,34 +234,39 @@ final class DeadlineWheel<N extends DeadlineWheel.Node> {
     }
 
     /**
-     * Reports, drops or re-files one node. The re-filing happens while the node's monitor is held: a heartbeat
+     * Re-files, drops or reports one node. The re-filing happens while the node's monitor is held: a heartbeat
      * that moves the deadline earlier either comes first (and this reads its deadline) or comes after and then
      * sees the new {@code filedTick} and calls {@link #update}, so a node is never left filed after its
-     * deadline.
+     * deadline. A node that is not due is re-filed even if it is no longer watched; it is dropped the first
+     * time a sweep finds it due, and until then costs what a watched node costs (one examination per re-file).
      */
     @SuppressWarnings("unchecked")
     private <R> void examine(Node n, long nowSecond, int nowNano, long nowTick, Function<? super N, R> snapshot,
             List<R> out) {
         examined++;
         synchronized (n) {
+            long deadlineSecond = n.deadlineSecond();
+            int deadlineNano = n.deadlineNano();
+            if (!isBefore(deadlineSecond, deadlineNano, nowSecond, nowNano)) {
+                // Not due: re-file it at its deadline without asking whether it is still watched. Most nodes a
+                // sweep examines are in this case, and the watched state may live in another cache line than
+                // the deadline (it does in the store's entries): a re-file then costs one line fewer. A node
+                // that is no longer watched is dropped the first time it is found due.
+                long tick = tickOf(deadlineSecond, deadlineNano);
+                if (tick != n.filedTick) {
+                    unlink(n);
+                    link(n, tick);
+                }
+                return;
+            }
             if (!n.watched()) {
                 unlink(n);
                 return;
             }
-            long deadlineSecond = n.deadlineSecond();
-            int deadlineNano = n.deadlineNano();
-            if (isBefore(deadlineSecond, deadlineNano, nowSecond, nowNano)) {
-                out.add(snapshot.apply((N) n));
-                if (n.filedTick != OVERDUE) {
-                    unlink(n);
-                    linkOverdue(n);
-                }
-                return;
-            }
-            long tick = tickOf(deadlineSecond, deadlineNano);
-            if (tick != n.filedTick) {
+            out.add(snapshot.apply((N) n));
+            if (n.filedTick != OVERDUE) {
                 unlink(n);
-                link(n, tick);
+                linkOverdue(n);
             }
         }
     }

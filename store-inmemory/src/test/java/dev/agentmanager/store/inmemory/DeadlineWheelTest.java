@@ -30,6 +30,8 @@ class DeadlineWheelTest {
         private boolean watched = true;
         private long second;
         private int nano;
+        /** How often the wheel read the watched state (with or without the monitor). */
+        int watchedReads;
 
         TestNode(String name, Instant deadline) {
             this.name = name;
@@ -55,6 +57,7 @@ class DeadlineWheelTest {
 
         @Override
         boolean watched() {
+            watchedReads++;
             return watched;
         }
 
@@ -177,6 +180,46 @@ class DeadlineWheelTest {
         wheel.update(a);
         assertThat(wheel.size()).isEqualTo(1);
         assertThat(poll(at(2))).containsExactly("a");
+    }
+
+    @Test
+    void anUnwatchedNodeNotYetDueIsRefiledThenDroppedWhenDue() {
+        TestNode a = add("a", at(1));
+        a.setDeadline(at(3));
+        a.setWatched(false);
+
+        assertThat(poll(at(2))).isEmpty();
+        assertThat(a.filedTick).as("re-filed at its deadline, not dropped yet")
+                .isEqualTo(wheel.tickOf(at(3).getEpochSecond(), 0));
+        assertThat(poll(at(3.5))).as("due but unwatched: never reported").isEmpty();
+        assertThat(a.filedTick).isEqualTo(DeadlineWheel.NOT_FILED);
+        assertThat(wheel.size()).isZero();
+    }
+
+    @Test
+    void anUnwatchedNodeOnTheOverdueListWhoseDeadlineMovedLaterIsDroppedWhenDueAgain() {
+        TestNode a = add("a", at(1));
+        assertThat(poll(at(2))).containsExactly("a");
+        a.setDeadline(at(4));
+        a.setWatched(false);
+
+        assertThat(poll(at(2.5))).isEmpty();
+        assertThat(wheel.overdueListSize()).isZero();
+        assertThat(poll(at(4.5))).isEmpty();
+        assertThat(wheel.size()).isZero();
+    }
+
+    @Test
+    void rewatchingARefiledUnwatchedNodeKeepsItFiledOnce() {
+        TestNode a = add("a", at(1));
+        a.setDeadline(at(3));
+        a.setWatched(false);
+        assertThat(poll(at(2))).isEmpty(); // re-filed although unwatched
+
+        a.setWatched(true);
+        wheel.update(a); // what the store does when the agent is watched again
+        assertThat(wheel.size()).isEqualTo(1);
+        assertThat(poll(at(3.5))).containsExactly("a");
     }
 
     @Test
@@ -343,6 +386,26 @@ class DeadlineWheelTest {
             assertThat(big.examined() - before).as("each re-filed once").isEqualTo(10_000);
             assertThat(big.poll(at(92).getEpochSecond(), 0, 10, n -> n)).isEmpty();
             assertThat(big.examined() - before).as("and not examined again before their new bucket").isEqualTo(10_000);
+        }
+
+        @Test
+        void aRefileReadsTheDeadlineButNotTheWatchedState() {
+            // In the store the watched state (the status) is in another cache line than the deadline: a sweep
+            // that re-files nodes must not read it, and one that finds nodes due must.
+            DeadlineWheel<TestNode> big = new DeadlineWheel<>(100, 8192);
+            List<TestNode> nodes = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                TestNode n = new TestNode("n" + i, at(10));
+                big.update(n);
+                n.setDeadline(at(40)); // heartbeats
+                n.watchedReads = 0;
+                nodes.add(n);
+            }
+            assertThat(big.poll(at(11).getEpochSecond(), 0, 10, n -> n)).isEmpty();
+            assertThat(nodes).allSatisfy(n -> assertThat(n.watchedReads).isZero());
+
+            assertThat(big.poll(at(41).getEpochSecond(), 0, 2_000, n -> n)).hasSize(1_000);
+            assertThat(nodes).allSatisfy(n -> assertThat(n.watchedReads).isPositive());
         }
     }
 
