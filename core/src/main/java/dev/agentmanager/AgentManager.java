@@ -351,6 +351,7 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
                 }
                 for (String serial : superseded) {
                     certificates.revoke(serial, now);
+                    markRevoked(store, serial, now);
                 }
                 LOG.log(Level.INFO, () -> "agent re-enrolled: id=" + agentId + " token=" + token.id());
                 events.publish(new AgentEvent.TokenConsumed(now, token.id(), agentId, 0, remote));
@@ -441,6 +442,21 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "could not revoke unused certificate " + certificate.serial(), e);
         }
+        markRevoked(store, certificate.serial(), now); // a renewal stores its certificate before it is pinned
+    }
+
+    /**
+     * Marks a certificate that stopped being used revoked in the store's record as well, so that
+     * {@link #certificates} agrees with the authority. Bookkeeping: a failure is logged, not thrown (the
+     * authority's revocation, which TLS layers consult, is what refuses the certificate; the operation that
+     * retired it has already taken effect). A serial the store does not hold is ignored.
+     */
+    static void markRevoked(IAgentStore store, String serial, Instant now) {
+        try {
+            store.revokeCertificate(serial, now);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not mark certificate " + serial + " revoked in the store", e);
+        }
     }
 
     @Override
@@ -479,6 +495,7 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
                 }
                 for (String serial : superseded) {
                     certificates.revoke(serial, now);
+                    markRevoked(store, serial, now);
                 }
                 LOG.log(Level.INFO, () -> "certificate renewed: agent=" + agentId + " serial=" + issued.serial());
                 events.publish(new AgentEvent.CertificateIssued(now, agentId, issued.serial(), issued.notAfter(),

@@ -237,7 +237,8 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
 
     /**
      * The agent now uses its renewed certificate: revoke the old one at the authority too, so that TLS layers
-     * that consult it (or its CRL) refuse the old certificate from now on, not only this processor.
+     * that consult it (or its CRL) refuse the old certificate from now on, not only this processor, and mark
+     * the store's record of it revoked.
      */
     private void retire(CertificatePin old, String agentId, Instant now) {
         try {
@@ -246,6 +247,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
             LOG.log(Level.WARNING, "could not revoke superseded certificate " + old.serial() + " of agent "
                     + agentId + "; it stays valid for TLS until it expires", e);
         }
+        AgentManager.markRevoked(store, old.serial(), now);
     }
 
     private void publishChanges(Agent before, Agent after, Instant now) {

@@ -288,4 +288,13 @@ public interface IAgentStore {
      * @return the serials this call revoked
      */
     List<String> revokeCertificates(String agentId, Instant revokedAt);
+
+    /**
+     * Marks the certificate with this serial revoked at {@code revokedAt} unless it is revoked already: for a
+     * certificate that stops being used while its agent lives on (superseded by a renewal or a re-enrollment,
+     * or issued and then abandoned), so that the store's record agrees with the certificate authority.
+     *
+     * @return whether this call revoked it (false for an unknown serial or one revoked before)
+     */
+    boolean revokeCertificate(String serial, Instant revokedAt);
 }

@@ -218,6 +218,10 @@ class HeartbeatTest {
         assertThat(fleet.manager.findAgentByThumbprint(renewed.thumbprint())).map(a -> a.id()).contains(id);
         assertThatThrownBy(() -> beat(1, 4)).isInstanceOf(CertificateMismatchException.class);
         assertThat(fleet.ca.isRevoked(web.certificate().serial())).isTrue(); // refused by TLS layers too
+        assertThat(fleet.manager.certificates(id)).as("the store's records agree with the authority")
+                .extracting(c -> c.serial(), c -> c.revokedAt() != null)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(web.certificate().serial(), true),
+                        org.assertj.core.groups.Tuple.tuple(renewed.serial(), false));
         assertThat(fleet.events.events(AgentEvent.CertificateIssued.class)).extracting(e -> e.renewal())
                 .containsExactly(false, true);
     }

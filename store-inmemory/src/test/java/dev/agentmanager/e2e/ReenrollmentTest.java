@@ -48,6 +48,10 @@ class ReenrollmentTest {
         Agent agent = fleet.agent(id);
         assertThat(agent.status()).isEqualTo(AgentStatus.ACTIVE);
         assertThat(fleet.manager.certificates(id)).hasSize(2);
+        assertThat(fleet.manager.certificates(id)).as("the superseded record is revoked, the new one is not")
+                .extracting(c -> c.serial(), c -> c.revokedAt() != null)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(first.certificate().serial(), true),
+                        org.assertj.core.groups.Tuple.tuple(again.certificate().serial(), false));
         // one-time
         assertThatThrownBy(() -> fleet.manager.register(fleet.request(token.plaintext(), "other").build()))
                 .isInstanceOf(RegistrationTokenRejectedException.class);

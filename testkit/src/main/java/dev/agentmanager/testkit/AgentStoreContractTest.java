@@ -1955,6 +1955,40 @@ public abstract class AgentStoreContractTest {
         }
 
         @Test
+        void revokingOneCertificateBySerialRevokesItOnceAndNothingElse() {
+            TestAgents.NewAgent a = TestAgents.newAgent("agent-001", T0);
+            register(a);
+            AgentCertificate renewal = TestAgents.certificate("agent-001", at(3600));
+            store.insertCertificate(renewal);
+            Agent before = stored("agent-001");
+
+            assertThat(store.revokeCertificate(a.certificate().serial(), at(4000))).isTrue();
+
+            assertThat(store.findCertificate(a.certificate().serial()))
+                    .contains(a.certificate().withRevokedAt(at(4000)));
+            assertThat(store.findCertificate(renewal.serial())).as("the agent's other certificate").contains(renewal);
+            assertThat(stored("agent-001")).as("the agent record").isEqualTo(before);
+            assertThat(store.revokeCertificate(a.certificate().serial(), at(5000))).as("already revoked").isFalse();
+            assertThat(store.findCertificate(a.certificate().serial())).as("first revocation kept")
+                    .contains(a.certificate().withRevokedAt(at(4000)));
+            assertThat(store.revokeCertificate("00ff00ff00ff00ff", at(5000))).as("unknown serial").isFalse();
+            assertThat(store.revokeCertificates("agent-001", at(6000))).as("only what was left")
+                    .containsExactly(renewal.serial());
+        }
+
+        @Test
+        void ofRacingRevocationsOfOneCertificateExactlyOneTakesEffect() {
+            TestAgents.NewAgent a = TestAgents.newAgent("agent-001", T0);
+            register(a);
+
+            List<Boolean> results = race(RACE_THREADS,
+                    i -> () -> store.revokeCertificate(a.certificate().serial(), at(100 + i)));
+
+            assertThat(results).filteredOn(Boolean::booleanValue).hasSize(1);
+            assertThat(store.findCertificate(a.certificate().serial())).map(AgentCertificate::revokedAt).isPresent();
+        }
+
+        @Test
         void revokingCertificatesOfAnUnknownAgentIsEmpty() {
             assertThat(store.revokeCertificates("agent-404", at(10))).isEmpty();
         }

@@ -604,6 +604,23 @@ public final class InMemoryAgentStore implements IAgentStore {
         }
     }
 
+    @Override
+    public boolean revokeCertificate(String serial, Instant revokedAt) {
+        requireNonNull(serial, "serial");
+        requireNonNull(revokedAt, "revokedAt");
+        writeLock.lock();
+        try {
+            CertificateRecord r = certificates.get(serial);
+            if (r == null || r.revokedAt() != null) {
+                return false;
+            }
+            r.revoke(revokedAt);
+            return true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     // ---- internals -----------------------------------------------------------------------------------
 
     /**

@@ -1487,6 +1487,20 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         });
     }
 
+    @Override
+    public boolean revokeCertificate(String serial, Instant revokedAt) {
+        requireNonNull(serial, "serial");
+        requireNonNull(revokedAt, "revokedAt");
+        return transaction("revoke certificate", null, c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.certificates
+                    + " SET revoked_at = ? WHERE serial = ? AND revoked_at IS NULL")) {
+                sql.setInstant(ps, 1, revokedAt);
+                ps.setString(2, serial);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
     // ---- JDBC plumbing ---------------------------------------------------------------------------------
 
     @FunctionalInterface
