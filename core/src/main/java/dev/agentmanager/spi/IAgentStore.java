@@ -45,7 +45,11 @@ public interface IAgentStore {
     /** The token with this id. */
     Optional<RegistrationToken> findToken(String tokenId);
 
-    /** Tokens ordered by id, after {@code afterId} (exclusive) when given, at most {@code limit}. */
+    /**
+     * Tokens ordered by id, after {@code afterId} (exclusive) when given, at most {@code limit}.
+     *
+     * @throws IllegalArgumentException if {@code limit < 1}
+     */
     List<RegistrationToken> listTokens(@Nullable String afterId, int limit);
 
     /**
@@ -68,6 +72,7 @@ public interface IAgentStore {
      * redemption before {@code cutoff}.
      *
      * @return how many were deleted (at most {@code limit}); call again while it returns {@code limit}
+     * @throws IllegalArgumentException if {@code limit < 1} (nothing is deleted)
      */
     int pruneTokens(Instant cutoff, int limit);
 
@@ -193,6 +198,8 @@ public interface IAgentStore {
      * Agents with status ACTIVE or PENDING whose liveness deadline is before {@code now}, at most
      * {@code limit}, in no particular order. Must cost in proportion to the number returned, not to the
      * fleet (a deadline index).
+     *
+     * @throws IllegalArgumentException if {@code limit < 1}
      */
     List<Agent> findOverdue(Instant now, int limit);
 
@@ -212,6 +219,8 @@ public interface IAgentStore {
      * a handle to pass to {@link #expireOverdue}. The default wraps what {@link #findOverdue} returns
      * ({@link OverdueAgent#of}); a store may return lighter handles that skip building each {@link Agent} and
      * let {@link #expireOverdue} find the stored agent without a second lookup.
+     *
+     * @throws IllegalArgumentException if {@code limit < 1}
      */
     default List<? extends OverdueAgent> findOverdueAgents(Instant now, int limit) {
         List<Agent> found = findOverdue(now, limit);

@@ -1869,6 +1869,32 @@ public abstract class AgentStoreContractTest {
     }
 
     @Nested
+    @DisplayName("bounded reads")
+    class BoundedReads {
+
+        @Test
+        void aLimitBelowOneIsRefusedAndChangesNothing() {
+            store.insertToken(TestAgents.oneTimeToken("tok-expired", at(-2 * 86_400))); // prunable at at(1000)
+            registerWithDeadline("agent-001", at(10), AgentStatus.ACTIVE);
+
+            for (int limit : new int[] {0, -1, Integer.MIN_VALUE}) {
+                assertThatThrownBy(() -> store.listTokens(null, limit)).as("listTokens %d", limit)
+                        .isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> store.pruneTokens(at(1000), limit)).as("pruneTokens %d", limit)
+                        .isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> store.findOverdue(at(100), limit)).as("findOverdue %d", limit)
+                        .isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> store.findOverdueAgents(at(100), limit)).as("findOverdueAgents %d", limit)
+                        .isInstanceOf(IllegalArgumentException.class);
+            }
+            assertThat(store.findToken("tok-expired")).as("not pruned").isPresent();
+            assertThat(store.findOverdue(at(100), 10)).extracting(Agent::id).containsExactly("agent-001");
+            assertThat(store.pruneTokens(at(1000), 10)).as("a valid limit prunes").isPositive();
+            assertThat(store.findToken("tok-expired")).as("pruned now").isEmpty();
+        }
+    }
+
+    @Nested
     @DisplayName("certificates")
     class Certificates {
 
