@@ -62,11 +62,13 @@ public final class BenchmarkSuite {
         for (String part : parts) {
             switch (part) {
                 case "heartbeat" -> {
-                    suite.runJmh("HeartbeatBenchmark", 1, 2, 2, 3, 2, "-Xms3g", "-Xmx3g");
-                    suite.runJmh("HeartbeatBenchmark", 2, 2, 2, 3, 2, "-Xms3g", "-Xmx3g");
+                    // two forks: Eureka's rate differs more between JVMs than between iterations of one, so one
+                    // fork's error bars would hide the larger part of the spread
+                    suite.runJmh("HeartbeatBenchmark", 2, 1, 2, 2, 3, 2, "-Xms3g", "-Xmx3g");
+                    suite.runJmh("HeartbeatBenchmark", 2, 2, 2, 2, 3, 2, "-Xms3g", "-Xmx3g");
                 }
-                case "sweep" -> suite.runJmh("SweepBenchmark", 1, 2, 1, 4, 1, "-Xms6g", "-Xmx6g");
-                case "registration" -> suite.runJmh("RegistrationBenchmark", 1, 6, 2, 10, 2, "-Xmx2g"); // BC needs a long warm-up
+                case "sweep" -> suite.runJmh("SweepBenchmark", 1, 1, 2, 1, 4, 1, "-Xms6g", "-Xmx6g");
+                case "registration" -> suite.runJmh("RegistrationBenchmark", 1, 1, 6, 2, 10, 2, "-Xmx2g"); // BC needs a long warm-up
                 case "memory" -> suite.runChild(MemoryFootprint.class, List.of("-Xmx10g", "-XX:+UseSerialGC"),
                         String.valueOf(suite.memoryAgents));
                 case "jdbc" -> suite.runChild(JdbcHeartbeats.class, List.of("-Xmx2g"), "100000", "10", "4");
@@ -79,11 +81,11 @@ public final class BenchmarkSuite {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
     }
 
-    private void runJmh(String benchmark, int threads, int warmups, int warmupSeconds, int iterations,
+    private void runJmh(String benchmark, int forks, int threads, int warmups, int warmupSeconds, int iterations,
             int iterationSeconds, String... jvmArgs) throws Exception {
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include(BenchmarkSuite.class.getPackageName() + "." + benchmark + "\\.")
-                .forks(1)
+                .forks(forks)
                 .threads(threads)
                 .warmupIterations(warmups)
                 .warmupTime(TimeValue.seconds(warmupSeconds))
