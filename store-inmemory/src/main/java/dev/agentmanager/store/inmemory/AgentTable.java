@@ -31,7 +31,7 @@ final class AgentTable {
     private int size;
 
     AgentTable(int expected) {
-        slots = new AgentEntry[capacityFor(Math.max(expected, 8))];
+        slots = new AgentEntry[Keys.tableCapacity(expected)];
     }
 
     /** The entry of {@code id}, or null. Lock-free, allocation-free; for a UUID id it reads no stored string. */
@@ -109,13 +109,5 @@ final class AgentTable {
             i = (i + 1) & mask;
         }
         SLOT.setRelease(t, i, e);
-    }
-
-    private static int capacityFor(int expected) {
-        long wanted = Math.max(16L, 2L * expected);
-        if (wanted > (1 << 30)) {
-            return 1 << 30;
-        }
-        return Integer.highestOneBit((int) wanted - 1) << 1;
     }
 }

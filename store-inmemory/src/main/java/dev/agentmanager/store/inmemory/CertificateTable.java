@@ -29,7 +29,7 @@ final class CertificateTable {
     private int size;
 
     CertificateTable(int expected) {
-        slots = new CertificateRecord[capacityFor(Math.max(expected, 8))];
+        slots = new CertificateRecord[Keys.tableCapacity(expected)];
         byThumbprint = new CertificateRecord[slots.length];
     }
 
@@ -105,13 +105,5 @@ final class CertificateTable {
             i = (i + 1) & mask;
         }
         SLOT.setRelease(t, i, r);
-    }
-
-    private static int capacityFor(int expected) {
-        long wanted = Math.max(16L, 2L * expected);
-        if (wanted > (1 << 30)) {
-            return 1 << 30;
-        }
-        return Integer.highestOneBit((int) wanted - 1) << 1;
     }
 }

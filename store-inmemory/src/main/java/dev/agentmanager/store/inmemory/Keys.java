@@ -185,6 +185,18 @@ final class Keys {
         return x + 0x3030303030303030L + letters * ('a' - '0' - 10);
     }
 
+    /**
+     * The slot count of an open-addressing table (linear probing, at most half full) sized for
+     * {@code expected} keys: a power of two, at least 16, at most 2^30.
+     */
+    static int tableCapacity(int expected) {
+        long wanted = Math.max(16L, 2L * Math.max(expected, 8));
+        if (wanted > (1 << 30)) {
+            return 1 << 30;
+        }
+        return Integer.highestOneBit((int) wanted - 1) << 1;
+    }
+
     /** Spreads hash bits (the 64-bit finaliser of MurmurHash3). */
     static int mix(long z) {
         z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
