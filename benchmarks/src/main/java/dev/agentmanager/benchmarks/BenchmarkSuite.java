@@ -19,10 +19,11 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.util.ListStatistics;
 
 /**
- * Runs the whole suite with short settings (one fork, few iterations: about ten minutes on two cores) and
- * prints one table: our figure, the peer's (Eureka, the raw crypto, or the database's own ceiling), the ratio,
+ * Runs the whole suite with short settings (one fork, few iterations; the heartbeat benchmarks in three
+ * rounds of one fork per side: about ten minutes on two cores) and prints one table: our figure, the peer's (Eureka, the raw crypto, or the database's own ceiling), the ratio,
  * the target and whether it was met.
  *
  * <pre>
@@ -37,6 +38,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class BenchmarkSuite {
     private final Map<String, Result<?>> jmh = new HashMap<>();
     private final Map<String, Double> child = new HashMap<>();
+    /** {@link #runPaired}: per key (benchmark.method#threads) the rounds' scores, in round order. */
+    private final Map<String, List<Double>> paired = new HashMap<>();
+    /** {@link #runPaired}: per key every measured iteration's score, all rounds pooled. */
+    private final Map<String, ListStatistics> pooled = new HashMap<>();
     private final List<String> rows = new ArrayList<>();
     private final List<String> profilers = new ArrayList<>();
     private int memoryAgents = 1_000_000;
@@ -62,10 +67,8 @@ public final class BenchmarkSuite {
         for (String part : parts) {
             switch (part) {
                 case "heartbeat" -> {
-                    // two forks: Eureka's rate differs more between JVMs than between iterations of one, so one
-                    // fork's error bars would hide the larger part of the spread
-                    suite.runJmh("HeartbeatBenchmark", 2, 1, 2, 2, 3, 2, "-Xms3g", "-Xmx3g");
-                    suite.runJmh("HeartbeatBenchmark", 2, 2, 2, 2, 3, 2, "-Xms3g", "-Xmx3g");
+                    suite.runPaired("HeartbeatBenchmark", "ours", "eureka", HEARTBEAT_ROUNDS, 1, "-Xms3g", "-Xmx3g");
+                    suite.runPaired("HeartbeatBenchmark", "ours", "eureka", HEARTBEAT_ROUNDS, 2, "-Xms3g", "-Xmx3g");
                 }
                 case "sweep" -> suite.runJmh("SweepBenchmark", 1, 1, 2, 1, 4, 1, "-Xms6g", "-Xmx6g");
                 case "registration" -> suite.runJmh("RegistrationBenchmark", 1, 1, 6, 2, 10, 2, "-Xmx2g"); // BC needs a long warm-up
@@ -81,10 +84,47 @@ public final class BenchmarkSuite {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
     }
 
+    /**
+     * Heartbeat rounds: each runs our benchmark and the peer's in one fork each, back to back, the first of the
+     * two alternating between rounds.
+     */
+    private static final int HEARTBEAT_ROUNDS = 3;
+
+    /**
+     * Runs {@code ours} and {@code peer} (methods of {@code benchmark}) in {@code rounds} rounds of one fork
+     * each, back to back, alternating which goes first, and keeps each round's two scores. The speed of this
+     * machine (a VM on a shared host) drifts by tens of percent over minutes, and Eureka's rate differs more
+     * between JVMs than between iterations of one: a ratio of two forks taken back to back, repeated, says more
+     * than one ratio of two benchmarks run minutes apart.
+     */
+    private void runPaired(String benchmark, String ours, String peer, int rounds, int threads, String... jvmArgs)
+            throws Exception {
+        for (int r = 0; r < rounds; r++) {
+            for (String method : r % 2 == 0 ? List.of(ours, peer) : List.of(peer, ours)) {
+                // three warm-up iterations: our side reaches its steady rate later than Eureka's (it allocates more
+                // per beat while G1 is still sizing the young generation)
+                for (RunResult result : runJmhMatching(benchmark + "\\." + method + "$", 1, threads, 3, 2, 3, 2,
+                        jvmArgs)) {
+                    String key = benchmark + "." + method + "#" + threads;
+                    paired.computeIfAbsent(key, k -> new ArrayList<>()).add(result.getPrimaryResult().getScore());
+                    result.getBenchmarkResults().forEach(b -> b.getIterationResults().forEach(i -> pooled
+                            .computeIfAbsent(key, k -> new ListStatistics()).addValue(i.getPrimaryResult().getScore())));
+                }
+            }
+        }
+    }
+
     private void runJmh(String benchmark, int forks, int threads, int warmups, int warmupSeconds, int iterations,
             int iterationSeconds, String... jvmArgs) throws Exception {
+        runJmhMatching(benchmark + "\\.", forks, threads, warmups, warmupSeconds, iterations, iterationSeconds,
+                jvmArgs);
+    }
+
+    /** Runs the benchmarks whose names (after this package and a dot) match {@code pattern}; keeps their results. */
+    private Collection<RunResult> runJmhMatching(String pattern, int forks, int threads, int warmups, int warmupSeconds,
+            int iterations, int iterationSeconds, String... jvmArgs) throws Exception {
         ChainedOptionsBuilder options = new OptionsBuilder()
-                .include(BenchmarkSuite.class.getPackageName() + "." + benchmark + "\\.")
+                .include(BenchmarkSuite.class.getPackageName() + "." + pattern)
                 .forks(forks)
                 .threads(threads)
                 .warmupIterations(warmups)
@@ -105,6 +145,7 @@ public final class BenchmarkSuite {
             jmh.put(key, r.getPrimaryResult());
             r.getSecondaryResults().forEach((label, result) -> jmh.put(key + ":" + label, result));
         }
+        return results;
     }
 
     private void runChild(Class<?> main, List<String> jvmArgs, String... args) throws Exception {
@@ -142,9 +183,8 @@ public final class BenchmarkSuite {
     private void table(Set<String> parts) {
         if (parts.contains("heartbeat")) {
             for (int t : new int[] {1, 2}) {
-                compare("heartbeats/s, 100k agents, " + t + " thread" + (t > 1 ? "s" : ""),
-                        jmh.get("HeartbeatBenchmark.ours@100000#" + t), jmh.get("HeartbeatBenchmark.eureka@100000#" + t),
-                        "Eureka renew", 1.5, true, "/s");
+                comparePaired("heartbeats/s, 100k agents, " + t + " thread" + (t > 1 ? "s" : ""), "HeartbeatBenchmark.ours#" + t,
+                        "HeartbeatBenchmark.eureka#" + t, "Eureka renew", 1.5);
             }
         }
         if (parts.contains("sweep")) {
@@ -258,6 +298,37 @@ public final class BenchmarkSuite {
                 fmt(peer, unit), peerName, ratio >= 10 ? String.format(Locale.ROOT, "%.0f", ratio)
                         : String.format(Locale.ROOT, "%.2f", ratio), targetText,
                 (higher ? ratio >= target : ratio <= target) ? "met" : "missed"));
+    }
+
+    /**
+     * One row from {@link #runPaired} rounds: each side's mean over every measured iteration of every round
+     * (± the 99.9 % interval of that mean), and the ratio as the geometric mean of the rounds' own ratios, with
+     * their range; met when that ratio reaches the target.
+     */
+    private void comparePaired(String what, String oursKey, String peerKey, String peerName, double target) {
+        List<Double> ours = paired.get(oursKey);
+        List<Double> peer = paired.get(peerKey);
+        if (ours == null || peer == null || ours.size() != peer.size()) {
+            rows.add("| " + what + " | missing | missing | | | |");
+            return;
+        }
+        double logSum = 0;
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (int r = 0; r < ours.size(); r++) {
+            double ratio = ours.get(r) / peer.get(r);
+            logSum += Math.log(ratio);
+            min = Math.min(min, ratio);
+            max = Math.max(max, ratio);
+        }
+        double ratio = Math.exp(logSum / ours.size());
+        rows.add(String.format(Locale.ROOT, "| %s | %s | %s (%s) | %.2f× (rounds %.2f–%.2f×) | ≥ %s× | %s |", what,
+                fmt(pooled.get(oursKey), "/s"), fmt(pooled.get(peerKey), "/s"), peerName, ratio, min, max,
+                fmtNum(target), ratio >= target ? "met" : "missed"));
+    }
+
+    private static String fmt(ListStatistics s, String unit) {
+        return String.format(Locale.ROOT, "%,.0f ± %,.0f%s", s.getMean(), s.getMeanErrorAt(0.999), unit);
     }
 
     /** Our sweep's mean time per expired agent in µs at this fleet size: score × sweeps / expired. */
