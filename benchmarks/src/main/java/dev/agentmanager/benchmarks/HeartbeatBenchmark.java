@@ -102,7 +102,12 @@ public class HeartbeatBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(Ours ours, ThreadParams thread) {
-            int[] share = share(ours.agents, thread);
+            setUp(ours, thread.getThreadCount(), thread.getThreadIndex());
+        }
+
+        /** This state for thread {@code index} of {@code threads} (also used outside JMH, by {@link PairedRuns}). */
+        void setUp(Ours ours, int threads, int index) {
+            int[] share = share(ours.agents, threads, index);
             count = share.length;
             requests = new byte[count * REQUEST];
             for (int k = 0; k < count; k++) {
@@ -128,6 +133,11 @@ public class HeartbeatBenchmark {
      * and cover the fleet, and both sides beat the same agents in the same order.
      */
     static int[] share(int agents, ThreadParams thread) {
+        return share(agents, thread.getThreadCount(), thread.getThreadIndex());
+    }
+
+    /** {@link #share(int, ThreadParams)} for thread {@code index} of {@code threads}. */
+    static int[] share(int agents, int threads, int index) {
         int[] order = new int[agents];
         for (int i = 0; i < agents; i++) {
             order[i] = i;
@@ -139,8 +149,6 @@ public class HeartbeatBenchmark {
             order[i] = order[j];
             order[j] = swap;
         }
-        int threads = thread.getThreadCount();
-        int index = thread.getThreadIndex();
         int[] share = new int[(agents - index + threads - 1) / threads];
         for (int k = 0; k < share.length; k++) {
             share[k] = order[index + k * threads];

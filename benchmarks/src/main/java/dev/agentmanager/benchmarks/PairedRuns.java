@@ -1,0 +1,154 @@
+package dev.agentmanager.benchmarks;
+
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+import java.util.function.LongUnaryOperator;
+
+/**
+ * An A/B comparison of two builds of this module in one JVM, for deciding whether a change to the hot paths
+ * pays: JMH runs the two builds minutes apart, and this machine's speed (a VM on a shared host) drifts by tens
+ * of percent over minutes, more than most changes are worth. Here each build is loaded through its own class
+ * loader (its own copy of core, the store and this module), both fleets are built side by side, and the two
+ * alternate in slices (a few hundred milliseconds each, the first of the two alternating between rounds). It
+ * prints each build's rate and the median and quartiles of the per-round ratio B/A; a change is worth keeping
+ * when the quartiles stay on one side of 1.
+ *
+ * <pre>
+ * java -Xmx12g -cp benchmarks/target/benchmarks.jar dev.agentmanager.benchmarks.PairedRuns heartbeat A.jar B.jar [agents] [rounds]
+ * java -Xmx12g -cp benchmarks/target/benchmarks.jar dev.agentmanager.benchmarks.PairedRuns sweep A.jar B.jar [agents] [rounds]
+ * </pre>
+ *
+ * {@code heartbeat}: one thread beats the {@link HeartbeatBenchmark} fleet (default 100,000 agents) in its random
+ * order, 2,000,000 beats a slice; the rate is beats per second. {@code sweep}: the {@link SweepBenchmark} steady
+ * state (default 1,000,000 agents), 30 simulated seconds a slice, only {@code runOnce()} timed; the figure is
+ * microseconds per expired agent. Both jars must be builds of this module that contain this class.
+ */
+public final class PairedRuns {
+    private PairedRuns() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 3) {
+            throw new IllegalArgumentException("usage: heartbeat|sweep A.jar B.jar [agents] [rounds]");
+        }
+        boolean sweep = switch (args[0]) {
+            case "heartbeat" -> false;
+            case "sweep" -> true;
+            default -> throw new IllegalArgumentException("unknown mode " + args[0]);
+        };
+        int agents = args.length > 3 ? Integer.parseInt(args[3]) : sweep ? 1_000_000 : 100_000;
+        int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 16;
+        long slice = sweep ? 30 : 2_000_000;
+        String name = (sweep ? Sweeps.class : Heartbeats.class).getName();
+        Object[] runs = new Object[2];
+        for (int i = 0; i < 2; i++) {
+            URLClassLoader loader = new URLClassLoader(new URL[] {Path.of(args[i + 1]).toUri().toURL()},
+                    ClassLoader.getPlatformClassLoader());
+            runs[i] = loader.loadClass(name).getConstructor(int.class).newInstance(agents);
+        }
+        for (int w = 0; w < 4; w++) { // warm-up: compile both
+            run(runs[0], slice);
+            run(runs[1], slice);
+        }
+        double[][] perSecond = new double[2][rounds];
+        double[] ratio = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < 2; k++) {
+                int i = r % 2 == 0 ? k : 1 - k;
+                perSecond[i][r] = run(runs[i], slice);
+            }
+            // B/A of the figure printed: beats per second, or (sweep) µs per expired agent
+            ratio[r] = sweep ? perSecond[0][r] / perSecond[1][r] : perSecond[1][r] / perSecond[0][r];
+        }
+        for (int i = 0; i < 2; i++) {
+            double median = quantile(perSecond[i], 0.5);
+            System.out.printf(Locale.ROOT, sweep ? "%s %s: %.3f µs per expired agent (median of %d rounds)%n"
+                    : "%s %s: %.3fM beats/s (median of %d rounds)%n", i == 0 ? "A" : "B", args[i + 1],
+                    sweep ? 1e6 / median : median / 1e6, rounds);
+        }
+        System.out.printf(Locale.ROOT, "B/A per round: median %.3f, quartiles %.3f..%.3f%n", quantile(ratio, 0.5),
+                quantile(ratio, 0.25), quantile(ratio, 0.75));
+    }
+
+    /** Runs one slice; returns units (beats, expired agents) per second of measured time. */
+    private static double run(Object run, long slice) {
+        long before = ((LongSupplier) run).getAsLong();
+        long nanos = ((LongUnaryOperator) run).applyAsLong(slice);
+        return (((LongSupplier) run).getAsLong() - before) * 1e9 / nanos;
+    }
+
+    private static double quantile(double[] values, double q) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[(int) Math.round(q * (sorted.length - 1))];
+    }
+
+    /** The heartbeat benchmark's loop, one thread: {@code applyAsLong(n)} beats n times and returns the nanoseconds. */
+    public static final class Heartbeats implements LongUnaryOperator, LongSupplier {
+        private final HeartbeatBenchmark benchmark = new HeartbeatBenchmark();
+        private final HeartbeatBenchmark.Ours ours = new HeartbeatBenchmark.Ours();
+        private final HeartbeatBenchmark.OurBeater beater = new HeartbeatBenchmark.OurBeater();
+        private long beats;
+        /** Keeps the responses observable, so that the loop cannot be optimised away. */
+        public static volatile long sink;
+
+        public Heartbeats(int agents) {
+            ours.agents = agents;
+            ours.setUp();
+            beater.setUp(ours, 1, 0);
+        }
+
+        @Override
+        public long applyAsLong(long n) {
+            long check = 0;
+            long start = System.nanoTime();
+            for (long i = 0; i < n; i++) {
+                check += benchmark.ours(ours, beater).sequence();
+            }
+            long nanos = System.nanoTime() - start;
+            sink += check;
+            beats += n;
+            return nanos;
+        }
+
+        @Override
+        public long getAsLong() {
+            return beats;
+        }
+    }
+
+    /**
+     * The sweep benchmark's steady state: {@code applyAsLong(n)} runs n simulated seconds (the second's beats
+     * untimed, then one timed {@code runOnce()}) and returns the sweeps' nanoseconds; {@link #getAsLong()} counts
+     * the agents expired so far.
+     */
+    public static final class Sweeps implements LongUnaryOperator, LongSupplier {
+        private final SweepBenchmark.Ours ours = new SweepBenchmark.Ours();
+        private long expired;
+
+        public Sweeps(int agents) {
+            ours.agents = agents;
+            ours.setUp();
+        }
+
+        @Override
+        public long applyAsLong(long n) {
+            long nanos = 0;
+            for (long i = 0; i < n; i++) {
+                ours.nextSecond();
+                long start = System.nanoTime();
+                expired += ours.monitor.runOnce().expired();
+                nanos += System.nanoTime() - start;
+            }
+            return nanos;
+        }
+
+        @Override
+        public long getAsLong() {
+            return expired;
+        }
+    }
+}
