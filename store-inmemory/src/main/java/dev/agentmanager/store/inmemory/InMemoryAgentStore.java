@@ -74,14 +74,16 @@ import org.jspecify.annotations.Nullable;
  * (the strings are made on read) and sits directly in two open-addressing tables, by serial and by thumbprint
  * ({@code CertificateTable}); an agent pinning its own stored certificate needs no other thumbprint index
  * entry. {@link #findAgents} pages over a sorted array of the entries ({@code IdOrder}). A standard PEM is kept
- * as its DER, less the fields the record can make again (serial, validity, a key identifier that is the SHA-1
- * of the key), deflated against a template, the first certificate the store keeps, plus the agent id
- * ({@code CertificateBodies}): about 165 bytes for an EC P-256 client certificate of the BouncyCastle CA,
- * restored to the exact PEM on read. Measured with the benchmarks' {@code MemoryFootprint} (1,000,000 agents as
- * {@code AgentManager.register} leaves them: 3 capabilities, 2 labels, a realistic BouncyCastle certificate
- * each; used tokens pruned; JDK 17, compressed pointers, serial GC): 589 bytes per agent, 413 of them without
- * the certificate body. Of those: the entry (232), its certificate record (96), the name and token-id array
- * (48), the hash tables' slots (25) and the id-order array (4); the body array takes about 180.
+ * as its DER split in three ({@code CertificateBodies}): the rest of the certificate less the fields the record
+ * can make again (serial, validity, a key identifier that is the SHA-1 of the key), which is nothing when it is
+ * the first certificate's with this agent's id, else deflated against that; the key, an EC point as its X and
+ * the parity of Y; the signature, ECDSA's as r || s. 97 bytes for an EC P-256 client certificate of the
+ * BouncyCastle CA, restored to the exact PEM on read. Measured with the benchmarks' {@code MemoryFootprint}
+ * (1,000,000 agents as {@code AgentManager.register} leaves them: 3 capabilities, 2 labels, a realistic
+ * BouncyCastle certificate each; used tokens pruned; JDK 17, compressed pointers, serial GC): 533 bytes per
+ * agent, 413 of them without the certificate body. Of those: the entry (232), its certificate record (96), the
+ * name and token-id array (48), the hash tables' slots (25) and the id-order array (4); the body array takes
+ * 120.
  *
  * <h2>Semantics where the SPI leaves room</h2>
  * <ul>
