@@ -39,9 +39,10 @@ import org.jspecify.annotations.Nullable;
  * dictionary is the template followed by the UTF-8 bytes of the record's agent id. When a skeleton is the
  * template's with this agent id where the template has its own (the subject CN and the URI SAN of the
  * BouncyCastle CA's certificates), nothing of it is kept at all: an EC P-256 client certificate of that CA,
- * about 510 DER bytes, is kept in 97 (1 + 32 + 64). Anything else that does not split so (a PEM whose DER is not
- * a certificate, or lays one out in forms made again differently) is kept whole, raw-deflated against the same
- * dictionary, after a flags byte of 0.
+ * about 510 DER bytes, is kept in 97 (1 + 32 + 64), which {@link CertificateRecord.Inline} holds without an
+ * array (all but about 1 in 65,000, whose r and s both fit in 31 bytes). Anything else that does not split so
+ * (a PEM whose DER is not a certificate, or lays one out in forms made again differently) is kept whole,
+ * raw-deflated against the same dictionary, after a flags byte of 0.
  *
  * <p>Every transformation is checked on write to make the input again exactly (a point is decompressed, a
  * signature re-encoded, a header made again and compared); what fails a check is kept as it is. {@link #compact}
