@@ -86,13 +86,6 @@ final class CurvePoints {
         }
     }
 
-    /** Whether (x, y), 64 big-endian bytes, is a point of P-256. */
-    static boolean onCurve(byte[] point) {
-        BigInteger px = new BigInteger(1, java.util.Arrays.copyOfRange(point, 0, 32));
-        BigInteger py = new BigInteger(1, java.util.Arrays.copyOfRange(point, 32, 64));
-        return py.multiply(py).mod(P).equals(px.pow(3).add(A.multiply(px)).add(B).mod(P));
-    }
-
     /** The group order n of P-256. */
     static BigInteger order() {
         return P256.getOrder();
