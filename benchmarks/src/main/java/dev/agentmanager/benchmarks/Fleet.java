@@ -33,15 +33,16 @@ import dev.agentmanager.spi.IAgentStore;
  * <h2>Certificates</h2>
  * Issuing a million real certificates would take minutes, so each agent's certificate is one real certificate
  * of the BouncyCastle CA (defaults: EC P-256 CA and agent key, issued once per JVM for a UUID agent id) with
- * its per-agent fields patched in place, every length kept: the serial's bytes (127 bits as the CA draws them),
- * the agent id in the subject CN and in the {@code urn:agent:} URI SAN (the agent's UUID), the 64 bytes of the
- * EC point, the 20-byte subject key identifier (the SHA-1 of the patched key, as the CA makes it), the content
- * of the signature's {@code r} and {@code s} (their leading bytes kept so the encodings stay valid), and the
- * seconds digits of notBefore and notAfter. The result is PEM-encoded the way the CA does it
- * ({@code Pem.encode}). The signature does not verify (the store never verifies one), but size, structure and
- * entropy are those of the certificates a real fleet stores. The
- * {@link AgentCertificate} matches the patched certificate: serial in the CA's hex, thumbprint the SHA-256 of
- * the patched DER, validity that of the patched times.
+ * its per-agent fields made anew ({@link CertificateTemplate}): the serial's bytes (127 bits as the CA draws
+ * them), the agent id in the subject CN and in the {@code urn:agent:} URI SAN (the agent's UUID), the public
+ * key (a distinct point of P-256 per agent, {@link CurvePoints}), the 20-byte subject key identifier (the SHA-1
+ * of that key, as the CA makes it), the seconds digits of notBefore and notAfter, and the ECDSA signature
+ * (r and s uniform below the group order, DER-encoded, so its length varies as a real one's). The result is
+ * PEM-encoded the way the CA does it ({@code Pem.encode}). The signature does not verify (the store never
+ * verifies one), but size, structure and entropy are those of the certificates a real fleet stores: every key
+ * is a valid curve point, as a generated key is. The {@link AgentCertificate} matches the made certificate:
+ * serial in the CA's hex, thumbprint the SHA-256 of the DER, validity that of the patched times. The
+ * certificates' random fields come from a source of their own, so the agent ids do not depend on them.
  */
 final class Fleet {
     static final Set<Capability> CAPABILITIES =
@@ -83,10 +84,11 @@ final class Fleet {
         Instant notAfter = now.plus(CERTIFICATE_LIFETIME).truncatedTo(ChronoUnit.MINUTES);
         CertificateTemplate template = CertificateTemplate.get().at(notBefore, notAfter);
         SplittableRandom random = new SplittableRandom(0x5EED);
+        SplittableRandom certificates = new SplittableRandom(0xCE27);
         for (int i = 0; i < count; i++) {
             String id = new UUID((random.nextLong() & ~0xF000L) | 0x4000L,
                     (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L).toString();
-            AgentCertificate certificate = template.certificate(id, random);
+            AgentCertificate certificate = template.certificate(id, certificates);
             if (!pems) {
                 certificate = new AgentCertificate(certificate.serial(), certificate.thumbprint(), id,
                         certificate.notBefore(), certificate.notAfter(), "", null);

@@ -165,8 +165,8 @@ final class AgentEntry extends DeadlineWheel.Node {
         pin1 = c.t1;
         pin2 = c.t2;
         pin3 = c.t3;
-        pinNotBeforeMillis = millis(c.notBeforeSecond, c.notBeforeNano());
-        pinNotAfterMillis = millis(c.notAfterSecond, c.notAfterNano());
+        pinNotBeforeMillis = millis(c.notBeforeSecond(), c.notBeforeNano());
+        pinNotAfterMillis = millis(c.notAfterSecond(), c.notAfterNano());
     }
 
     /** Epoch milliseconds (floor), saturated at +-2^53 so that differences of two never overflow. */

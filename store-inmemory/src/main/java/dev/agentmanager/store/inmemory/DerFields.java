@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * makes it). Each is a run of content bytes; {@link #mask} zeroes the runs whose content {@link #restore} will
  * make again exactly, and reports which, so the compressed body carries only what cannot be recomputed.
  *
- * <p>Masking changes content bytes only, never a tag or a length, so the masked DER parses to the same runs.
+ * <p>Masking changes content bytes only, never a tag or a length, so the masked DER parses to the same runs
+ * ({@link CertificateLayout}).
  */
 final class DerFields {
     /** {@link #mask} bits. */
@@ -27,18 +28,6 @@ final class DerFields {
     static final int NOT_AFTER = 4;
     static final int KEY_IDENTIFIER = 8;
 
-    private static final byte BOOLEAN = 0x01;
-    private static final byte SEQUENCE = 0x30;
-    private static final byte INTEGER = 0x02;
-    private static final byte BIT_STRING = 0x03;
-    private static final byte OCTET_STRING = 0x04;
-    private static final byte OID = 0x06;
-    private static final byte UTC_TIME = 0x17;
-    private static final byte GENERALIZED_TIME = 0x18;
-    private static final byte VERSION = (byte) 0xA0;
-    private static final byte EXTENSIONS = (byte) 0xA3;
-    /** The content of the OID 2.5.29.14 (subject key identifier). */
-    private static final byte[] SKI_OID = {0x55, 0x1D, 0x0E};
     private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter GENERALIZED = DateTimeFormatter.ofPattern("yyyyMMddHHmmss'Z'", Locale.ROOT)
@@ -55,11 +44,22 @@ final class DerFields {
     /** The tags of notBefore and notAfter: UTCTime or GeneralizedTime. */
     private final byte[] timeTags = new byte[2];
     /** Content run of the subject public key bit string, without its unused-bits byte; -1 if none. */
-    private int keyStart = -1;
-    private int keyEnd = -1;
+    private final int keyStart;
+    private final int keyEnd;
 
-    private DerFields() {
-        Arrays.fill(runs, -1);
+    private DerFields(CertificateLayout layout) {
+        runs[0] = layout.serialStart;
+        runs[1] = layout.serialEnd;
+        runs[2] = layout.notBeforeStart;
+        runs[3] = layout.notBeforeEnd;
+        runs[4] = layout.notAfterStart;
+        runs[5] = layout.notAfterEnd;
+        runs[6] = layout.keyIdentifierStart;
+        runs[7] = layout.keyIdentifierEnd;
+        timeTags[0] = layout.notBeforeTag;
+        timeTags[1] = layout.notAfterTag;
+        keyStart = layout.keyStart;
+        keyEnd = layout.keyEnd;
     }
 
     /**
@@ -67,10 +67,13 @@ final class DerFields {
      * their bits; 0 (and {@code der} untouched) if none or if {@code der} is not laid out as a certificate.
      */
     static int mask(byte[] der, Known known) {
-        DerFields f = parse(der);
-        if (f == null) {
-            return 0;
-        }
+        CertificateLayout layout = CertificateLayout.of(der);
+        return layout == null ? 0 : mask(der, layout, known);
+    }
+
+    /** {@link #mask(byte[], Known)} of a {@code der} already parsed to {@code layout}. */
+    static int mask(byte[] der, CertificateLayout layout, Known known) {
+        DerFields f = new DerFields(layout);
         int masked = 0;
         for (int field = 0; field < 4; field++) {
             int start = f.runs[2 * field];
@@ -133,11 +136,11 @@ final class DerFields {
 
     /** The instant as the time of this tag (whole seconds, UTC), or null if it has a fraction or no such tag. */
     private static byte @Nullable [] time(Instant t, byte tag) {
-        if (t.getNano() != 0 || (tag != UTC_TIME && tag != GENERALIZED_TIME)) {
+        if (t.getNano() != 0 || (tag != CertificateLayout.UTC_TIME && tag != CertificateLayout.GENERALIZED_TIME)) {
             return null;
         }
         try {
-            return (tag == UTC_TIME ? UTC : GENERALIZED).format(t).getBytes(StandardCharsets.US_ASCII);
+            return (tag == CertificateLayout.UTC_TIME ? UTC : GENERALIZED).format(t).getBytes(StandardCharsets.US_ASCII);
         } catch (java.time.DateTimeException e) {
             return null; // beyond what the pattern can print
         }
@@ -163,116 +166,7 @@ final class DerFields {
 
     /** The runs of {@code der}, or null if it is not a certificate as RFC 5280 lays one out. */
     private static @Nullable DerFields parse(byte[] der) {
-        try {
-            DerFields f = new DerFields();
-            int[] tlv = new int[2]; // content start and end of the element just read
-            read(der, 0, SEQUENCE, tlv); // Certificate
-            if (tlv[1] != der.length) {
-                return null;
-            }
-            read(der, tlv[0], SEQUENCE, tlv); // tbsCertificate
-            int end = tlv[1];
-            int at = tlv[0];
-            if (tag(der, at) == VERSION) {
-                at = skip(der, at, tlv);
-            }
-            at = read(der, at, INTEGER, tlv);
-            f.run(0, tlv);
-            at = skip(der, at, tlv); // signature algorithm
-            at = skip(der, at, tlv); // issuer
-            int afterValidity = read(der, at, SEQUENCE, tlv);
-            at = tlv[0];
-            for (int k = 1; k <= 2; k++) {
-                f.timeTags[k - 1] = tag(der, at);
-                if (f.timeTags[k - 1] != UTC_TIME && f.timeTags[k - 1] != GENERALIZED_TIME) {
-                    return null;
-                }
-                at = skip(der, at, tlv);
-                f.run(k, tlv);
-            }
-            at = skip(der, afterValidity, tlv); // subject
-            at = read(der, at, SEQUENCE, tlv); // subjectPublicKeyInfo
-            int key = skip(der, tlv[0], tlv); // after the algorithm
-            read(der, key, BIT_STRING, tlv);
-            if (tlv[1] > tlv[0] && der[tlv[0]] == 0) {
-                f.keyStart = tlv[0] + 1; // the key's bits, without the unused-bits count
-                f.keyEnd = tlv[1];
-            }
-            while (at < end && tag(der, at) != EXTENSIONS) { // unique identifiers, if any
-                at = skip(der, at, tlv);
-            }
-            if (at < end) {
-                read(der, at, EXTENSIONS, tlv);
-                read(der, tlv[0], SEQUENCE, tlv);
-                for (int ext = tlv[0], extEnd = tlv[1]; ext < extEnd; ) {
-                    int next = read(der, ext, SEQUENCE, tlv);
-                    int value = read(der, tlv[0], OID, tlv);
-                    if (Arrays.equals(der, tlv[0], tlv[1], SKI_OID, 0, SKI_OID.length)) {
-                        if (tag(der, value) == BOOLEAN) { // critical
-                            value = skip(der, value, tlv);
-                        }
-                        read(der, value, OCTET_STRING, tlv);
-                        read(der, tlv[0], OCTET_STRING, tlv); // SubjectKeyIdentifier ::= OCTET STRING
-                        f.run(3, tlv);
-                    }
-                    ext = next;
-                }
-            }
-            return f;
-        } catch (Malformed e) {
-            return null;
-        }
-    }
-
-    private void run(int field, int[] tlv) {
-        runs[2 * field] = tlv[0];
-        runs[2 * field + 1] = tlv[1];
-    }
-
-    /** Reads the element at {@code at}, which must have tag {@code tag}; returns the index after it. */
-    private static int read(byte[] der, int at, byte tag, int[] tlv) {
-        if (tag(der, at) != tag) {
-            throw new Malformed();
-        }
-        return skip(der, at, tlv);
-    }
-
-    /** Reads the element at {@code at} (any tag): content start and end into {@code tlv}; returns the end. */
-    private static int skip(byte[] der, int at, int[] tlv) {
-        int length = tag(der, at + 1) & 0xFF;
-        int content = at + 2;
-        if (length >= 0x80) {
-            int octets = length & 0x7F;
-            if (octets == 0 || octets > 3) {
-                throw new Malformed(); // indefinite, or longer than any certificate
-            }
-            length = 0;
-            for (int i = 0; i < octets; i++) {
-                length = (length << 8) | (tag(der, content++) & 0xFF);
-            }
-        }
-        if (content + length > der.length) {
-            throw new Malformed();
-        }
-        tlv[0] = content;
-        tlv[1] = content + length;
-        return content + length;
-    }
-
-    /** The byte at {@code at}, which must exist. */
-    private static byte tag(byte[] der, int at) {
-        if (at >= der.length) {
-            throw new Malformed();
-        }
-        return der[at];
-    }
-
-    /** Not a certificate as expected; cheap (no stack trace), as parsing odd input is no error here. */
-    private static final class Malformed extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        Malformed() {
-            super(null, null, false, false);
-        }
+        CertificateLayout layout = CertificateLayout.of(der);
+        return layout == null ? null : new DerFields(layout);
     }
 }

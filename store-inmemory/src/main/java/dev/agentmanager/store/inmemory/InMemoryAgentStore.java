@@ -74,14 +74,16 @@ import org.jspecify.annotations.Nullable;
  * (the strings are made on read) and sits directly in two open-addressing tables, by serial and by thumbprint
  * ({@code CertificateTable}); an agent pinning its own stored certificate needs no other thumbprint index
  * entry. {@link #findAgents} pages over a sorted array of the entries ({@code IdOrder}). A standard PEM is kept
- * as its DER, less the fields the record can make again (serial, validity, a key identifier that is the SHA-1
- * of the key), deflated against a template, the first certificate the store keeps, plus the agent id
- * ({@code CertificateBodies}): about 165 bytes for an EC P-256 client certificate of the BouncyCastle CA,
- * restored to the exact PEM on read. Measured with the benchmarks' {@code MemoryFootprint} (1,000,000 agents as
+ * as its DER split in three ({@code CertificateBodies}): the rest of the certificate less the fields the record
+ * can make again (serial, validity, a key identifier that is the SHA-1 of the key), which is nothing when it is
+ * the first certificate's with this agent's id, else deflated against that; the key, an EC point as its X and
+ * the parity of Y; the signature, ECDSA's as r || s. 97 bytes for an EC P-256 client certificate of the
+ * BouncyCastle CA, which its record holds in its own fields ({@code CertificateRecord.Inline}), restored to the
+ * exact PEM on read. Measured with the benchmarks' {@code MemoryFootprint} (1,000,000 agents as
  * {@code AgentManager.register} leaves them: 3 capabilities, 2 labels, a realistic BouncyCastle certificate
- * each; used tokens pruned; JDK 17, compressed pointers, serial GC): 589 bytes per agent, 413 of them without
- * the certificate body. Of those: the entry (232), its certificate record (96), the name and token-id array
- * (48), the hash tables' slots (25) and the id-order array (4); the body array takes about 180.
+ * each; used tokens pruned; JDK 17, compressed pointers, serial GC): 493 bytes per agent, 405 without the
+ * certificate body. Of those: the entry (232), its certificate record with the body (176; 88 without), the
+ * name and token-id array (48), the hash tables' slots (25) and the id-order array (4).
  *
  * <h2>Semantics where the SPI leaves room</h2>
  * <ul>
@@ -667,18 +669,18 @@ public final class InMemoryAgentStore implements IAgentStore {
      * certificates need no index: see {@link #detachedPins}). Hold the entry's monitor.
      */
     private void index(AgentEntry e, @Nullable CertificateRecord oldCurrent, @Nullable CertificateRecord oldNext) {
-        if (oldCurrent != null && !oldCurrent.stored && !pinsDetached(e, oldCurrent)) {
+        if (oldCurrent != null && !oldCurrent.stored() && !pinsDetached(e, oldCurrent)) {
             detachedPins.remove(oldCurrent, e);
         }
-        if (oldNext != null && !oldNext.stored && !pinsDetached(e, oldNext)) {
+        if (oldNext != null && !oldNext.stored() && !pinsDetached(e, oldNext)) {
             detachedPins.remove(oldNext, e);
         }
         CertificateRecord current = e.certificate();
         CertificateRecord next = e.nextCertificate();
-        if (!current.stored) {
+        if (!current.stored()) {
             detachedPins.put(current, e);
         }
-        if (next != null && !next.stored) {
+        if (next != null && !next.stored()) {
             detachedPins.put(next, e);
         }
     }
@@ -687,8 +689,8 @@ public final class InMemoryAgentStore implements IAgentStore {
     private static boolean pinsDetached(AgentEntry e, Thumbprint thumbprint) {
         CertificateRecord current = e.certificate();
         CertificateRecord next = e.nextCertificate();
-        return (!current.stored && current.sameThumbprint(thumbprint))
-                || (next != null && !next.stored && next.sameThumbprint(thumbprint));
+        return (!current.stored() && current.sameThumbprint(thumbprint))
+                || (next != null && !next.stored() && next.sameThumbprint(thumbprint));
     }
 
     /**

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -67,16 +68,16 @@ class CertificateBodiesTest {
 
         for (int i = 0; i < certificates.size(); i++) {
             Issued c = certificates.get(i);
-            assertThat(kept.get(i)).isInstanceOf(byte[].class);
-            // serial, validity and the key identifier (the SHA-1 of the key, as the CA makes it) were left out
-            assertThat(((byte[]) kept.get(i))[0]).isEqualTo((byte) (DerFields.SERIAL | DerFields.NOT_BEFORE
-                    | DerFields.NOT_AFTER | DerFields.KEY_IDENTIFIER));
-            assertThat(bodies.pem(kept.get(i), c.agentId(), c.known())).isEqualTo(c.pem());
-        }
-        // the first is the template itself; the others share all but their random fields and agent id with it
-        int der = CertificateBodies.standardDer(certificates.get(1).pem()).length;
-        for (Object body : kept.subList(1, kept.size())) {
-            assertThat(((byte[]) body).length).isLessThan(der / 2);
+            byte[] body = (byte[]) kept.get(i);
+            // serial, validity and the key identifier (the SHA-1 of the key, as the CA makes it) were left out,
+            // the key is X and the parity of Y, the signature r || s, and the rest is the template's (the first
+            // is the template itself; the others differ from it only in their random fields and agent id)
+            boolean odd = ((ECPublicKey) x509(c.pem()).getPublicKey()).getW().getAffineY().testBit(0);
+            assertThat(body[0] & 0xFF).isEqualTo(DerFields.SERIAL | DerFields.NOT_BEFORE | DerFields.NOT_AFTER
+                    | DerFields.KEY_IDENTIFIER | (odd ? CertificateBodies.KEY_ODD_Y : CertificateBodies.KEY_EVEN_Y)
+                    | CertificateBodies.ECDSA | CertificateBodies.TEMPLATE);
+            assertThat(body).hasSize(1 + 32 + 64);
+            assertThat(bodies.pem(body, c.agentId(), c.known())).isEqualTo(c.pem());
         }
     }
 
@@ -97,10 +98,11 @@ class CertificateBodiesTest {
         CertificateBodies bodies = new CertificateBodies();
         byte[] full = (byte[]) bodies.compact(template.pem(), template.agentId(), template.known());
         byte[] lean = (byte[]) bodies.compact(c.pem(), c.agentId(), known);
-        assertThat(lean[0]).isEqualTo((byte) all);
+        assertThat(lean[0] & CertificateBodies.MASK).isEqualTo(all);
         for (int i = 0; i < partly.size(); i++) {
             byte[] kept = (byte[]) bodies.compact(c.pem(), c.agentId(), partly.get(i));
-            assertThat(kept[0]).as("mask %d", i).isEqualTo((byte) expectedMasks[i]);
+            assertThat(kept[0] & CertificateBodies.MASK).as("mask %d", i).isEqualTo(expectedMasks[i]);
+            assertThat(kept[0] & CertificateBodies.TEMPLATE).as("the template's skeleton is masked otherwise").isZero();
             assertThat(bodies.pem(kept, c.agentId(), partly.get(i))).isEqualTo(c.pem());
             assertThat(kept.length).isGreaterThan(lean.length);
         }
@@ -121,6 +123,95 @@ class CertificateBodiesTest {
             byte[] truncated = java.util.Arrays.copyOf(der, cut);
             assertThat(DerFields.mask(truncated, known)).isZero();
         }
+    }
+
+    @Test
+    void certificatesInFormsThatAreNotMadeAgainAreKeptAsTheyAre() throws IOException {
+        List<Issued> certificates = bouncyCastleCertificates();
+        Issued template = certificates.get(0);
+        Issued c = certificates.get(1);
+        byte[] der = CertificateBodies.standardDer(c.pem());
+        CertificateLayout layout = CertificateLayout.of(der);
+        byte[] skeleton = java.util.Arrays.copyOfRange(der, layout.tbsStart, layout.signatureAlgorithmEnd);
+        byte[] signature = java.util.Arrays.copyOfRange(der, layout.signatureStart, der.length);
+        int y = layout.keyEnd - 1; // the last byte of the point's Y
+
+        byte[] offCurve = der.clone();
+        offCurve[y] ^= 2; // a Y of the same parity that is not the point's
+        // the same key as a compressed point: another SubjectPublicKeyInfo length, lengths around it made anew
+        byte[] point = concat(new byte[] {(byte) (2 + (der[y] & 1))},
+                java.util.Arrays.copyOfRange(der, layout.keyStart + 1, layout.keyStart + 33));
+        int spki = layout.keyAlgorithmStart - 4; // SEQUENCE { SEQUENCE { algorithm }, ...}: two short headers
+        byte[] tbsContent = concat(java.util.Arrays.copyOfRange(der, layout.tbsStart + 4, spki), // 30 82 hi lo
+                element(0x30, concat(java.util.Arrays.copyOfRange(der, spki + 2, layout.keyAlgorithmEnd),
+                        element(0x03, concat(new byte[] {0}, point)))),
+                java.util.Arrays.copyOfRange(der, layout.keyEnd, layout.tbsEnd));
+        byte[] compressedPoint = certificate(concat(element(0x30, tbsContent),
+                java.util.Arrays.copyOfRange(der, layout.tbsEnd, layout.signatureAlgorithmEnd)), signature);
+        assertThat(CertificateLayout.of(compressedPoint).keyEnd - CertificateLayout.of(compressedPoint).keyStart)
+                .isEqualTo(33);
+        // r with a needless leading zero: DER, but not the shortest form
+        byte[] paddedR = certificate(skeleton, concat(new byte[] {0x30, (byte) (signature[1] + 1), 0x02,
+                (byte) (signature[3] + 1), 0x00}, java.util.Arrays.copyOfRange(signature, 4, signature.length)));
+        byte[] longOuterLength = concat(new byte[] {0x30, (byte) 0x83, 0, (byte) ((der.length - 4) >> 8),
+                (byte) (der.length - 4)}, java.util.Arrays.copyOfRange(der, 4, der.length));
+        byte[] unusedBits = der.clone();
+        unusedBits[layout.signatureStart - 1] = 1;
+        byte[] afterSignature = concat(new byte[] {0x30, (byte) 0x82, (byte) ((der.length - 3) >> 8),
+                (byte) (der.length - 3)}, java.util.Arrays.copyOfRange(der, 4, der.length), new byte[] {0x05, 0x00});
+        byte[] noSignature = certificate(skeleton, new byte[0]);
+        List<byte[]> variants = List.of(offCurve, compressedPoint, paddedR, longOuterLength, unusedBits,
+                afterSignature, noSignature, java.util.Arrays.copyOf(der, der.length - 1),
+                java.util.Arrays.copyOf(der, layout.tbsEnd), java.util.Arrays.copyOf(der, 100));
+        int[] keyForms = {CertificateBodies.KEY_RAW, CertificateBodies.KEY_RAW, -1, 0, 0, 0, -1, 0, 0, 0};
+        int[] ecdsa = {CertificateBodies.ECDSA, CertificateBodies.ECDSA, 0, 0, 0, 0, 0, 0, 0, 0};
+
+        CertificateBodies bodies = new CertificateBodies();
+        bodies.compact(template.pem(), template.agentId(), template.known());
+        for (int i = 0; i < variants.size(); i++) {
+            String pem = pem(variants.get(i));
+            byte[] kept = (byte[]) bodies.compact(pem, c.agentId(), c.known());
+            assertThat(bodies.pem(kept, c.agentId(), c.known())).as("variant %d", i).isEqualTo(pem);
+            if (keyForms[i] >= 0) {
+                assertThat(kept[0] & CertificateBodies.KEY_FORM).as("variant %d", i).isEqualTo(keyForms[i]);
+            } else {
+                assertThat(kept[0] & CertificateBodies.KEY_FORM).as("variant %d", i).isNotZero();
+            }
+            assertThat(kept[0] & CertificateBodies.ECDSA).as("variant %d", i).isEqualTo(ecdsa[i]);
+        }
+
+        // an agent id of another length than the template's: the skeleton is deflated against it
+        String otherId = c.agentId() + "-x";
+        byte[] kept = (byte[]) bodies.compact(c.pem(), otherId, c.known());
+        assertThat(kept[0] & CertificateBodies.TEMPLATE).isZero();
+        assertThat(kept.length).isGreaterThan(97).isLessThan(97 + 40);
+        assertThat(bodies.pem(kept, otherId, c.known())).isEqualTo(c.pem());
+    }
+
+    /** Certificate ::= SEQUENCE { skeleton, BIT STRING { 0 unused bits, signature } }. */
+    private static byte[] certificate(byte[] skeleton, byte[] signature) {
+        byte[] bits = concat(CertificateLayout.header(CertificateLayout.BIT_STRING, signature.length + 1),
+                new byte[] {0}, signature);
+        return concat(CertificateLayout.header(CertificateLayout.SEQUENCE, skeleton.length + bits.length), skeleton,
+                bits);
+    }
+
+    private static byte[] element(int tag, byte[] content) {
+        return concat(CertificateLayout.header((byte) tag, content.length), content);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int n = 0;
+        for (byte[] p : parts) {
+            n += p.length;
+        }
+        byte[] all = new byte[n];
+        int at = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Certificates in the forms a record keeps apart from the usual ones (serials that are not canonical hex,
- * thumbprints that are not 64 lower-case hex digits, validity with fractions of a second) come back exactly,
- * are found by serial and thumbprint, and do not clash with their usual look-alikes.
+ * thumbprints that are not 64 lower-case hex digits, validity with fractions of a second or outside 1970 to
+ * 2106) come back exactly, are found by serial and thumbprint, and do not clash with their usual look-alikes.
  */
 class IrregularCertificatesTest {
     private static final Instant T0 = MutableClock.DEFAULT_START.plusSeconds(3600).minusNanos(MutableClock
@@ -32,7 +32,12 @@ class IrregularCertificatesTest {
         List<Instant[]> validities = List.of(new Instant[] {T0, T0.plusSeconds(86_400)},
                 new Instant[] {T0.plusNanos(1), T0.plusSeconds(86_400)},
                 new Instant[] {T0, T0.plusSeconds(86_400).plusNanos(999_999_999)},
-                new Instant[] {T0.plusMillis(5), T0.plusSeconds(60).plusNanos(7)});
+                new Instant[] {T0.plusMillis(5), T0.plusSeconds(60).plusNanos(7)},
+                // whole seconds outside what an unsigned 32-bit count from 1970 holds, and its edges
+                new Instant[] {Instant.parse("1950-01-01T00:00:00Z"), Instant.parse("9999-12-31T23:59:59Z")},
+                new Instant[] {Instant.ofEpochSecond(0xFFFF_FFFFL), Instant.ofEpochSecond(0x1_0000_0000L)},
+                new Instant[] {Instant.EPOCH.minusSeconds(1), Instant.EPOCH},
+                new Instant[] {T0, Instant.parse("2106-02-07T06:28:16Z")});
         InMemoryAgentStore store = new InMemoryAgentStore();
         List<AgentCertificate> certificates = new ArrayList<>();
         List<Agent> agents = new ArrayList<>();
