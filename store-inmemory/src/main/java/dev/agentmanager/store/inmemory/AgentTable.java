@@ -61,11 +61,21 @@ final class AgentTable {
 
     /** The entry of {@code id}, or null. Lock-free, allocation-free; for a UUID id it reads no stored string. */
     @Nullable AgentEntry get(String id) {
+        return get(id, null);
+    }
+
+    /**
+     * The heartbeat path's lookup: {@link #get(String)} with the id's ISO-8859-1 bytes at hand, which hash and
+     * compare eight at a time. An id whose bytes do not stand for it one to one (characters outside
+     * ISO-8859-1) may be missed here; the caller then falls back to {@link #get(String)}. With
+     * {@code idBytes} null it is {@link #get(String)}.
+     */
+    @Nullable AgentEntry get(String id, byte @Nullable [] idBytes) {
         Slots t = slots;
         AgentEntry[] entries = t.entries;
         byte[] tags = t.tags;
         int mask = entries.length - 1;
-        int h = Keys.mix(Keys.hash(id));
+        int h = Keys.mix(idBytes != null ? Keys.hash(idBytes) : Keys.hash(id));
         byte want = tag(h);
         for (int i = h & mask; ; i = (i + 1) & mask) {
             byte found = tags[i];
@@ -74,33 +84,9 @@ final class AgentTable {
             }
             if (found == want) {
                 AgentEntry e = entries[i]; // a racy read is safe: it reads only final fields of the entry (see class doc)
-                if (e != null && (e.uuidId != 0 ? Keys.uuidEquals(id, e.idMsb, e.idLsb) : e.id.equals(id))) {
-                    return e;
-                }
-            }
-        }
-    }
-
-    /**
-     * The heartbeat path's lookup: {@link #get(String)} with the id's ISO-8859-1 bytes at hand, which compare
-     * eight at a time. An id whose bytes do not stand for it one to one (characters outside ISO-8859-1) may
-     * be missed here; the caller then falls back to {@link #get(String)}.
-     */
-    @Nullable AgentEntry get(String id, byte[] idBytes) {
-        Slots t = slots;
-        AgentEntry[] entries = t.entries;
-        byte[] tags = t.tags;
-        int mask = entries.length - 1;
-        int h = Keys.mix(Keys.hash(idBytes));
-        byte want = tag(h);
-        for (int i = h & mask; ; i = (i + 1) & mask) {
-            byte found = tags[i];
-            if (found == 0) {
-                return null;
-            }
-            if (found == want) {
-                AgentEntry e = entries[i];
-                if (e != null && (e.uuidId != 0 ? Keys.uuidEquals(idBytes, e.idMsb, e.idLsb) : e.id.equals(id))) {
+                if (e != null && (e.uuidId == 0 ? e.id.equals(id)
+                        : idBytes != null ? Keys.uuidEquals(idBytes, e.idMsb, e.idLsb)
+                        : Keys.uuidEquals(id, e.idMsb, e.idLsb))) {
                     return e;
                 }
             }

@@ -266,7 +266,8 @@ final class CertificateBodies {
         return Arrays.equals(reencoded, body.getBytes(StandardCharsets.ISO_8859_1)) ? der : null;
     }
 
-    private static byte[] concat(byte[]... parts) {
+    /** The parts, one after another, in a new array. */
+    static byte[] concat(byte[]... parts) {
         int n = 0;
         for (byte[] p : parts) {
             n += p.length;

@@ -139,25 +139,25 @@ class CertificateBodiesTest {
         byte[] offCurve = der.clone();
         offCurve[y] ^= 2; // a Y of the same parity that is not the point's
         // the same key as a compressed point: another SubjectPublicKeyInfo length, lengths around it made anew
-        byte[] point = concat(new byte[] {(byte) (2 + (der[y] & 1))},
+        byte[] point = CertificateBodies.concat(new byte[] {(byte) (2 + (der[y] & 1))},
                 java.util.Arrays.copyOfRange(der, layout.keyStart + 1, layout.keyStart + 33));
         int spki = layout.keyAlgorithmStart - 4; // SEQUENCE { SEQUENCE { algorithm }, ...}: two short headers
-        byte[] tbsContent = concat(java.util.Arrays.copyOfRange(der, layout.tbsStart + 4, spki), // 30 82 hi lo
-                element(0x30, concat(java.util.Arrays.copyOfRange(der, spki + 2, layout.keyAlgorithmEnd),
-                        element(0x03, concat(new byte[] {0}, point)))),
+        byte[] tbsContent = CertificateBodies.concat(java.util.Arrays.copyOfRange(der, layout.tbsStart + 4, spki), // 30 82 hi lo
+                element(0x30, CertificateBodies.concat(java.util.Arrays.copyOfRange(der, spki + 2, layout.keyAlgorithmEnd),
+                        element(0x03, CertificateBodies.concat(new byte[] {0}, point)))),
                 java.util.Arrays.copyOfRange(der, layout.keyEnd, layout.tbsEnd));
-        byte[] compressedPoint = certificate(concat(element(0x30, tbsContent),
+        byte[] compressedPoint = certificate(CertificateBodies.concat(element(0x30, tbsContent),
                 java.util.Arrays.copyOfRange(der, layout.tbsEnd, layout.signatureAlgorithmEnd)), signature);
         assertThat(CertificateLayout.of(compressedPoint).keyEnd - CertificateLayout.of(compressedPoint).keyStart)
                 .isEqualTo(33);
         // r with a needless leading zero: DER, but not the shortest form
-        byte[] paddedR = certificate(skeleton, concat(new byte[] {0x30, (byte) (signature[1] + 1), 0x02,
+        byte[] paddedR = certificate(skeleton, CertificateBodies.concat(new byte[] {0x30, (byte) (signature[1] + 1), 0x02,
                 (byte) (signature[3] + 1), 0x00}, java.util.Arrays.copyOfRange(signature, 4, signature.length)));
-        byte[] longOuterLength = concat(new byte[] {0x30, (byte) 0x83, 0, (byte) ((der.length - 4) >> 8),
+        byte[] longOuterLength = CertificateBodies.concat(new byte[] {0x30, (byte) 0x83, 0, (byte) ((der.length - 4) >> 8),
                 (byte) (der.length - 4)}, java.util.Arrays.copyOfRange(der, 4, der.length));
         byte[] unusedBits = der.clone();
         unusedBits[layout.signatureStart - 1] = 1;
-        byte[] afterSignature = concat(new byte[] {0x30, (byte) 0x82, (byte) ((der.length - 3) >> 8),
+        byte[] afterSignature = CertificateBodies.concat(new byte[] {0x30, (byte) 0x82, (byte) ((der.length - 3) >> 8),
                 (byte) (der.length - 3)}, java.util.Arrays.copyOfRange(der, 4, der.length), new byte[] {0x05, 0x00});
         byte[] noSignature = certificate(skeleton, new byte[0]);
         List<byte[]> variants = List.of(offCurve, compressedPoint, paddedR, longOuterLength, unusedBits,
@@ -190,28 +190,14 @@ class CertificateBodiesTest {
 
     /** Certificate ::= SEQUENCE { skeleton, BIT STRING { 0 unused bits, signature } }. */
     private static byte[] certificate(byte[] skeleton, byte[] signature) {
-        byte[] bits = concat(CertificateLayout.header(CertificateLayout.BIT_STRING, signature.length + 1),
+        byte[] bits = CertificateBodies.concat(CertificateLayout.header(CertificateLayout.BIT_STRING, signature.length + 1),
                 new byte[] {0}, signature);
-        return concat(CertificateLayout.header(CertificateLayout.SEQUENCE, skeleton.length + bits.length), skeleton,
+        return CertificateBodies.concat(CertificateLayout.header(CertificateLayout.SEQUENCE, skeleton.length + bits.length), skeleton,
                 bits);
     }
 
     private static byte[] element(int tag, byte[] content) {
-        return concat(CertificateLayout.header((byte) tag, content.length), content);
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        int n = 0;
-        for (byte[] p : parts) {
-            n += p.length;
-        }
-        byte[] all = new byte[n];
-        int at = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, all, at, p.length);
-            at += p.length;
-        }
-        return all;
+        return CertificateBodies.concat(CertificateLayout.header((byte) tag, content.length), content);
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {
