@@ -194,6 +194,8 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         }
         for (Capability c : declared) {
             if (!agent.allowsCapability(c.name())) {
+                LOG.log(Level.WARNING, () -> "heartbeat declares a capability outside the agent's scope: agent="
+                        + agent.id() + " capability=" + c.name() + " allowed=" + agent.allowedCapabilities());
                 throw reject(agent.id(), HeartbeatRejection.CAPABILITY_NOT_ALLOWED, now,
                         new CapabilityNotAllowedException(agent.id(), c.name(), agent.allowedCapabilities()));
             }
