@@ -7,6 +7,7 @@ import dev.agentmanager.event.AgentEventListener;
 import dev.agentmanager.exception.AgentManagerException;
 import dev.agentmanager.exception.AgentNotFoundException;
 import dev.agentmanager.exception.AgentRevokedException;
+import dev.agentmanager.exception.CapabilityNotAllowedException;
 import dev.agentmanager.exception.CertificateIssuanceException;
 import dev.agentmanager.exception.CertificateMismatchException;
 import dev.agentmanager.exception.ConcurrentAgentModificationException;
@@ -53,6 +54,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -273,10 +275,10 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
             return reenroll(token, token.reenrollAgentId(), csr, now, remote);
         }
 
+        Set<String> allowed = token.scope().allowedCapabilities();
         for (Capability c : request.capabilities()) {
             if (!token.scope().allowsCapability(c.name())) {
-                throw new InvalidRequestException("capabilities",
-                        "'" + c.name() + "' is not allowed by the registration token's scope");
+                throw new CapabilityNotAllowedException(null, c.name(), allowed);
             }
         }
         Map<String, String> labels = new LinkedHashMap<>(request.labels());
@@ -285,8 +287,9 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
 
         String agentId = UUID.randomUUID().toString();
         AgentCertificate certificate = issue(agentId, csr);
-        Agent agent = new Agent(agentId, request.name(), AgentStatus.PENDING, null, request.capabilities(), labels,
-                request.agentVersion(), AgentHealth.UNKNOWN, certificate.pin(), null, now, now, tokenId, 1,
+        // The scope's allowed capabilities stay with the agent: its heartbeats are held to them for good.
+        Agent agent = new Agent(agentId, request.name(), AgentStatus.PENDING, null, request.capabilities(), allowed,
+                labels, request.agentVersion(), AgentHealth.UNKNOWN, certificate.pin(), null, now, now, tokenId, 1,
                 AgentLiveness.awaitingFirstHeartbeat(now.plus(heartbeat.timeout())));
         TokenRedemption redemption = new TokenRedemption(now, agentId, csr.publicKeySha256(), remote);
         boolean registered;
@@ -323,8 +326,9 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
     }
 
     /**
-     * Redeems a re-enrollment token: the existing agent keeps its id, history, capabilities and status, gets
-     * a certificate for the new key, and the certificates pinned before are revoked.
+     * Redeems a re-enrollment token: the existing agent keeps its id, history, capabilities, allowed
+     * capabilities (the scope of the token it first registered with; a re-enrollment token has none of its own)
+     * and status, gets a certificate for the new key, and the certificates pinned before are revoked.
      */
     private Registration reenroll(RegistrationToken token, String agentId, CertificateRequest csr, Instant now,
             @Nullable String remote) {

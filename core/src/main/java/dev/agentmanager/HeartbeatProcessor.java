@@ -7,6 +7,7 @@ import dev.agentmanager.event.HeartbeatRejection;
 import dev.agentmanager.exception.AgentManagerException;
 import dev.agentmanager.exception.AgentNotFoundException;
 import dev.agentmanager.exception.AgentRevokedException;
+import dev.agentmanager.exception.CapabilityNotAllowedException;
 import dev.agentmanager.exception.CertificateMismatchException;
 import dev.agentmanager.exception.ConcurrentAgentModificationException;
 import dev.agentmanager.exception.InvalidRequestException;
@@ -15,6 +16,7 @@ import dev.agentmanager.internal.EventDispatcher;
 import dev.agentmanager.internal.RequestValidator;
 import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentStatus;
+import dev.agentmanager.model.Capability;
 import dev.agentmanager.model.CertificatePin;
 import dev.agentmanager.model.Heartbeat;
 import dev.agentmanager.model.HeartbeatResponse;
@@ -28,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
@@ -43,6 +46,11 @@ import org.jspecify.annotations.Nullable;
  * liveness write is conditional on the agent's version, so a heartbeat that raced a revoke re-reads the
  * agent, sees it revoked and is rejected. The first heartbeat that presents a renewed certificate makes it
  * current and revokes the old one at the certificate authority.
+ *
+ * <p>Declared capabilities are held to the agent's {@link Agent#allowedCapabilities() allowed set} (its
+ * registration token's scope) once the agent is authenticated and before anything is written: a heartbeat
+ * that steps outside it is rejected ({@link HeartbeatRejection#CAPABILITY_NOT_ALLOWED}) and records nothing,
+ * not even liveness.
  */
 public final class HeartbeatProcessor implements IHeartbeatProcessor {
     private static final System.Logger LOG = System.getLogger(HeartbeatProcessor.class.getName());
@@ -106,6 +114,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
                 throw reject(agentId, HeartbeatRejection.UNKNOWN_AGENT, now, new AgentNotFoundException(agentId));
             }
             authenticate(agent, thumbprint, now);
+            requireAllowedCapabilities(agent, hb, now); // before the liveness write: a refusal records nothing
             write = store.recordHeartbeat(agentId, agent.version(), hb.bootEpoch(), hb.sequence(), now, deadline,
                     skew);
             if (write == HeartbeatWrite.ACCEPTED || write == HeartbeatWrite.ACCEPTED_NEW_EPOCH) {
@@ -174,6 +183,25 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         }
     }
 
+    /**
+     * Refuses a heartbeat that declares a capability outside the agent's allowed set (the scope of the token it
+     * registered with), so that an agent cannot claim later what its token did not grant.
+     */
+    private void requireAllowedCapabilities(Agent agent, Heartbeat hb, Instant now) {
+        Set<Capability> declared = hb.capabilities();
+        if (declared == null || agent.allowedCapabilities().isEmpty()) {
+            return;
+        }
+        for (Capability c : declared) {
+            if (!agent.allowsCapability(c.name())) {
+                LOG.log(Level.WARNING, () -> "heartbeat declares a capability outside the agent's scope: agent="
+                        + agent.id() + " capability=" + c.name() + " allowed=" + agent.allowedCapabilities());
+                throw reject(agent.id(), HeartbeatRejection.CAPABILITY_NOT_ALLOWED, now,
+                        new CapabilityNotAllowedException(agent.id(), c.name(), agent.allowedCapabilities()));
+            }
+        }
+    }
+
     static @Nullable CertificatePin pinFor(Agent agent, String thumbprint) {
         if (agent.certificate().thumbprint().equals(thumbprint)) {
             return agent.certificate();
@@ -231,6 +259,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
                 throw reject(agent.id(), HeartbeatRejection.CERTIFICATE_MISMATCH, now,
                         new CertificateMismatchException(agent.id(), thumbprint, "certificate replaced meanwhile"));
             }
+            requireAllowedCapabilities(current, hb, now);
         }
         throw new ConcurrentAgentModificationException(agent.id());
     }

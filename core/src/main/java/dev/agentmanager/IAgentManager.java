@@ -2,6 +2,7 @@ package dev.agentmanager;
 
 import dev.agentmanager.exception.AgentNotFoundException;
 import dev.agentmanager.exception.AgentRevokedException;
+import dev.agentmanager.exception.CapabilityNotAllowedException;
 import dev.agentmanager.exception.CertificateIssuanceException;
 import dev.agentmanager.exception.CertificateMismatchException;
 import dev.agentmanager.exception.InvalidRequestException;
@@ -66,12 +67,14 @@ public interface IAgentManager {
     /**
      * Registers an agent: checks the token, checks the certificate signing request, issues a certificate and
      * stores agent, certificate and token use in one atomic step. The agent is PENDING until its first
-     * heartbeat.
+     * heartbeat. It keeps the token's allowed capabilities as {@link Agent#allowedCapabilities()} for good:
+     * neither this request nor any later heartbeat may declare a capability outside them.
      *
      * <p>A retry of a registration that already succeeded (same token, same public key, within the retry
      * grace window) returns the same agent and certificate, marked {@link Registration#replayed()}.
      *
      * @throws RegistrationTokenRejectedException for any token problem, always with the same message
+     * @throws CapabilityNotAllowedException if a capability is outside the token's scope (nothing consumed)
      * @throws InvalidRequestException for bad names, capabilities, labels or a bad request (nothing consumed)
      * @throws CertificateIssuanceException if the authority fails (the token stays usable)
      */

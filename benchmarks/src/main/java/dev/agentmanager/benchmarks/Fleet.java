@@ -95,7 +95,7 @@ final class Fleet {
             }
             String thumbprint = certificate.thumbprint();
             String tokenId = "tok" + Long.toHexString(0x1000_0000_0000L + i);
-            Agent agent = new Agent(id, "agent-" + i, status, null, CAPABILITIES, LABELS, "1.42.0",
+            Agent agent = new Agent(id, "agent-" + i, status, null, CAPABILITIES, Set.of(), LABELS, "1.42.0",
                     AgentHealth.HEALTHY, certificate.pin(), null, now, now, tokenId, 1,
                     AgentLiveness.awaitingFirstHeartbeat(deadline));
             RegistrationToken token = new RegistrationToken(tokenId, sha256Like(-1 - i), "bench", now,

@@ -11,5 +11,10 @@ public enum HeartbeatRejection {
     /** Duplicate, replayed or reordered: (epoch, sequence) not newer than the last accepted. */
     STALE,
     /** Malformed: negative epoch or sequence, bad capabilities, over a limit. */
-    INVALID
+    INVALID,
+    /**
+     * Declares a capability outside the agent's allowed set (its registration token's scope): nothing of the
+     * heartbeat is recorded, not even liveness.
+     */
+    CAPABILITY_NOT_ALLOWED
 }

@@ -19,7 +19,10 @@ import org.jspecify.annotations.Nullable;
  * @param name a human-readable name chosen at registration
  * @param status lifecycle status
  * @param inactiveReason why the agent is inactive; non-null exactly when {@code status} is INACTIVE
- * @param capabilities what the agent can run
+ * @param capabilities what the agent can run; when {@code allowedCapabilities} is not empty, every name is in it
+ * @param allowedCapabilities the capability names the agent may ever declare, empty for any: the
+ *     {@link TokenScope#allowedCapabilities() scope} of the token it registered with, kept for its lifetime
+ *     (re-enrollment keeps it too) so that heartbeats cannot claim more than the operator granted
  * @param labels key/value labels (from its registration token's scope and its registration request)
  * @param agentVersion the agent software's version as last reported, or {@code null}
  * @param health the health the agent last reported
@@ -38,6 +41,7 @@ public record Agent(
         AgentStatus status,
         @Nullable InactiveReason inactiveReason,
         Set<Capability> capabilities,
+        Set<String> allowedCapabilities,
         Map<String, String> labels,
         @Nullable String agentVersion,
         AgentHealth health,
@@ -54,6 +58,7 @@ public record Agent(
         requireNonNull(name, "name");
         requireNonNull(status, "status");
         capabilities = Set.copyOf(requireNonNull(capabilities, "capabilities"));
+        allowedCapabilities = Set.copyOf(requireNonNull(allowedCapabilities, "allowedCapabilities"));
         labels = Map.copyOf(requireNonNull(labels, "labels"));
         requireNonNull(health, "health");
         requireNonNull(certificate, "certificate");
@@ -63,6 +68,14 @@ public record Agent(
         if ((status == AgentStatus.INACTIVE) != (inactiveReason != null)) {
             throw new IllegalArgumentException(
                     "inactiveReason must be set exactly when status is INACTIVE, got " + status + "/" + inactiveReason);
+        }
+        if (!allowedCapabilities.isEmpty()) {
+            for (Capability c : capabilities) {
+                if (!allowedCapabilities.contains(c.name())) {
+                    throw new IllegalArgumentException("capability '" + c.name()
+                            + "' is not among the allowed capabilities " + allowedCapabilities);
+                }
+            }
         }
         if (version < 1) {
             throw new IllegalArgumentException("version must be >= 1, got " + version);
@@ -89,41 +102,52 @@ public record Agent(
         return false;
     }
 
-    /** A copy in another status. {@code reason} must be non-null exactly for INACTIVE. */
-    public Agent withStatus(AgentStatus newStatus, @Nullable InactiveReason reason, Instant at) {
-        return new Agent(id, name, newStatus, reason, capabilities, labels, agentVersion, health, certificate,
-                nextCertificate, registeredAt, at, registrationTokenId, version, liveness);
+    /** Whether the agent may declare a capability with this name (its allowed set is empty or holds it). */
+    public boolean allowsCapability(String name) {
+        return allowedCapabilities.isEmpty() || allowedCapabilities.contains(name);
     }
 
-    /** A copy with other capabilities. */
+    /** A copy in another status. {@code reason} must be non-null exactly for INACTIVE. */
+    public Agent withStatus(AgentStatus newStatus, @Nullable InactiveReason reason, Instant at) {
+        return new Agent(id, name, newStatus, reason, capabilities, allowedCapabilities, labels, agentVersion, health,
+                certificate, nextCertificate, registeredAt, at, registrationTokenId, version, liveness);
+    }
+
+    /**
+     * A copy with other capabilities (the allowed set stays).
+     *
+     * @throws IllegalArgumentException if one of them is not allowed ({@link #allowsCapability})
+     */
     public Agent withCapabilities(Set<Capability> newCapabilities) {
-        return new Agent(id, name, status, inactiveReason, newCapabilities, labels, agentVersion, health,
-                certificate, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, version, liveness);
+        return new Agent(id, name, status, inactiveReason, newCapabilities, allowedCapabilities, labels, agentVersion,
+                health, certificate, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, version,
+                liveness);
     }
 
     /** A copy with another reported health and agent version. */
     public Agent withReport(AgentHealth newHealth, @Nullable String newAgentVersion) {
-        return new Agent(id, name, status, inactiveReason, capabilities, labels, newAgentVersion, newHealth,
-                certificate, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, version, liveness);
+        return new Agent(id, name, status, inactiveReason, capabilities, allowedCapabilities, labels, newAgentVersion,
+                newHealth, certificate, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, version,
+                liveness);
     }
 
     /** A copy with other pinned certificates. */
     public Agent withCertificates(CertificatePin current, @Nullable CertificatePin next) {
-        return new Agent(id, name, status, inactiveReason, capabilities, labels, agentVersion, health, current,
-                next, registeredAt, statusChangedAt, registrationTokenId, version, liveness);
+        return new Agent(id, name, status, inactiveReason, capabilities, allowedCapabilities, labels, agentVersion,
+                health, current, next, registeredAt, statusChangedAt, registrationTokenId, version, liveness);
     }
 
     /** A copy with another version; stores use this when they write an update. */
     public Agent withVersion(long newVersion) {
-        return new Agent(id, name, status, inactiveReason, capabilities, labels, agentVersion, health,
-                certificate, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, newVersion,
+        return new Agent(id, name, status, inactiveReason, capabilities, allowedCapabilities, labels, agentVersion,
+                health, certificate, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, newVersion,
                 liveness);
     }
 
     /** A copy with other liveness; stores use this to merge their liveness bookkeeping into a read. */
     public Agent withLiveness(AgentLiveness newLiveness) {
-        return new Agent(id, name, status, inactiveReason, capabilities, labels, agentVersion, health,
-                certificate, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, version,
+        return new Agent(id, name, status, inactiveReason, capabilities, allowedCapabilities, labels, agentVersion,
+                health, certificate, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, version,
                 newLiveness);
     }
 }

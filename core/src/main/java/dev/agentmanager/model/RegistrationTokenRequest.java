@@ -82,7 +82,10 @@ public record RegistrationTokenRequest(
             return this;
         }
 
-        /** Restricts the capabilities an agent registered with this token may declare to these names. */
+        /**
+         * Restricts the capabilities an agent registered with this token may declare to these names: at
+         * registration and in every later heartbeat, for the agent's lifetime ({@link Agent#allowedCapabilities()}).
+         */
         public Builder allowCapabilities(String... names) {
             for (String name : names) {
                 allowedCapabilities.add(requireNonNull(name, "name"));

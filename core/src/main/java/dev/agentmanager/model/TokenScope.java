@@ -9,7 +9,8 @@ import java.util.Set;
  * What a registration token grants the agent that redeems it.
  *
  * @param labels labels given to the registered agent (they win over labels the agent asks for)
- * @param allowedCapabilities capability names the agent may declare; empty means any
+ * @param allowedCapabilities capability names the agent may declare; empty means any. The registered agent keeps
+ *     them as {@link Agent#allowedCapabilities()}, so they bind its heartbeats too, for good
  */
 public record TokenScope(Map<String, String> labels, Set<String> allowedCapabilities) {
 

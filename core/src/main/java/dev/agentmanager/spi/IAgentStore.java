@@ -26,7 +26,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Agents have durable state (everything but {@link Agent#liveness()}, versioned by
  * {@link Agent#version()}) and liveness (written only by {@link #recordHeartbeat} and
- * {@link #extendDeadlines}, never bumping the version). Reads return both, merged.
+ * {@link #extendDeadlines}, never bumping the version). Reads return both, merged. Durable state includes
+ * {@link Agent#allowedCapabilities()}, the registration token's scope: a store keeps and returns it like every
+ * other field (an empty set stays empty) and enforces nothing; the engine holds capabilities to it.
  *
  * <p>The contract is pinned down by {@code dev.agentmanager.testkit.AgentStoreContractTest} in
  * {@code agentmanager-testkit}: a store is correct when its test extends that suite and passes.

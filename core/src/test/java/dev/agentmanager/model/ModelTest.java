@@ -15,8 +15,32 @@ class ModelTest {
     static final CertificatePin PIN = new CertificatePin("1a", "ab".repeat(32), T0, T0.plus(Duration.ofDays(1)));
 
     static Agent agent(AgentStatus status, InactiveReason reason) {
-        return new Agent("a1", "web", status, reason, Set.of(Capability.of("docker", "24.0")), Map.of("env", "prod"),
-                null, AgentHealth.UNKNOWN, PIN, null, T0, T0, null, 1, AgentLiveness.awaitingFirstHeartbeat(T0));
+        return new Agent("a1", "web", status, reason, Set.of(Capability.of("docker", "24.0")), Set.of(),
+                Map.of("env", "prod"), null, AgentHealth.UNKNOWN, PIN, null, T0, T0, null, 1,
+                AgentLiveness.awaitingFirstHeartbeat(T0));
+    }
+
+    static Agent scoped(Set<String> allowed, Capability... capabilities) {
+        return new Agent("a1", "web", AgentStatus.PENDING, null, Set.of(capabilities), allowed, Map.of(), null,
+                AgentHealth.UNKNOWN, PIN, null, T0, T0, null, 1, AgentLiveness.awaitingFirstHeartbeat(T0));
+    }
+
+    @Test
+    void capabilitiesStayWithinTheAllowedSet() {
+        Agent agent = scoped(Set.of("deploy-linux"), Capability.of("deploy-linux", "1.0"));
+        assertThat(agent.allowedCapabilities()).containsExactly("deploy-linux");
+        assertThat(agent.allowsCapability("deploy-linux")).isTrue();
+        assertThat(agent.allowsCapability("deploy-windows")).isFalse();
+        assertThat(agent.withCapabilities(Set.of()).allowedCapabilities()).containsExactly("deploy-linux");
+        assertThat(agent.withStatus(AgentStatus.ACTIVE, null, T0).allowedCapabilities())
+                .containsExactly("deploy-linux");
+        assertThatThrownBy(() -> agent.withCapabilities(Set.of(Capability.of("deploy-windows"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deploy-windows");
+        assertThatThrownBy(() -> scoped(Set.of("a"), Capability.of("b")))
+                .isInstanceOf(IllegalArgumentException.class);
+        Agent unscoped = scoped(Set.of(), Capability.of("anything"));
+        assertThat(unscoped.allowsCapability("whatever")).isTrue();
+        assertThat(unscoped.allowedCapabilities()).isEmpty();
     }
 
     @Test

@@ -8,12 +8,15 @@
 -- database's clock: compare them with CURRENT_TIMESTAMP.
 
 -- Durable agent state; version is bumped by every change (optimistic concurrency).
+-- allowed_capabilities: the capability names the agent may declare (its registration token's scope, kept for
+-- good), a JSON array of strings; [] allows any.
 CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}agents (
     id                    VARCHAR NOT NULL,
     name                  VARCHAR NOT NULL,
     status                VARCHAR(16) NOT NULL,
     inactive_reason       VARCHAR(32),
     capabilities          JSON NOT NULL,
+    allowed_capabilities  JSON NOT NULL,
     labels                JSON NOT NULL,
     agent_version         VARCHAR,
     health                VARCHAR(16) NOT NULL,

@@ -9,12 +9,15 @@
 -- monitor_state) are on the database's clock: compare them with UTC_TIMESTAMP(6).
 
 -- Durable agent state; version is bumped by every change (optimistic concurrency).
+-- allowed_capabilities: the capability names the agent may declare (its registration token's scope, kept for
+-- good), a JSON array of strings; [] allows any.
 CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}agents (
     id                    VARCHAR(255) NOT NULL,
     name                  TEXT NOT NULL,
     status                VARCHAR(16) NOT NULL,
     inactive_reason       VARCHAR(32),
     capabilities          JSON NOT NULL,
+    allowed_capabilities  JSON NOT NULL,
     labels                JSON NOT NULL,
     agent_version         TEXT,
     health                VARCHAR(16) NOT NULL,

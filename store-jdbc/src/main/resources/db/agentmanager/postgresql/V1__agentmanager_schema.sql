@@ -8,12 +8,15 @@
 -- are on the database's clock: compare them with now().
 
 -- Durable agent state; version is bumped by every change (optimistic concurrency).
+-- allowed_capabilities: the capability names the agent may declare (its registration token's scope, kept for
+-- good), a JSON array of strings; [] allows any.
 CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}agents (
     id                    text COLLATE "C" NOT NULL,
     name                  text NOT NULL,
     status                varchar(16) NOT NULL,
     inactive_reason       varchar(32),
     capabilities          jsonb NOT NULL,
+    allowed_capabilities  jsonb NOT NULL,
     labels                jsonb NOT NULL,
     agent_version         text,
     health                varchar(16) NOT NULL,

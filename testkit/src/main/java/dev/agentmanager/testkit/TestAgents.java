@@ -202,6 +202,7 @@ public final class TestAgents {
         private AgentStatus status = AgentStatus.PENDING;
         private @Nullable InactiveReason inactiveReason;
         private Set<Capability> capabilities = Set.of(Capability.of("docker", "24.0.7"), Capability.of("compose", "2.24"));
+        private Set<String> allowedCapabilities = Set.of();
         private Map<String, String> labels = Map.of("env", "test");
         private @Nullable String agentVersion = "1.0.0";
         private AgentHealth health = AgentHealth.UNKNOWN;
@@ -246,6 +247,17 @@ public final class TestAgents {
 
         public AgentBuilder capabilities(Set<Capability> capabilities) {
             this.capabilities = Set.copyOf(capabilities);
+            return this;
+        }
+
+        /** The capability names the agent may declare (its token's scope); empty, the default, for any. */
+        public AgentBuilder allowedCapabilities(String... names) {
+            this.allowedCapabilities = Set.of(names);
+            return this;
+        }
+
+        public AgentBuilder allowedCapabilities(Set<String> names) {
+            this.allowedCapabilities = Set.copyOf(names);
             return this;
         }
 
@@ -303,8 +315,8 @@ public final class TestAgents {
         /** Builds the agent; without an explicit certificate pin it gets a fresh one. */
         public Agent build() {
             CertificatePin pin = certificate != null ? certificate : TestAgents.certificate(id, registeredAt).pin();
-            return new Agent(id, name, status, inactiveReason, capabilities, labels, agentVersion, health, pin,
-                    nextCertificate, registeredAt, statusChangedAt, registrationTokenId, version, liveness);
+            return new Agent(id, name, status, inactiveReason, capabilities, allowedCapabilities, labels, agentVersion,
+                    health, pin, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, version, liveness);
         }
     }
 

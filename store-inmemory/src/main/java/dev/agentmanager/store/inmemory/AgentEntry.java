@@ -19,9 +19,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * One agent, stored compactly: primitive fields instead of {@link Instant}, {@link Duration} and enum
  * objects, a UUID id as two words, name and token id packed in one array ({@link EntryText}), shared
- * (interned) capability sets, label maps and version strings, and certificate pins that are the certificate
- * records themselves. Every field but the final ones, the wheel links and {@link #certificates} is guarded by
- * the entry's own monitor; the heartbeat path takes only that monitor.
+ * (interned) capability sets (declared and allowed together, {@link CapabilitySets}), label maps and version
+ * strings, and certificate pins that are the certificate records themselves. Every field but the final ones,
+ * the wheel links and {@link #certificates} is guarded by the entry's own monitor; the heartbeat path takes
+ * only that monitor.
  */
 final class AgentEntry extends DeadlineWheel.Node {
     private static final AgentStatus[] STATUSES = AgentStatus.values();
@@ -87,7 +88,8 @@ final class AgentEntry extends DeadlineWheel.Node {
     private byte status;
     private byte inactiveReason;
     private byte health;
-    private Set<Capability> capabilities;
+    /** The declared capabilities and the allowed names, in one shared value: no more memory than either alone. */
+    private CapabilitySets capabilities;
     private Map<String, String> labels;
     private @Nullable String agentVersion;
     private CertificateRecord certificate;
@@ -146,7 +148,7 @@ final class AgentEntry extends DeadlineWheel.Node {
         InactiveReason reason = agent.inactiveReason();
         inactiveReason = (byte) (reason == null ? NONE : reason.ordinal());
         health = (byte) agent.health().ordinal();
-        capabilities = interner.capabilities(agent.capabilities());
+        capabilities = interner.capabilities(agent.capabilities(), agent.allowedCapabilities());
         labels = interner.labels(agent.labels());
         agentVersion = interner.string(agent.agentVersion());
         setCertificate(current);
@@ -320,7 +322,7 @@ final class AgentEntry extends DeadlineWheel.Node {
         String capability = q.capabilityName();
         if (capability != null) {
             boolean found = false;
-            for (Capability c : capabilities) {
+            for (Capability c : capabilities.declared()) {
                 if (c.name().equals(capability) && c.satisfies(q.minimumCapabilityVersion())) {
                     found = true;
                     break;
@@ -349,8 +351,8 @@ final class AgentEntry extends DeadlineWheel.Node {
     Agent toAgent() {
         return new Agent(id(), EntryText.name(text), STATUSES[status],
                 inactiveReason == NONE ? null : REASONS[inactiveReason],
-                capabilities, labels, agentVersion, HEALTHS[health], certificate.pin(),
-                nextCertificate == null ? null : nextCertificate.pin(),
+                capabilities.declared(), capabilities.allowed(), labels, agentVersion, HEALTHS[health],
+                certificate.pin(), nextCertificate == null ? null : nextCertificate.pin(),
                 Instant.ofEpochSecond(registeredAtSecond, registeredAtNano),
                 Instant.ofEpochSecond(statusChangedAtSecond, statusChangedAtNano), EntryText.tokenId(text), version,
                 liveness());

@@ -68,7 +68,8 @@ import org.jspecify.annotations.Nullable;
  * <h2>Memory</h2>
  * Each agent is one compact entry: instants and durations as primitive fields, enums as bytes, a UUID id as two
  * {@code long}s only (its string is made on read), name and registration-token id packed in one byte array
- * ({@code EntryText}), and capability sets, label maps and agent versions shared between agents
+ * ({@code EntryText}), and capability sets (the declared ones and the allowed names in one value, so that a
+ * token's scope costs an agent no memory), label maps and agent versions shared between agents
  * ({@code Interner}). The agent's certificate pins are its certificate records themselves, and a record holds
  * its agent's entry rather than the id. A record keeps a hex thumbprint and a hex serial as {@code long} words
  * (the strings are made on read) and sits directly in two open-addressing tables, by serial and by thumbprint

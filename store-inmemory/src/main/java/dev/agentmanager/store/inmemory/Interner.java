@@ -8,14 +8,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Shares equal immutable values between agents: a fleet typically has a handful of distinct capability
- * sets, label maps and agent versions, so storing one instance of each saves most of their memory (values
- * unique per agent, such as token ids, are not worth interning: the table entry would only add to them). Each
- * table is bounded; past the bound, values are stored unshared (correct, just larger), so that a stream of
- * unique values cannot grow the tables without limit.
+ * sets (declared together with the allowed names, {@link CapabilitySets}), label maps and agent versions, so
+ * storing one instance of each saves most of their memory (values unique per agent, such as token ids, are
+ * not worth interning: the table entry would only add to them). Each table is bounded; past the bound, values
+ * are stored unshared (correct, just larger), so that a stream of unique values cannot grow the tables without
+ * limit.
  */
 final class Interner {
     private final int maxEntries;
-    private final ConcurrentHashMap<Set<Capability>, Set<Capability>> capabilitySets = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<CapabilitySets, CapabilitySets> capabilitySets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Map<String, String>, Map<String, String>> labelMaps = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, String> strings = new ConcurrentHashMap<>();
 
@@ -23,12 +24,15 @@ final class Interner {
         this.maxEntries = maxEntries;
     }
 
-    /** A shared immutable set equal to {@code set}. */
-    Set<Capability> capabilities(Set<Capability> set) {
-        if (set.isEmpty()) {
-            return Set.of();
+    /**
+     * A shared value holding sets equal to {@code declared} and {@code allowed} (both immutable, as an
+     * {@code Agent} holds them).
+     */
+    CapabilitySets capabilities(Set<Capability> declared, Set<String> allowed) {
+        if (declared.isEmpty() && allowed.isEmpty()) {
+            return CapabilitySets.NONE;
         }
-        return intern(capabilitySets, set);
+        return intern(capabilitySets, new CapabilitySets(declared, allowed));
     }
 
     /** A shared immutable map equal to {@code map}. */

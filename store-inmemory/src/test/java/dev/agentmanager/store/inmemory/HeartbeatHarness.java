@@ -40,7 +40,7 @@ public final class HeartbeatHarness {
             AgentCertificate cert = new AgentCertificate(serial, thumb, ids[i], T0, T0.plus(Duration.ofDays(30)), "",
                     null);
             Agent agent = new Agent(ids[i], ids[i], dev.agentmanager.model.AgentStatus.ACTIVE, null, Set.of(),
-                    Map.of(), null, dev.agentmanager.model.AgentHealth.HEALTHY, cert.pin(), null, T0, T0, null, 1,
+                    Set.of(), Map.of(), null, dev.agentmanager.model.AgentHealth.HEALTHY, cert.pin(), null, T0, T0, null, 1,
                     dev.agentmanager.model.AgentLiveness.awaitingFirstHeartbeat(T0.plusSeconds(90)));
             store.insertToken(new RegistrationToken("t" + i, "x", "", T0, T0.plusSeconds(60), TokenScope.UNRESTRICTED,
                     1, List.of(), 0, null));

@@ -79,7 +79,7 @@ public final class MemoryHarness {
             AgentCertificate cert = new AgentCertificate(serial, hex.formatHex(thumb), id, now,
                     now.plus(Duration.ofDays(30)), pem, null);
             Agent agent = new Agent(id, String.format("build-node-%07d", i), AgentStatus.PENDING, null,
-                    CAPABILITY_SETS.get(i % CAPABILITY_SETS.size()),
+                    CAPABILITY_SETS.get(i % CAPABILITY_SETS.size()), Set.of(),
                     Map.of("env", ENVS[i % ENVS.length], "region", REGIONS[i % REGIONS.length]), "3.2.1",
                     AgentHealth.UNKNOWN, cert.pin(), null, now, now, tokenId, 1,
                     AgentLiveness.awaitingFirstHeartbeat(now.plusSeconds(90)));

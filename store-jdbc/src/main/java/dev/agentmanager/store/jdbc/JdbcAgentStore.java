@@ -670,7 +670,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     private void insertAgent(Connection c, Agent agent) throws SQLException {
         String json = sql.jsonParameter();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.agents + " (" + Rows.INSERT_COLUMNS
-                + ") VALUES (?, ?, ?, ?, " + json + ", " + json + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + ") VALUES (?, ?, ?, ?, " + json + ", " + json + ", " + json
+                + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, agent.id());
             Rows.bindDurable(ps, 2, sql, agent, agent.version());
             ps.executeUpdate();

@@ -26,14 +26,14 @@ public final class Rows {
 
     /** The durable columns of agents, in the order {@link #bindDurable} binds them (id last). */
     public static final String DURABLE_ASSIGNMENTS = "name = ?, status = ?, inactive_reason = ?, capabilities = %1$s,"
-            + " labels = %1$s, agent_version = ?, health = ?, cert_serial = ?, cert_thumbprint = ?,"
-            + " cert_not_before = ?, cert_not_after = ?, next_cert_serial = ?, next_cert_thumbprint = ?,"
-            + " next_cert_not_before = ?, next_cert_not_after = ?, registered_at = ?, status_changed_at = ?,"
-            + " registration_token_id = ?, version = ?";
+            + " allowed_capabilities = %1$s, labels = %1$s, agent_version = ?, health = ?, cert_serial = ?,"
+            + " cert_thumbprint = ?, cert_not_before = ?, cert_not_after = ?, next_cert_serial = ?,"
+            + " next_cert_thumbprint = ?, next_cert_not_before = ?, next_cert_not_after = ?, registered_at = ?,"
+            + " status_changed_at = ?, registration_token_id = ?, version = ?";
 
     /** The insert column list matching {@link #bindDurable} after the id. */
-    public static final String INSERT_COLUMNS = "id, name, status, inactive_reason, capabilities, labels,"
-            + " agent_version, health, cert_serial, cert_thumbprint, cert_not_before, cert_not_after,"
+    public static final String INSERT_COLUMNS = "id, name, status, inactive_reason, capabilities, allowed_capabilities,"
+            + " labels, agent_version, health, cert_serial, cert_thumbprint, cert_not_before, cert_not_after,"
             + " next_cert_serial, next_cert_thumbprint, next_cert_not_before, next_cert_not_after, registered_at,"
             + " status_changed_at, registration_token_id, version";
 
@@ -45,6 +45,7 @@ public final class Rows {
         ps.setString(i++, agent.status().name());
         Sql.setNullableString(ps, i++, agent.inactiveReason() == null ? null : agent.inactiveReason().name());
         ps.setString(i++, Json.capabilities(agent.capabilities()));
+        ps.setString(i++, Json.names(agent.allowedCapabilities()));
         ps.setString(i++, Json.labels(agent.labels()));
         Sql.setNullableString(ps, i++, agent.agentVersion());
         ps.setString(i++, agent.health().name());
@@ -72,28 +73,29 @@ public final class Rows {
     public static Agent agent(ResultSet rs, Sql sql) throws SQLException {
         String id = rs.getString(1);
         String inactiveReason = rs.getString(4);
-        String nextSerial = rs.getString(13);
-        CertificatePin next = nextSerial == null ? null : new CertificatePin(nextSerial, rs.getString(14),
-                sql.getRequiredInstant(rs, 15), sql.getRequiredInstant(rs, 16));
-        Long skew = Sql.getNullableLong(rs, 25);
-        AgentLiveness liveness = new AgentLiveness(sql.getInstant(rs, 23), rs.getLong(21), rs.getLong(22),
-                sql.getRequiredInstant(rs, 24), skew == null ? null : Duration.ofNanos(skew));
+        String nextSerial = rs.getString(14);
+        CertificatePin next = nextSerial == null ? null : new CertificatePin(nextSerial, rs.getString(15),
+                sql.getRequiredInstant(rs, 16), sql.getRequiredInstant(rs, 17));
+        Long skew = Sql.getNullableLong(rs, 26);
+        AgentLiveness liveness = new AgentLiveness(sql.getInstant(rs, 24), rs.getLong(22), rs.getLong(23),
+                sql.getRequiredInstant(rs, 25), skew == null ? null : Duration.ofNanos(skew));
         return new Agent(
                 id,
                 rs.getString(2),
                 AgentStatus.valueOf(rs.getString(3)),
                 inactiveReason == null ? null : InactiveReason.valueOf(inactiveReason),
                 Json.parseCapabilities(rs.getString(5)),
-                Json.parseLabels(rs.getString(6)),
-                rs.getString(7),
-                AgentHealth.valueOf(rs.getString(8)),
-                new CertificatePin(rs.getString(9), rs.getString(10), sql.getRequiredInstant(rs, 11),
-                        sql.getRequiredInstant(rs, 12)),
+                Json.parseNames(rs.getString(6)),
+                Json.parseLabels(rs.getString(7)),
+                rs.getString(8),
+                AgentHealth.valueOf(rs.getString(9)),
+                new CertificatePin(rs.getString(10), rs.getString(11), sql.getRequiredInstant(rs, 12),
+                        sql.getRequiredInstant(rs, 13)),
                 next,
-                sql.getRequiredInstant(rs, 17),
                 sql.getRequiredInstant(rs, 18),
-                rs.getString(19),
-                rs.getLong(20),
+                sql.getRequiredInstant(rs, 19),
+                rs.getString(20),
+                rs.getLong(21),
                 liveness);
     }
 

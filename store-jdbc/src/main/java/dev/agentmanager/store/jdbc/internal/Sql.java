@@ -44,7 +44,8 @@ public final class Sql {
         this.redemptions = prefix + "token_redemptions";
         this.certificates = prefix + "certificates";
         this.monitor = prefix + "monitor_state";
-        this.agentColumns = "a.id, a.name, a.status, a.inactive_reason, a.capabilities, a.labels, a.agent_version,"
+        this.agentColumns = "a.id, a.name, a.status, a.inactive_reason, a.capabilities, a.allowed_capabilities,"
+                + " a.labels, a.agent_version,"
                 + " a.health, a.cert_serial, a.cert_thumbprint, a.cert_not_before, a.cert_not_after,"
                 + " a.next_cert_serial, a.next_cert_thumbprint, a.next_cert_not_before, a.next_cert_not_after,"
                 + " a.registered_at, a.status_changed_at, a.registration_token_id, a.version,"
