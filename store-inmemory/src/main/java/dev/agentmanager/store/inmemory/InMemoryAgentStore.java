@@ -82,9 +82,10 @@ import org.jspecify.annotations.Nullable;
  * BouncyCastle CA, which its record holds in its own fields ({@code CertificateRecord.Inline}), restored to the
  * exact PEM on read. Measured with the benchmarks' {@code MemoryFootprint} (1,000,000 agents as
  * {@code AgentManager.register} leaves them: 3 capabilities, 2 labels, a realistic BouncyCastle certificate
- * each; used tokens pruned; JDK 17, compressed pointers, serial GC): 493 bytes per agent, 405 without the
+ * each; used tokens pruned; JDK 17, compressed pointers, serial GC): 495 bytes per agent, 407 without the
  * certificate body. Of those: the entry (232), its certificate record with the body (176; 88 without), the
- * name and token-id array (48), the hash tables' slots (25) and the id-order array (4).
+ * name and token-id array (48), the hash tables' slots and the agent table's tags (27) and the id-order array
+ * (4).
  *
  * <h2>Semantics where the SPI leaves room</h2>
  * <ul>
