@@ -140,7 +140,7 @@ public final class JdbcHeartbeats {
 
     /**
      * Inserts the fleet with plain JDBC against the documented schema: per agent an ACTIVE {@code agents} row at
-     * version 1 (no capabilities or labels, a certificate pin of its own) and its {@code agent_liveness} row
+     * version 1 (no capabilities, no scope, no labels, a certificate pin of its own) and its {@code agent_liveness} row
      * (monitored, no heartbeat yet, deadline in an hour; {@code indexed_deadline} equal to it).
      */
     private void seed(HikariDataSource pool, JdbcDialect dialect, String prefix) throws SQLException {
@@ -153,9 +153,9 @@ public final class JdbcHeartbeats {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement agentsInsert = c.prepareStatement("INSERT INTO " + prefix + "agents (id, name,"
-                    + " status, capabilities, labels, health, cert_serial, cert_thumbprint, cert_not_before,"
-                    + " cert_not_after, registered_at, status_changed_at, version)"
-                    + " VALUES (?, ?, 'ACTIVE', " + json + ", " + json + ", 'UNKNOWN', ?, ?, ?, ?, ?, ?, 1)");
+                    + " status, capabilities, allowed_capabilities, labels, health, cert_serial, cert_thumbprint,"
+                    + " cert_not_before, cert_not_after, registered_at, status_changed_at, version)"
+                    + " VALUES (?, ?, 'ACTIVE', " + json + ", " + json + ", " + json + ", 'UNKNOWN', ?, ?, ?, ?, ?, ?, 1)");
                     PreparedStatement livenessInsert = c.prepareStatement("INSERT INTO " + prefix + "agent_liveness"
                             + " (agent_id, version, monitored, boot_epoch, sequence_no, last_heartbeat_at, deadline,"
                             + " clock_skew_nanos, indexed_deadline) VALUES (?, 1, TRUE, -1, -1, NULL, ?, NULL, ?)")) {
@@ -164,13 +164,14 @@ public final class JdbcHeartbeats {
                     agentsInsert.setString(1, id);
                     agentsInsert.setString(2, "bench " + id);
                     agentsInsert.setString(3, "[]");
-                    agentsInsert.setString(4, "{}");
-                    agentsInsert.setString(5, String.format(Locale.ROOT, "%016x", i));
-                    agentsInsert.setString(6, String.format(Locale.ROOT, "%064x", i));
-                    setInstant(agentsInsert, 7, dialect, T0);
-                    setInstant(agentsInsert, 8, dialect, T0.plus(Duration.ofDays(3650)));
-                    setInstant(agentsInsert, 9, dialect, T0);
+                    agentsInsert.setString(4, "[]"); // allowed capabilities: empty, any
+                    agentsInsert.setString(5, "{}");
+                    agentsInsert.setString(6, String.format(Locale.ROOT, "%016x", i));
+                    agentsInsert.setString(7, String.format(Locale.ROOT, "%064x", i));
+                    setInstant(agentsInsert, 8, dialect, T0);
+                    setInstant(agentsInsert, 9, dialect, T0.plus(Duration.ofDays(3650)));
                     setInstant(agentsInsert, 10, dialect, T0);
+                    setInstant(agentsInsert, 11, dialect, T0);
                     agentsInsert.addBatch();
                     livenessInsert.setString(1, id);
                     setInstant(livenessInsert, 2, dialect, deadline);
