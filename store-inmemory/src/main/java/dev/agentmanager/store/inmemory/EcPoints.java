@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  * Point compression on the NIST prime curves P-256, P-384 and P-521 (SEC 1 section 2.3.3): an uncompressed
  * point {@code 04 || X || Y} is kept as X and the parity of Y, and Y is made again as the square root of
  * X³ + aX + b modulo p with that parity. All three primes are 3 modulo 4, so the root is a single
- * exponentiation, (X³ + aX + b)^((p + 1) / 4) mod p, with {@link BigInteger}: about 12 µs for P-256.
+ * exponentiation, (X³ + aX + b)^((p + 1) / 4) mod p, with {@link BigInteger}: about 12 µs for P-256, paid on
+ * read. On write the point is only checked against the curve's equation.
  *
  * <p>{@link Curve#parity} says whether a point is made again exactly, byte for byte, so that a caller keeps
  * anything else (an X or Y of p or more, a point not on the curve, another length or form) as it is.
@@ -35,9 +36,10 @@ final class EcPoints {
             if (x.compareTo(p) >= 0 || y.compareTo(p) >= 0) {
                 return -1;
             }
-            int parity = y.testBit(0) ? 1 : 0;
-            BigInteger made = root(x, parity);
-            return made != null && made.equals(y) ? parity : -1;
+            // On the curve, Y is one of the two square roots of x³ + ax + b, y and p - y, whose parities differ
+            // (p is odd): the parity picks Y out, so y() makes it again exactly. Checking the equation costs
+            // a few multiplications; making the root (what y() does on read) costs an exponentiation.
+            return y.multiply(y).mod(p).equals(rightSide(x)) ? (y.testBit(0) ? 1 : 0) : -1;
         }
 
         /**
@@ -56,9 +58,14 @@ final class EcPoints {
             System.arraycopy(b, b.length - n, out, at + size - n, n);
         }
 
+        /** x³ + ax + b mod p. */
+        private BigInteger rightSide(BigInteger x) {
+            return x.multiply(x).add(a).multiply(x).add(b).mod(p);
+        }
+
         /** The square root of x³ + ax + b with this parity, or null if there is none. */
         private @Nullable BigInteger root(BigInteger x, int parity) {
-            BigInteger square = x.multiply(x).add(a).multiply(x).add(b).mod(p);
+            BigInteger square = rightSide(x);
             BigInteger y = square.modPow(p.add(BigInteger.ONE).shiftRight(2), p);
             if (!y.multiply(y).mod(p).equals(square)) {
                 return null;
