@@ -53,14 +53,8 @@ final class EcdsaSignatures {
         byte[] rHeader = CertificateLayout.header(CertificateLayout.INTEGER, r.length);
         byte[] sHeader = CertificateLayout.header(CertificateLayout.INTEGER, s.length);
         int content = rHeader.length + r.length + sHeader.length + s.length;
-        byte[] header = CertificateLayout.header(CertificateLayout.SEQUENCE, content);
-        byte[] der = new byte[header.length + content];
-        int at = 0;
-        for (byte[] part : new byte[][] {header, rHeader, r, sHeader, s}) {
-            System.arraycopy(part, 0, der, at, part.length);
-            at += part.length;
-        }
-        return der;
+        return CertificateBodies.concat(CertificateLayout.header(CertificateLayout.SEQUENCE, content), rHeader, r,
+                sHeader, s);
     }
 
     /** The content run [start, end) of the INTEGER at {@code at} (not past {@code limit}), or null. */
