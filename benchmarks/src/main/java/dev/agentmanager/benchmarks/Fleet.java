@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.function.IntFunction;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.Logger;
@@ -79,6 +80,15 @@ final class Fleet {
      */
     static Member[] register(IAgentStore store, int count, Instant now, AgentStatus status, Instant deadline,
             boolean pems) {
+        return register(store, count, now, status, i -> deadline, pems);
+    }
+
+    /**
+     * As {@link #register(IAgentStore, int, Instant, AgentStatus, Instant, boolean)}, with agent {@code i}'s
+     * first-heartbeat deadline {@code deadline.apply(i)}.
+     */
+    static Member[] register(IAgentStore store, int count, Instant now, AgentStatus status,
+            IntFunction<Instant> deadline, boolean pems) {
         Member[] members = new Member[count];
         Instant notBefore = now.minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MINUTES);
         Instant notAfter = now.plus(CERTIFICATE_LIFETIME).truncatedTo(ChronoUnit.MINUTES);
@@ -97,7 +107,7 @@ final class Fleet {
             String tokenId = "tok" + Long.toHexString(0x1000_0000_0000L + i);
             Agent agent = new Agent(id, "agent-" + i, status, null, CAPABILITIES, Set.of(), LABELS, "1.42.0",
                     AgentHealth.HEALTHY, certificate.pin(), null, now, now, tokenId, 1,
-                    AgentLiveness.awaitingFirstHeartbeat(deadline));
+                    AgentLiveness.awaitingFirstHeartbeat(deadline.apply(i)));
             RegistrationToken token = new RegistrationToken(tokenId, sha256Like(-1 - i), "bench", now,
                     now.plus(Duration.ofHours(1)), TokenScope.UNRESTRICTED, 1, List.of(), 0, null);
             store.insertToken(token);

@@ -31,7 +31,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * One timeout sweep over a fleet of 10k, 100k or 1M agents of which about 0.1 % are overdue.
  *
  * <p><b>Ours</b> runs {@link HeartbeatTimeoutMonitor#runOnce()} in a steady state simulated with a controllable
- * clock: every agent beats every 30 s (timeout 90 s) in one of 30 cohorts, through the full heartbeat path;
+ * clock: every agent beats every 30 s (timeout 90 s) in one of 30 cohorts, through the full heartbeat path,
+ * its deadlines spread over the 90 s as in a fleet that registered over time (see {@link Ours#firstBeat});
  * every second about 0.1 % of the fleet misses four beats in a row and comes back afterwards (reactivated by its
  * heartbeat). Before each measured sweep the clock moves one second and that second's cohort beats, so the sweep
  * finds the agents that went overdue in that second (≈ 0.1 % of the fleet) and also pays for the deadline
@@ -73,7 +74,13 @@ public class SweepBenchmark {
             start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
             clock = MutableClock.at(start);
             InMemoryAgentStore store = InMemoryAgentStore.builder().expectedAgents(agents).build();
-            members = Fleet.register(store, agents, start, AgentStatus.ACTIVE, start.plusSeconds(90));
+            // Agent i beats on the seconds equal to i mod 30 (its cohort), from second 30 + (i mod 90) on, and its
+            // first deadline is 90 s after that first beat: the agents' deadlines are spread over the 90 s, as in
+            // a fleet that registered over time, so each sweep re-files the third of the just-beaten cohort whose
+            // deadline it reaches. (Registered with one deadline and beating from the start, the whole fleet
+            // stays in step: all re-filing falls in 30 of every 90 sweeps.)
+            members = Fleet.register(store, agents, start, AgentStatus.ACTIVE,
+                    i -> start.plusSeconds(firstBeat(i) + 90), true);
             sequence = new long[agents];
             AgentManager manager = AgentManager.builder()
                     .store(store)
@@ -86,7 +93,7 @@ public class SweepBenchmark {
             processor = manager.heartbeatProcessor();
             monitor = manager.timeoutMonitor();
             monitor.runOnce(); // the first sweep grants grace
-            for (int s = 0; s < 5 * COHORTS; s++) { // 150 simulated seconds: failures, expiries, comebacks
+            for (int s = 0; s < 10 * COHORTS; s++) { // 300 simulated seconds: first beats, failures, comebacks
                 advance();
                 monitor.runOnce();
             }
@@ -101,13 +108,18 @@ public class SweepBenchmark {
             int cohort = second % COHORTS;
             int round = second / COHORTS;
             for (int i = cohort; i < agents; i += COHORTS) {
-                if (missing(i, round)) {
+                if (second < firstBeat(i) || missing(i, round)) {
                     continue;
                 }
                 Fleet.Member m = members[i];
                 processor.process(Heartbeat.of(m.id(), m.thumbprint(), 1, ++sequence[i]));
             }
             clock.set(start.plusSeconds(second).plusMillis(500));
+        }
+
+        /** The second of agent i's first beat: one of its cohort's, 30 to 119 s from the start. */
+        static int firstBeat(int i) {
+            return COHORTS + i % (3 * COHORTS);
         }
 
         /** Whether agent i (in its cohort's round {@code round}) is in one of its MISSED_ROUNDS silent rounds. */

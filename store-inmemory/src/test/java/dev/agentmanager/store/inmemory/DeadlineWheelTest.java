@@ -429,8 +429,14 @@ class DeadlineWheelTest {
                 TestNode n = nodes.get(random.nextInt(nodes.size()));
                 n.setDeadline(now.plusMillis(random.nextInt(300) - 100)); // earlier, then update as the store does
                 w.update(n);
-            } else if (op < 55) {
+            } else if (op < 53) {
                 nodes.get(random.nextInt(nodes.size())).setWatched(false);
+            } else if (op < 55) {
+                TestNode n = nodes.get(random.nextInt(nodes.size())); // expired: unwatched, and taken out at once
+                synchronized (n) {
+                    n.setWatched(false);
+                    w.tryRemoveUnwatched(n);
+                }
             } else if (op < 60) {
                 TestNode n = nodes.get(random.nextInt(nodes.size()));
                 n.setWatched(true);
@@ -454,6 +460,9 @@ class DeadlineWheelTest {
                 List<String> found = w.poll(at.getEpochSecond(), at.getNano(), Integer.MAX_VALUE, n -> n.name);
                 assertThat(new HashSet<>(found)).as("step %d at %s", step, at).isEqualTo(expected);
                 assertThat(found).hasSameSizeAs(expected);
+                assertThat(w.overdueListSize()).as("the overdue list holds what was reported").isEqualTo(found.size());
+                assertThat(w.size()).as("filed nodes").isLessThanOrEqualTo(nodes.size())
+                        .isGreaterThanOrEqualTo((int) nodes.stream().filter(TestNode::isWatched).count());
             } else {
                 Instant at = now;
                 int limit = 1 + random.nextInt(3);
