@@ -163,18 +163,26 @@ public final class BenchmarkSuite {
             String line;
             while ((line = in.readLine()) != null) {
                 System.out.println(line);
-                if (line.startsWith("RESULT ")) {
-                    String[] f = line.split(" ");
-                    try {
-                        child.put(f[1], Double.parseDouble(f[2]));
-                    } catch (NumberFormatException e) {
-                        // a skipped part: no figure
-                    }
-                }
+                readResult(line, child);
             }
         }
         if (p.waitFor() != 0) {
             System.out.println("# child " + main.getSimpleName() + " exited with " + p.exitValue());
+        }
+    }
+
+    /**
+     * Keeps the figure of a child's {@code RESULT <key> <value>} line in {@code results}; other lines, and the
+     * non-numeric value of a skipped part ({@code RESULT postgresql.skipped SQLException}), leave it unchanged.
+     */
+    static void readResult(String line, Map<String, Double> results) {
+        if (line.startsWith("RESULT ")) {
+            String[] f = line.split(" ");
+            try {
+                results.put(f[1], Double.parseDouble(f[2]));
+            } catch (NumberFormatException e) {
+                // a skipped part: no figure
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.store.jdbc.JdbcAgentStore;
 import dev.agentmanager.store.jdbc.JdbcDialect;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,8 +18,11 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,7 +43,8 @@ import java.util.concurrent.locks.LockSupport;
  * one transaction each through the store would take minutes on a database that syncs every commit.
  *
  * <p>Prints {@code RESULT <key> <value>} lines for {@link BenchmarkSuite}. Arguments: agents, seconds per
- * coalescing run, driver threads.
+ * coalescing run, driver threads. {@link #measure} runs one database in process (the smoke test does, at a tiny
+ * size).
  */
 public final class JdbcHeartbeats {
     static final String POSTGRESQL_URL = "AGENTMANAGER_TEST_POSTGRESQL_URL";
@@ -54,14 +59,39 @@ public final class JdbcHeartbeats {
 
     private final int agents;
     private final int seconds;
+    private final int naiveSeconds;
     private final int threads;
+    private final PrintStream out;
+    /** What {@link #result} printed, by key, unrounded. */
+    private final Map<String, Double> results = new LinkedHashMap<>();
     private AtomicLongArray sequences;
 
-    private JdbcHeartbeats(int agents, int seconds, int threads) {
+    private JdbcHeartbeats(int agents, int seconds, int naiveSeconds, int threads, PrintStream out) {
         this.agents = agents;
         this.seconds = seconds;
+        this.naiveSeconds = naiveSeconds;
         this.threads = threads;
+        this.out = out;
         this.sequences = new AtomicLongArray(agents);
+    }
+
+    /**
+     * Runs every part on one database: seeds {@code agents} agents, measures the bulk UPDATE, the naive writer for
+     * {@code naiveSeconds}, the coalescing writer and the paced one for {@code seconds} each with {@code threads}
+     * drivers, and drops the tables. Prints the progress and the {@code RESULT} lines to {@code out}; returns the
+     * results by key ({@code <db>.<part>[.<figure>]}), unrounded. Throws when the database cannot be reached or a
+     * part fails.
+     */
+    static Map<String, Double> measure(String db, String url, int agents, int seconds, int naiveSeconds, int threads,
+            PrintStream out) throws Exception {
+        JdbcHeartbeats run = new JdbcHeartbeats(agents, seconds, naiveSeconds, threads, out);
+        run.run(db, url);
+        return Collections.unmodifiableMap(run.results);
+    }
+
+    /** The H2 file database the H2 part runs on, in {@code dir}. */
+    static String h2Url(Path dir) {
+        return "jdbc:h2:file:" + dir.resolve("db") + ";LOCK_TIMEOUT=10000";
     }
 
     public static void main(String[] args) throws Exception {
@@ -69,11 +99,13 @@ public final class JdbcHeartbeats {
         int agents = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        int naiveSeconds = Math.max(3, seconds / 2);
         for (String[] server : new String[][] {{"postgresql", POSTGRESQL_URL, DEFAULT_POSTGRESQL_URL},
                 {"mariadb", MARIADB_URL, DEFAULT_MARIADB_URL}}) {
             String url = System.getenv(server[1]);
             try {
-                new JdbcHeartbeats(agents, seconds, threads).run(server[0], url == null || url.isBlank() ? server[2] : url);
+                measure(server[0], url == null || url.isBlank() ? server[2] : url, agents, seconds, naiveSeconds, threads,
+                        System.out);
             } catch (Exception e) {
                 System.out.println(server[0] + " skipped: " + e);
                 System.out.println("RESULT " + server[0] + ".skipped " + e.getClass().getSimpleName());
@@ -81,7 +113,7 @@ public final class JdbcHeartbeats {
         }
         Path dir = Files.createTempDirectory("agentmanager-bench-h2");
         try {
-            new JdbcHeartbeats(agents, seconds, threads).run("h2", "jdbc:h2:file:" + dir.resolve("db") + ";LOCK_TIMEOUT=10000");
+            measure("h2", h2Url(dir), agents, seconds, naiveSeconds, threads, System.out);
         } finally {
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -89,8 +121,9 @@ public final class JdbcHeartbeats {
         }
     }
 
-    private static void result(String key, double value) {
-        System.out.printf(Locale.ROOT, "RESULT %s %.1f%n", key, value);
+    private void result(String key, double value) {
+        results.put(key, value);
+        out.printf(Locale.ROOT, "RESULT %s %.1f%n", key, value);
     }
 
     private void run(String db, String url) throws Exception {
@@ -106,11 +139,10 @@ public final class JdbcHeartbeats {
                 setup.close();
                 long t = System.nanoTime();
                 seed(pool, dialect, prefix);
-                System.out.printf(Locale.ROOT, "%s: seeded %,d agents in %.1f s%n", db, agents, (System.nanoTime() - t) / 1e9);
+                out.printf(Locale.ROOT, "%s: seeded %,d agents in %.1f s%n", db, agents, (System.nanoTime() - t) / 1e9);
                 result(db + ".bulk", bulk(pool, dialect, prefix + "agent_liveness"));
 
                 JdbcAgentStore naive = JdbcAgentStore.builder(pool).tablePrefix(prefix).coalesceHeartbeats(false).build();
-                int naiveSeconds = Math.max(3, seconds / 2);
                 result(db + ".naive", drive(naive, Duration.ofSeconds(naiveSeconds), 0).acceptedPerSecond());
                 naive.close();
 
@@ -120,7 +152,7 @@ public final class JdbcHeartbeats {
                 t = System.nanoTime();
                 driveAll(store); // one beat per agent fills the store's heartbeat cache
                 store.flushHeartbeats();
-                System.out.printf(Locale.ROOT, "%s: warm-up %.1f s%n", db, (System.nanoTime() - t) / 1e9);
+                out.printf(Locale.ROOT, "%s: warm-up %.1f s%n", db, (System.nanoTime() - t) / 1e9);
                 coalescing(db, store, 0);
                 coalescing(db, store, PACED_PER_SECOND);
                 store.close();

@@ -60,6 +60,8 @@ public class SweepBenchmark {
 
         MutableClock clock;
         Instant start;
+        /** The fleet's manager (the smoke test reads the agents' statuses through it). */
+        AgentManager manager;
         HeartbeatProcessor processor;
         HeartbeatTimeoutMonitor monitor;
         Fleet.Member[] members;
@@ -82,7 +84,7 @@ public class SweepBenchmark {
             members = Fleet.register(store, agents, start, AgentStatus.ACTIVE,
                     i -> start.plusSeconds(firstBeat(i) + 90), true);
             sequence = new long[agents];
-            AgentManager manager = AgentManager.builder()
+            manager = AgentManager.builder()
                     .store(store)
                     .clock(clock)
                     .certificateService(new FakeCertificateService(clock))

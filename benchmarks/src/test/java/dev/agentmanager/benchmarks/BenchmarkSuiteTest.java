@@ -1,0 +1,22 @@
+package dev.agentmanager.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** How the suite reads its children's {@code RESULT} lines. */
+class BenchmarkSuiteTest {
+
+    @Test
+    void keeps_the_figures_of_result_lines_only() {
+        Map<String, Double> results = new HashMap<>();
+        for (String line : new String[] {"h2: seeded 200 agents in 0.1 s", "RESULT h2.bulk 202645.3",
+                "RESULT memory.ours 487.0", "postgresql skipped: java.sql.SQLException: refused",
+                "RESULT postgresql.skipped SQLException", "# RESULT not.a.result 1.0"}) {
+            BenchmarkSuite.readResult(line, results);
+        }
+        assertThat(results).containsOnly(Map.entry("h2.bulk", 202645.3), Map.entry("memory.ours", 487.0));
+    }
+}
