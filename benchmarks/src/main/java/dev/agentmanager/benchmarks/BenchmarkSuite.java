@@ -70,7 +70,7 @@ public final class BenchmarkSuite {
                     suite.runPaired("HeartbeatBenchmark", "ours", "eureka", HEARTBEAT_ROUNDS, 1, "-Xms3g", "-Xmx3g");
                     suite.runPaired("HeartbeatBenchmark", "ours", "eureka", HEARTBEAT_ROUNDS, 2, "-Xms3g", "-Xmx3g");
                 }
-                case "sweep" -> suite.runJmh("SweepBenchmark", 1, 1, 2, 1, 4, 1, "-Xms6g", "-Xmx6g");
+                case "sweep" -> suite.runJmh("SweepBenchmark", 1, 1, 3, 1, 4, 1, "-Xms6g", "-Xmx6g");
                 case "registration" -> suite.runJmh("RegistrationBenchmark", 1, 1, 6, 2, 10, 2, "-Xmx2g"); // BC needs a long warm-up
                 case "memory" -> suite.runChild(MemoryFootprint.class, List.of("-Xmx10g", "-XX:+UseSerialGC"),
                         String.valueOf(suite.memoryAgents));
