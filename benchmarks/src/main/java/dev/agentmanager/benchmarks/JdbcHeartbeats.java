@@ -43,7 +43,8 @@ import java.util.concurrent.locks.LockSupport;
  * one transaction each through the store would take minutes on a database that syncs every commit.
  *
  * <p>Prints {@code RESULT <key> <value>} lines for {@link BenchmarkSuite}. Arguments: agents, seconds per
- * coalescing run, driver threads. {@link #measure} runs one database in process (the smoke test does, at a tiny
+ * coalescing run, driver threads, and optionally the databases to run, comma-separated (default
+ * {@code postgresql,mariadb,h2}). {@link #measure} runs one database in process (the smoke test does, at a tiny
  * size).
  */
 public final class JdbcHeartbeats {
@@ -100,8 +101,12 @@ public final class JdbcHeartbeats {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         int naiveSeconds = Math.max(3, seconds / 2);
+        List<String> databases = List.of((args.length > 3 ? args[3] : "postgresql,mariadb,h2").split(","));
         for (String[] server : new String[][] {{"postgresql", POSTGRESQL_URL, DEFAULT_POSTGRESQL_URL},
                 {"mariadb", MARIADB_URL, DEFAULT_MARIADB_URL}}) {
+            if (!databases.contains(server[0])) {
+                continue;
+            }
             String url = System.getenv(server[1]);
             try {
                 measure(server[0], url == null || url.isBlank() ? server[2] : url, agents, seconds, naiveSeconds, threads,
@@ -110,6 +115,9 @@ public final class JdbcHeartbeats {
                 System.out.println(server[0] + " skipped: " + e);
                 System.out.println("RESULT " + server[0] + ".skipped " + e.getClass().getSimpleName());
             }
+        }
+        if (!databases.contains("h2")) {
+            return;
         }
         Path dir = Files.createTempDirectory("agentmanager-bench-h2");
         try {

@@ -13,8 +13,12 @@ public final class RequestValidator {
     /** Capability names and label keys: alphanumerics inside, plus {@code . _ / -}. */
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?");
     private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z][0-9A-Za-z.+_-]*");
-    /** The longest agent or token id accepted. */
-    public static final int MAX_ID_LENGTH = 128;
+    /**
+     * The longest agent or token id accepted (the library's own are far shorter). 127, not 128: the JDBC store's
+     * MariaDB schema keeps ids in {@code VARCHAR(127)}, the widest utf8mb4 key its heartbeat flush can hash in
+     * memory.
+     */
+    public static final int MAX_ID_LENGTH = 127;
     private static final int MAX_ADDRESS_LENGTH = 256;
 
     private final AgentLimits limits;

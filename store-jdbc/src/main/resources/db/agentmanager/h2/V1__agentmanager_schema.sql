@@ -6,6 +6,8 @@
 --
 -- Instants are TIMESTAMP(6) WITH TIME ZONE. Liveness instants (agent_liveness.*, monitor_state) are on the
 -- database's clock: compare them with CURRENT_TIMESTAMP.
+-- Agent and token ids are at most 127 characters (JdbcAgentStore.MAX_ID_LENGTH, checked by the store); the
+-- columns are unbounded here, as nothing is gained from a width on this database.
 
 -- Durable agent state; version is bumped by every change (optimistic concurrency).
 -- allowed_capabilities: the capability names the agent may declare (its registration token's scope, kept for

@@ -7,12 +7,18 @@
 -- Text is utf8mb4 with the binary collation: ids, labels and thumbprints compare exactly, case and
 -- trailing spaces included. Instants are DATETIME(6) in UTC. Liveness instants (agent_liveness.*,
 -- monitor_state) are on the database's clock: compare them with UTC_TIMESTAMP(6).
+--
+-- Agent and token ids are VARCHAR(127), the longest id the library accepts (JdbcAgentStore.MAX_ID_LENGTH).
+-- The heartbeat flush is a multi-table UPDATE, for which MariaDB buffers each changed agent_liveness row in an
+-- internal temporary table keyed by that row's primary key: 127 characters x 4 bytes + 2 length bytes = 510
+-- bytes keeps that key within MariaDB's 512-byte limit for in-memory temporary tables. One character more
+-- (VARCHAR(128): 514 bytes) sends the table to disk for every flush statement, about half as fast.
 
 -- Durable agent state; version is bumped by every change (optimistic concurrency).
 -- allowed_capabilities: the capability names the agent may declare (its registration token's scope, kept for
 -- good), a JSON array of strings; [] allows any.
 CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}agents (
-    id                    VARCHAR(255) NOT NULL,
+    id                    VARCHAR(127) NOT NULL,
     name                  TEXT NOT NULL,
     status                VARCHAR(16) NOT NULL,
     inactive_reason       VARCHAR(32),
@@ -31,7 +37,7 @@ CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}agents (
     next_cert_not_after   DATETIME(6),
     registered_at         DATETIME(6) NOT NULL,
     status_changed_at     DATETIME(6) NOT NULL,
-    registration_token_id VARCHAR(255),
+    registration_token_id VARCHAR(127),
     version               BIGINT NOT NULL,
     PRIMARY KEY (id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
@@ -44,7 +50,7 @@ CREATE INDEX IF NOT EXISTS ${agentmanager_prefix}agents_next_cert_thumbprint_idx
 
 -- Labels and capabilities again, one row each, so that queries filter in SQL on indexes.
 CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}agent_labels (
-    agent_id    VARCHAR(255) NOT NULL,
+    agent_id    VARCHAR(127) NOT NULL,
     label_key   VARCHAR(255) NOT NULL,
     label_value TEXT NOT NULL,
     PRIMARY KEY (agent_id, label_key),
@@ -56,7 +62,7 @@ CREATE INDEX IF NOT EXISTS ${agentmanager_prefix}agent_labels_key_value_idx
 
 CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}agent_capabilities (
     id                 BIGINT NOT NULL AUTO_INCREMENT,
-    agent_id           VARCHAR(255) NOT NULL,
+    agent_id           VARCHAR(127) NOT NULL,
     capability_name    VARCHAR(255) NOT NULL,
     capability_version TEXT,
     PRIMARY KEY (id),
@@ -73,7 +79,7 @@ CREATE INDEX IF NOT EXISTS ${agentmanager_prefix}agent_capabilities_name_idx
 -- indexed_deadline is a lagging copy of deadline (always <= deadline) that carries the overdue index and
 -- is rewritten only when it falls into the second half of the agent's timeout window.
 CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}agent_liveness (
-    agent_id          VARCHAR(255) NOT NULL,
+    agent_id          VARCHAR(127) NOT NULL,
     version           BIGINT NOT NULL,
     monitored         BOOLEAN NOT NULL,
     boot_epoch        BIGINT NOT NULL,
@@ -91,7 +97,7 @@ CREATE INDEX IF NOT EXISTS ${agentmanager_prefix}agent_liveness_overdue_idx
 
 -- Registration tokens: the SHA-256 of the secret only, never the secret.
 CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}registration_tokens (
-    id                 VARCHAR(255) NOT NULL,
+    id                 VARCHAR(127) NOT NULL,
     secret_hash        VARCHAR(255) NOT NULL,
     description        TEXT NOT NULL,
     created_at         DATETIME(6) NOT NULL,
@@ -103,7 +109,7 @@ CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}registration_tokens (
     failed_attempts    INT NOT NULL,
     revoked_at         DATETIME(6),
     last_redeemed_at   DATETIME(6),
-    reenroll_agent_id  VARCHAR(255),
+    reenroll_agent_id  VARCHAR(127),
     PRIMARY KEY (id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 CREATE INDEX IF NOT EXISTS ${agentmanager_prefix}registration_tokens_expires_idx
@@ -111,9 +117,9 @@ CREATE INDEX IF NOT EXISTS ${agentmanager_prefix}registration_tokens_expires_idx
 
 CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}token_redemptions (
     id                BIGINT NOT NULL AUTO_INCREMENT,
-    token_id          VARCHAR(255) NOT NULL,
+    token_id          VARCHAR(127) NOT NULL,
     redeemed_at       DATETIME(6) NOT NULL,
-    agent_id          VARCHAR(255) NOT NULL,
+    agent_id          VARCHAR(127) NOT NULL,
     public_key_sha256 VARCHAR(255) NOT NULL,
     remote_address    TEXT,
     PRIMARY KEY (id),
@@ -128,7 +134,7 @@ CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}certificates (
     record_no       BIGINT NOT NULL AUTO_INCREMENT,
     serial          VARCHAR(255) NOT NULL,
     thumbprint      VARCHAR(255) NOT NULL,
-    agent_id        VARCHAR(255) NOT NULL,
+    agent_id        VARCHAR(127) NOT NULL,
     not_before      DATETIME(6) NOT NULL,
     not_after       DATETIME(6) NOT NULL,
     certificate_pem TEXT NOT NULL,

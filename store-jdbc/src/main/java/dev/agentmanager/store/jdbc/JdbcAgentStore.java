@@ -78,6 +78,8 @@ import org.jspecify.annotations.Nullable;
  *         .baselineOnMigrate(true)
  *         .load().migrate();
  * }</pre>
+ * Agent and token ids are at most {@value #MAX_ID_LENGTH} characters; a write of a longer one fails with
+ * {@link IllegalArgumentException} before it reaches the database (lookups of one simply find nothing).
  *
  * <h2>Heartbeats: coalescing, and the window it leaves across replicas</h2>
  * By default {@link #recordHeartbeat} does not write: it checks the version and the (epoch, sequence) pair
@@ -142,6 +144,11 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     public static final Duration DEFAULT_HEARTBEAT_CACHE_EXPIRY = Duration.ofMinutes(10);
     /** The largest batch size. */
     public static final int MAX_BATCH_SIZE = 50_000;
+    /**
+     * The longest agent or token id the store writes, in {@code char}s (so at most as many characters), as core
+     * validates them. MariaDB keeps ids in {@code VARCHAR(127)}: see its schema script for why not 128.
+     */
+    public static final int MAX_ID_LENGTH = 127;
 
     private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,23}");
     private static final String MONITOR_NAME = "timeout-monitor";
@@ -203,9 +210,10 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         // MariaDB: one multi-table UPDATE per chunk, joined to the chunk given as one JSON parameter (the
         // counterpart of PostgreSQL's unnest). JSON_TABLE comes first (STRAIGHT_JOIN), so every row is one
         // primary-key probe in the chunk's (sorted) order. Assignments run left to right in MariaDB: the
-        // indexed_deadline CASE comes first and so reads the stored value.
+        // indexed_deadline CASE comes first and so reads the stored value. MariaDB updates the joined table
+        // through an internal temporary table keyed by its primary key; VARCHAR(127) ids keep that key in memory.
         this.flushUpdateJson = "UPDATE JSON_TABLE(?, '$[*]' COLUMNS ("
-                + "agent_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$[0]',"
+                + "agent_id VARCHAR(127) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$[0]',"
                 + " version BIGINT PATH '$[1]', boot_epoch BIGINT PATH '$[2]', sequence_no BIGINT PATH '$[3]',"
                 + " received_at DATETIME(6) PATH '$[4]', deadline DATETIME(6) PATH '$[5]',"
                 + " clock_skew_nanos BIGINT PATH '$[6]', refresh_before DATETIME(6) PATH '$[7]')) AS u"
@@ -399,6 +407,11 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     @Override
     public void insertToken(RegistrationToken token) {
         requireNonNull(token, "token");
+        requireStorableId("token id", token.id());
+        requireStorableId("re-enrollment agent id", token.reenrollAgentId());
+        for (TokenRedemption r : token.redemptions()) {
+            requireStorableId("redemption agent id", r.agentId());
+        }
         transaction("insert token", "registration token already exists: " + token.id(), c -> {
             Instant lastRedeemed = null;
             for (TokenRedemption r : token.redemptions()) {
@@ -589,6 +602,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         if (agent.version() != 1) {
             throw new IllegalArgumentException("a new agent has version 1, got " + agent.version());
         }
+        requireStorableIds(agent);
+        requireStorableId("redemption agent id", redemption.agentId());
         if (!certificate.agentId().equals(agent.id())) {
             throw new IllegalArgumentException("certificate " + certificate.serial() + " belongs to "
                     + certificate.agentId() + ", not " + agent.id());
@@ -641,6 +656,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
             throw new IllegalArgumentException("certificate " + certificate.serial() + " belongs to "
                     + certificate.agentId() + ", not " + updated.id());
         }
+        requireStorableIds(updated);
+        requireStorableId("redemption agent id", redemption.agentId());
         String id = updated.id();
         long newVersion = expectedVersion + 1;
         agentCache.remove(id);
@@ -912,6 +929,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
      * and flushes see the write in order.
      */
     private Optional<Agent> writeDurable(String what, Agent agent, long expectedVersion, @Nullable Instant overdueAt) {
+        // an over-long agent id matches no row (the update finds nothing); the token id would be written
+        requireStorableId("registration token id", agent.registrationTokenId());
         String id = agent.id();
         long newVersion = expectedVersion + 1;
         agentCache.remove(id);
@@ -1421,6 +1440,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     @Override
     public void insertCertificate(AgentCertificate certificate) {
         requireNonNull(certificate, "certificate");
+        requireStorableId("agent id", certificate.agentId());
         transaction("insert certificate", "certificate serial already exists: " + certificate.serial(), c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.certificates + " ("
                     + Rows.CERTIFICATE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
@@ -1587,6 +1607,19 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         for (int i = 0; i < values.size(); i++) {
             ps.setString(i + 1, values.get(i));
         }
+    }
+
+    /** Ids longer than the schema's columns fail here, before any statement, rather than as a database error. */
+    private static void requireStorableId(String what, @Nullable String id) {
+        if (id != null && id.length() > MAX_ID_LENGTH) {
+            throw new IllegalArgumentException(what + " longer than " + MAX_ID_LENGTH + " characters: "
+                    + id.substring(0, 32) + "...");
+        }
+    }
+
+    private static void requireStorableIds(Agent agent) {
+        requireStorableId("agent id", agent.id());
+        requireStorableId("registration token id", agent.registrationTokenId());
     }
 
     private static void requirePositive(int value, String name) {

@@ -547,6 +547,50 @@ abstract class JdbcReplicaTest {
         return falseVerdicts;
     }
 
+    // ---- id widths -------------------------------------------------------------------------------------
+
+    /** The widest id the store takes, in characters MariaDB stores as 3 bytes each, registers and flushes. */
+    @Test
+    void anIdOfTheMaximumLengthIsStoredAndItsHeartbeatsFlushed() {
+        JdbcAgentStore a = replicaA(MutableClock.at(T0));
+        String id = "字".repeat(JdbcAgentStore.MAX_ID_LENGTH);
+        String tokenId = "t".repeat(JdbcAgentStore.MAX_ID_LENGTH);
+        AgentCertificate cert = TestAgents.certificate(id, T0);
+        Agent agent = TestAgents.agent(id, T0).certificate(cert.pin()).build();
+        a.insertToken(TestAgents.oneTimeToken(tokenId, T0));
+        assertThat(a.registerAgent(tokenId, TestAgents.redemption(id, T0), T0, agent, cert)).isTrue();
+
+        assertThat(a.recordHeartbeat(id, 1, 0, 7, T0.plusSeconds(5), T0.plusSeconds(95), null))
+                .isEqualTo(HeartbeatWrite.ACCEPTED_NEW_EPOCH);
+        a.flushHeartbeats();
+
+        assertThat(storedSequence(id)).isEqualTo(7);
+        assertThat(a.findToken(tokenId)).isPresent();
+    }
+
+    /** A longer id fails as a typed precondition before any statement, never as the database's error. */
+    @Test
+    void aLongerIdIsRefusedBeforeTheDatabase() {
+        JdbcAgentStore a = replicaA(MutableClock.at(T0));
+        String id = "a".repeat(JdbcAgentStore.MAX_ID_LENGTH + 1);
+        AgentCertificate cert = TestAgents.certificate(id, T0);
+        Agent agent = TestAgents.agent(id, T0).certificate(cert.pin()).build();
+        a.insertToken(TestAgents.oneTimeToken("tok", T0));
+
+        assertThatThrownBy(() -> a.insertToken(TestAgents.oneTimeToken(id, T0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token id longer than 127");
+        assertThatThrownBy(() -> a.registerAgent("tok", TestAgents.redemption(id, T0), T0, agent, cert))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("agent id longer than 127");
+        assertThatThrownBy(() -> a.insertCertificate(cert))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("agent id longer than 127");
+        assertThat(a.findToken("tok").orElseThrow().uses()).isZero(); // nothing consumed
+        // lookups only find nothing
+        assertThat(a.findAgent(id)).isEmpty();
+        assertThat(a.findToken(id)).isEmpty();
+        assertThat(a.recordHeartbeat(id, 1, 0, 1, T0.plusSeconds(5), T0.plusSeconds(95), null))
+                .isEqualTo(HeartbeatWrite.NOT_FOUND);
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------
 
     static <T> List<T> race(int threads, IntFunction<Callable<T>> task) {
