@@ -69,6 +69,9 @@ public final class BenchmarkSuite {
                 case "heartbeat" -> {
                     suite.runPaired("HeartbeatBenchmark", "ours", "eureka", HEARTBEAT_ROUNDS, 1, "-Xms3g", "-Xmx3g");
                     suite.runPaired("HeartbeatBenchmark", "ours", "eureka", HEARTBEAT_ROUNDS, 2, "-Xms3g", "-Xmx3g");
+                    // the cross-check: both sides in one JVM, interleaved (PeerRuns says why)
+                    suite.runChild(PeerRuns.class, List.of("-Xms3g", "-Xmx3g"), "1", "100000", "10");
+                    suite.runChild(PeerRuns.class, List.of("-Xms3g", "-Xmx3g"), "2", "100000", "10");
                 }
                 case "sweep" -> suite.runJmh("SweepBenchmark", 1, 1, 3, 1, 4, 1, "-Xms6g", "-Xmx6g");
                 case "registration" -> suite.runJmh("RegistrationBenchmark", 1, 1, 6, 2, 10, 2, "-Xmx2g"); // BC needs a long warm-up
@@ -193,6 +196,19 @@ public final class BenchmarkSuite {
             for (int t : new int[] {1, 2}) {
                 comparePaired("heartbeats/s, 100k agents, " + t + " thread" + (t > 1 ? "s" : ""), "HeartbeatBenchmark.ours#" + t,
                         "HeartbeatBenchmark.eureka#" + t, "Eureka renew", 1.5);
+            }
+            for (int t : new int[] {1, 2}) {
+                String key = "peer.t" + t;
+                Double ours = child.get(key + ".ours");
+                Double eureka = child.get(key + ".eureka");
+                Double ratio = child.get(key + ".ratio");
+                if (ours == null || eureka == null || ratio == null) {
+                    rows.add("| heartbeats/s, " + t + " thread" + (t > 1 ? "s" : "") + ", one JVM interleaved | missing | missing | | | |");
+                    continue;
+                }
+                rows.add(String.format(Locale.ROOT, "| heartbeats/s, 100k agents, %d thread%s, both sides in one JVM, interleaved (%.0f rounds) | %,.0f/s | %,.0f/s (Eureka renew) | %.2f× (quartiles %.2f–%.2f×) | ≥ 1.50× | %s |",
+                        t, t > 1 ? "s" : "", child.get(key + ".rounds"), ours, eureka, ratio, child.get(key + ".q1"),
+                        child.get(key + ".q3"), ratio >= 1.5 ? "met" : "missed"));
             }
         }
         if (parts.contains("sweep")) {

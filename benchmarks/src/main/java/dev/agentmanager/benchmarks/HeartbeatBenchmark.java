@@ -105,7 +105,10 @@ public class HeartbeatBenchmark {
             setUp(ours, thread.getThreadCount(), thread.getThreadIndex());
         }
 
-        /** This state for thread {@code index} of {@code threads} (also used outside JMH, by {@link PairedRuns}). */
+        /**
+         * This state for thread {@code index} of {@code threads} (also used outside JMH, by {@link PairedRuns} and
+         * {@link PeerRuns}).
+         */
         void setUp(Ours ours, int threads, int index) {
             int[] share = share(ours.agents, threads, index);
             count = share.length;
@@ -198,7 +201,12 @@ public class HeartbeatBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(Eureka eureka, ThreadParams thread) {
-            int[] share = share(eureka.agents, thread);
+            setUp(eureka, thread.getThreadCount(), thread.getThreadIndex());
+        }
+
+        /** This state for thread {@code index} of {@code threads} (also used outside JMH, by {@link PeerRuns}). */
+        void setUp(Eureka eureka, int threads, int index) {
+            int[] share = share(eureka.agents, threads, index);
             count = share.length;
             offsets = new int[count + 1];
             java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
