@@ -80,7 +80,8 @@ public final class PairedRuns {
         return (((LongSupplier) run).getAsLong() - before) * 1e9 / nanos;
     }
 
-    private static double quantile(double[] values, double q) {
+    /** The {@code q} quantile of {@code values} (nearest rank); also {@link PeerRuns}'. */
+    static double quantile(double[] values, double q) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[(int) Math.round(q * (sorted.length - 1))];

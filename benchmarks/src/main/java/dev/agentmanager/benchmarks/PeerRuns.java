@@ -133,8 +133,6 @@ public final class PeerRuns {
     }
 
     private static double quantile(double[] values, double q) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[(int) Math.round(q * (sorted.length - 1))];
+        return PairedRuns.quantile(values, q);
     }
 }
