@@ -91,20 +91,20 @@ public final class PeerRuns {
         }
         pool.shutdown();
         eureka.tearDown();
-        double oursMedian = quantile(rate[0], 0.5);
-        double eurekaMedian = quantile(rate[1], 0.5);
+        double oursMedian = PairedRuns.quantile(rate[0], 0.5);
+        double eurekaMedian = PairedRuns.quantile(rate[1], 0.5);
         System.out.printf(Locale.ROOT, "ours %.3fM beats/s, Eureka %.3fM renews/s (medians of %d rounds, %d thread%s,"
                         + " %d agents)%n", oursMedian / 1e6, eurekaMedian / 1e6, rounds, threads, threads == 1 ? "" : "s",
                 agents);
         System.out.printf(Locale.ROOT, "ours/Eureka per round: median %.3f, quartiles %.3f..%.3f, range %.3f..%.3f%n",
-                quantile(ratio, 0.5), quantile(ratio, 0.25), quantile(ratio, 0.75), quantile(ratio, 0),
-                quantile(ratio, 1));
+                PairedRuns.quantile(ratio, 0.5), PairedRuns.quantile(ratio, 0.25), PairedRuns.quantile(ratio, 0.75), PairedRuns.quantile(ratio, 0),
+                PairedRuns.quantile(ratio, 1));
         String key = "peer.t" + threads;
         System.out.printf(Locale.ROOT, "RESULT %s.ours %.1f%n", key, oursMedian);
         System.out.printf(Locale.ROOT, "RESULT %s.eureka %.1f%n", key, eurekaMedian);
-        System.out.printf(Locale.ROOT, "RESULT %s.ratio %.4f%n", key, quantile(ratio, 0.5));
-        System.out.printf(Locale.ROOT, "RESULT %s.q1 %.4f%n", key, quantile(ratio, 0.25));
-        System.out.printf(Locale.ROOT, "RESULT %s.q3 %.4f%n", key, quantile(ratio, 0.75));
+        System.out.printf(Locale.ROOT, "RESULT %s.ratio %.4f%n", key, PairedRuns.quantile(ratio, 0.5));
+        System.out.printf(Locale.ROOT, "RESULT %s.q1 %.4f%n", key, PairedRuns.quantile(ratio, 0.25));
+        System.out.printf(Locale.ROOT, "RESULT %s.q3 %.4f%n", key, PairedRuns.quantile(ratio, 0.75));
         System.out.printf(Locale.ROOT, "RESULT %s.rounds %d%n", key, rounds);
         if (Arrays.stream(sink).sum() == 42) {
             System.out.println(); // keeps the sums observable
@@ -132,7 +132,4 @@ public final class PeerRuns {
         return System.nanoTime() - start;
     }
 
-    private static double quantile(double[] values, double q) {
-        return PairedRuns.quantile(values, q);
-    }
 }
