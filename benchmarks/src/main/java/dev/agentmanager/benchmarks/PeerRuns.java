@@ -14,7 +14,8 @@ import java.util.concurrent.Future;
  * machine's speed (a VM on a shared host) drifts by tens of percent over such spans, so a JMH ratio carries
  * that drift. Here both fleets ({@link HeartbeatBenchmark}'s states, the same beat order and request decoding)
  * live in one JVM and the two sides alternate in slices (2,000,000 beats by default; which side goes first alternates
- * between rounds), so each round's ratio compares the two under the same conditions. Prints each side's median
+ * between rounds), so each round's ratio compares the two under the same conditions; a full collection first
+ * puts both fleets where a running server's would be (see {@code main}). Prints each side's median
  * rate and the median and quartiles of the per-round ratio, and {@code RESULT} lines for {@link BenchmarkSuite}.
  *
  * <pre>
@@ -54,6 +55,11 @@ public final class PeerRuns {
             renewers[t] = new HeartbeatBenchmark.EurekaRenewer();
             renewers[t].setUp(eureka, threads, t);
         }
+        // Both fleets as a full collection leaves them, as in a server that has run for a while. Eureka's renew
+        // rate depends on where its objects lie: allocated right behind our fleet, with no collection since, it
+        // renewed 1.7-2.2M/s here, but 1.2-1.5M/s after a full collection and in a JVM of its own (where its JMH
+        // forks run); ours moved little either way (1.9-2.3M/s).
+        System.gc();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         long[] sink = new long[threads];
         Side[] sides = {
