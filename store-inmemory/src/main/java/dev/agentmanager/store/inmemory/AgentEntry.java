@@ -275,11 +275,6 @@ final class AgentEntry extends DeadlineWheel.Node {
     }
 
     /**
-     * The routine-heartbeat fast path ({@link dev.agentmanager.spi.IAgentStore#recordRoutineHeartbeat}):
-     * checks status, certificate, validity and sequence and records the beat. Allocation-free; hold the
-     * monitor.
-     */
-    /**
      * A sum of words from each cache line the routine heartbeat reads and writes after the lookup (the pin, the
      * sequence, the deadline), read without the monitor and ignored but for one comparison: it only makes the
      * lines' misses start together with the lookup's instead of after the monitor's CAS.
@@ -288,6 +283,11 @@ final class AgentEntry extends DeadlineWheel.Node {
         return pin0 + sequence + deadlineSecond;
     }
 
+    /**
+     * The routine-heartbeat fast path ({@link dev.agentmanager.spi.IAgentStore#recordRoutineHeartbeat}):
+     * checks status, certificate, validity and sequence and records the beat. Allocation-free; hold the
+     * monitor.
+     */
     RoutineHeartbeat writeRoutineHeartbeat(byte[] thumbprint, long epoch, long seq, long receivedSecond,
             int receivedNano, long deadlineSec, int deadlineNs, @Nullable Duration skew, RenewalPolicy renewal) {
         long receivedMillis = receivedSecond * 1000 + receivedNano / 1_000_000;
