@@ -67,14 +67,14 @@ public final class BenchmarkSuite {
         for (String part : parts) {
             switch (part) {
                 case "heartbeat" -> {
-                    suite.runPaired("HeartbeatBenchmark", "ours", "eureka", HEARTBEAT_ROUNDS, 1, "-Xms3g", "-Xmx3g");
-                    suite.runPaired("HeartbeatBenchmark", "ours", "eureka", HEARTBEAT_ROUNDS, 2, "-Xms3g", "-Xmx3g");
+                    suite.runPaired("HeartbeatBenchmark", "ours", "eureka", HEARTBEAT_ROUNDS, 1, heap(3));
+                    suite.runPaired("HeartbeatBenchmark", "ours", "eureka", HEARTBEAT_ROUNDS, 2, heap(3));
                     // the cross-check: both sides in one JVM, interleaved (PeerRuns says why)
-                    suite.runChild(PeerRuns.class, List.of("-Xms3g", "-Xmx3g"), "1", "100000", "10");
-                    suite.runChild(PeerRuns.class, List.of("-Xms3g", "-Xmx3g"), "2", "100000", "10");
+                    suite.runChild(PeerRuns.class, List.of(heap(3)), "1", "100000", "10");
+                    suite.runChild(PeerRuns.class, List.of(heap(3)), "2", "100000", "10");
                 }
-                case "sweep" -> suite.runJmh("SweepBenchmark", 1, 1, 3, 1, 4, 1, "-Xms6g", "-Xmx6g");
-                case "registration" -> suite.runJmh("RegistrationBenchmark", 1, 1, 6, 2, 10, 2, "-Xmx2g"); // BC needs a long warm-up
+                case "sweep" -> suite.runJmh("SweepBenchmark", 1, 1, 3, 1, 4, 1, heap(6));
+                case "registration" -> suite.runJmh("RegistrationBenchmark", 1, 1, 6, 2, 10, 2, heap(2)); // BC needs a long warm-up
                 case "memory" -> suite.runChild(MemoryFootprint.class, List.of("-Xmx10g", "-XX:+UseSerialGC"),
                         String.valueOf(suite.memoryAgents));
                 case "jdbc" -> suite.runChild(JdbcHeartbeats.class, List.of("-Xmx2g"), "100000", "10", "4");
@@ -85,6 +85,18 @@ public final class BenchmarkSuite {
         suite.table(parts);
         System.out.printf(Locale.ROOT, "%nsuite took %.1f min on %d cores, JDK %s%n", (System.nanoTime() - start) / 6e10,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+    }
+
+    /**
+     * The JVM options of a timed child JVM: a fixed heap of {@code gib} GiB, every page of it touched at start-up
+     * ({@code -XX:+AlwaysPreTouch}), as a server's heap is once it has run for a while. Without it the first pass
+     * of allocation through the young generation page-faults on every fresh page, and on this VM (whose host backs
+     * a guest page on first touch) that cost 2-3 µs per beat on our side for the first ten or so seconds of each
+     * fork (280-370k beats/s, a third of the time in the kernel, then 1.5-1.9M after the first collection); the
+     * side that allocates more per call pays more, so the fork ratios measured the kernel, not the registries.
+     */
+    static String[] heap(int gib) {
+        return new String[] {"-Xms" + gib + "g", "-Xmx" + gib + "g", "-XX:+AlwaysPreTouch"};
     }
 
     /**
@@ -104,8 +116,7 @@ public final class BenchmarkSuite {
             throws Exception {
         for (int r = 0; r < rounds; r++) {
             for (String method : r % 2 == 0 ? List.of(ours, peer) : List.of(peer, ours)) {
-                // three warm-up iterations: our side reaches its steady rate later than Eureka's (it allocates more
-                // per beat while G1 is still sizing the young generation)
+                // three warm-up iterations of 2 s: the JIT settles both sides well within them
                 for (RunResult result : runJmhMatching(benchmark + "\\." + method + "$", 1, threads, 3, 2, 3, 2,
                         jvmArgs)) {
                     String key = benchmark + "." + method + "#" + threads;

@@ -18,8 +18,8 @@ import java.util.function.LongUnaryOperator;
  * when the quartiles stay on one side of 1.
  *
  * <pre>
- * java -Xmx12g -cp benchmarks/target/benchmarks.jar dev.agentmanager.benchmarks.PairedRuns heartbeat A.jar B.jar [agents] [rounds]
- * java -Xmx12g -cp benchmarks/target/benchmarks.jar dev.agentmanager.benchmarks.PairedRuns sweep A.jar B.jar [agents] [rounds]
+ * java -Xms12g -Xmx12g -XX:+AlwaysPreTouch -cp benchmarks/target/benchmarks.jar dev.agentmanager.benchmarks.PairedRuns heartbeat A.jar B.jar [agents] [rounds]
+ * java -Xms12g -Xmx12g -XX:+AlwaysPreTouch -cp benchmarks/target/benchmarks.jar dev.agentmanager.benchmarks.PairedRuns sweep A.jar B.jar [agents] [rounds]
  * </pre>
  *
  * {@code heartbeat}: one thread beats the {@link HeartbeatBenchmark} fleet (default 100,000 agents) in its random
