@@ -20,36 +20,44 @@ import java.util.function.LongUnaryOperator;
  * <pre>
  * java -Xms12g -Xmx12g -XX:+AlwaysPreTouch -cp benchmarks/target/benchmarks.jar dev.agentmanager.benchmarks.PairedRuns heartbeat A.jar B.jar [agents] [rounds]
  * java -Xms12g -Xmx12g -XX:+AlwaysPreTouch -cp benchmarks/target/benchmarks.jar dev.agentmanager.benchmarks.PairedRuns sweep A.jar B.jar [agents] [rounds]
+ * java -Xms4g -Xmx4g -XX:+AlwaysPreTouch -cp benchmarks/target/benchmarks.jar dev.agentmanager.benchmarks.PairedRuns registration A.jar B.jar [tokens] [rounds]
  * </pre>
  *
  * {@code heartbeat}: one thread beats the {@link HeartbeatBenchmark} fleet (default 100,000 agents) in its random
  * order, 2,000,000 beats a slice; the rate is beats per second. {@code sweep}: the {@link SweepBenchmark} steady
  * state (default 1,000,000 agents), 30 simulated seconds a slice, only {@code runOnce()} timed; the figure is
- * microseconds per expired agent. Both jars must be builds of this module that contain this class.
+ * microseconds per expired agent. {@code registration}: {@link RegistrationBenchmark#register} on the default
+ * BouncyCastle CA, 1,000 registrations a slice, each with a fresh one-time token, among tokens created
+ * beforehand (default 20,000; more are created between slices, untimed, as needed); the rate is registrations
+ * per second. Both jars must be builds of this module that contain this class.
  */
 public final class PairedRuns {
     private PairedRuns() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 3) {
-            throw new IllegalArgumentException("usage: heartbeat|sweep A.jar B.jar [agents] [rounds]");
+            throw new IllegalArgumentException("usage: heartbeat|sweep|registration A.jar B.jar [agents] [rounds]");
         }
-        boolean sweep = switch (args[0]) {
-            case "heartbeat" -> false;
-            case "sweep" -> true;
+        Class<?> mode = switch (args[0]) {
+            case "heartbeat" -> Heartbeats.class;
+            case "sweep" -> Sweeps.class;
+            case "registration" -> Registrations.class;
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         };
-        int agents = args.length > 3 ? Integer.parseInt(args[3]) : sweep ? 1_000_000 : 100_000;
+        boolean sweep = mode == Sweeps.class;
+        boolean registration = mode == Registrations.class;
+        int agents = args.length > 3 ? Integer.parseInt(args[3])
+                : sweep ? 1_000_000 : registration ? 20_000 : 100_000;
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 16;
-        long slice = sweep ? 30 : 2_000_000;
-        String name = (sweep ? Sweeps.class : Heartbeats.class).getName();
+        long slice = sweep ? 30 : registration ? 1_000 : 2_000_000;
+        String name = mode.getName();
         Object[] runs = new Object[2];
         for (int i = 0; i < 2; i++) {
             URLClassLoader loader = new URLClassLoader(new URL[] {Path.of(args[i + 1]).toUri().toURL()},
                     ClassLoader.getPlatformClassLoader());
             runs[i] = loader.loadClass(name).getConstructor(int.class).newInstance(agents);
         }
-        for (int w = 0; w < 4; w++) { // warm-up: compile both
+        for (int w = 0; w < (registration ? 12 : 4); w++) { // warm-up: compile both (BouncyCastle takes longer)
             run(runs[0], slice);
             run(runs[1], slice);
         }
@@ -66,8 +74,9 @@ public final class PairedRuns {
         for (int i = 0; i < 2; i++) {
             double median = quantile(perSecond[i], 0.5);
             System.out.printf(Locale.ROOT, sweep ? "%s %s: %.3f µs per expired agent (median of %d rounds)%n"
+                    : registration ? "%s %s: %.1f registrations/s (median of %d rounds)%n"
                     : "%s %s: %.3fM beats/s (median of %d rounds)%n", i == 0 ? "A" : "B", args[i + 1],
-                    sweep ? 1e6 / median : median / 1e6, rounds);
+                    sweep ? 1e6 / median : registration ? median : median / 1e6, rounds);
         }
         System.out.printf(Locale.ROOT, "B/A per round: median %.3f, quartiles %.3f..%.3f%n", quantile(ratio, 0.5),
                 quantile(ratio, 0.25), quantile(ratio, 0.75));
@@ -150,6 +159,46 @@ public final class PairedRuns {
         @Override
         public long getAsLong() {
             return expired;
+        }
+    }
+
+    /**
+     * The registration benchmark's loop: {@code applyAsLong(n)} registers n agents, each with a fresh one-time
+     * token, and returns the nanoseconds; tokens for the slice are created before it, untimed.
+     */
+    public static final class Registrations implements LongUnaryOperator, LongSupplier {
+        private final RegistrationBenchmark benchmark = new RegistrationBenchmark();
+        private final RegistrationBenchmark.Ca ca = new RegistrationBenchmark.Ca();
+        private final RegistrationBenchmark.Manager manager = new RegistrationBenchmark.Manager();
+        private long registered;
+        /** Keeps the registrations observable. */
+        public static volatile long sink;
+
+        public Registrations(int tokens) {
+            ca.setUp();
+            manager.setUp(ca);
+            manager.createTokens(tokens);
+        }
+
+        @Override
+        public long applyAsLong(long n) {
+            if (manager.tokens.size() < n) {
+                manager.createTokens((int) n * 4);
+            }
+            long check = 0;
+            long start = System.nanoTime();
+            for (long i = 0; i < n; i++) {
+                check += benchmark.register(ca, manager).agent().id().length();
+            }
+            long nanos = System.nanoTime() - start;
+            sink += check;
+            registered += n;
+            return nanos;
+        }
+
+        @Override
+        public long getAsLong() {
+            return registered;
         }
     }
 }

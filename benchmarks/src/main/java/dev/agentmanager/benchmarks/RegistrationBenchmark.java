@@ -81,7 +81,12 @@ public class RegistrationBenchmark {
         @Setup(Level.Iteration)
         public void createTokens() {
             tokens.clear();
-            for (int i = 0; i < TOKENS_PER_ITERATION; i++) {
+            createTokens(TOKENS_PER_ITERATION);
+        }
+
+        /** Creates {@code count} one-time tokens and queues their plaintexts (also used by {@link PairedRuns}). */
+        void createTokens(int count) {
+            for (int i = 0; i < count; i++) {
                 tokens.add(manager.createToken(RegistrationTokenRequest.oneTime("bench")).plaintext());
             }
         }
