@@ -19,7 +19,7 @@ import java.util.concurrent.Future;
  * rate and the median and quartiles of the per-round ratio, and {@code RESULT} lines for {@link BenchmarkSuite}.
  *
  * <pre>
- * java -Xms3g -Xmx3g -XX:+AlwaysPreTouch -cp benchmarks/target/benchmarks.jar dev.agentmanager.benchmarks.PeerRuns [threads] [agents] [rounds] [slice]
+ * java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp benchmarks/target/benchmarks.jar dev.agentmanager.benchmarks.PeerRuns [threads] [agents] [rounds] [slice]
  * </pre>
  *
  * Defaults: 1 thread, 100,000 agents, 16 rounds, slices of 2,000,000 beats. With more threads each thread beats
