@@ -123,8 +123,9 @@ public final class BenchmarkSuite {
             throws Exception {
         for (int r = 0; r < rounds; r++) {
             for (String method : r % 2 == 0 ? List.of(ours, peer) : List.of(peer, ours)) {
-                // three warm-up iterations of 2 s: the JIT settles both sides well within them
-                for (RunResult result : runJmhMatching(benchmark + "\\." + method + "$", 1, threads, 3, 2, 3, 2,
+                // two warm-up iterations of 2 s: with the heap pre-touched, both sides run at their steady rate
+                // from the second on
+                for (RunResult result : runJmhMatching(benchmark + "\\." + method + "$", 1, threads, 2, 2, 3, 2,
                         jvmArgs)) {
                     String key = benchmark + "." + method + "#" + threads;
                     paired.computeIfAbsent(key, k -> new ArrayList<>()).add(result.getPrimaryResult().getScore());
