@@ -23,17 +23,18 @@ import org.openjdk.jmh.util.ListStatistics;
 
 /**
  * Runs the whole suite with short settings (one fork, few iterations; the heartbeat benchmarks in three
- * rounds of one fork per side: about ten minutes on two cores) and prints one table: our figure, the peer's (Eureka, the raw crypto, or the database's own ceiling), the ratio,
- * the target and whether it was met.
+ * rounds of one fork per side: about twelve minutes on two cores) and prints one table: our figure, the peer's
+ * (Eureka, the raw crypto, or the database's own ceiling), the ratio, the target and whether it was met.
  *
  * <pre>
- * cd /work/main &amp;&amp; mvn -q -o install -DskipTests &amp;&amp; java -jar benchmarks/target/benchmarks.jar
+ * mvn -q install -DskipTests &amp;&amp; java -jar benchmarks/target/benchmarks.jar
  * </pre>
  *
  * Arguments select parts ({@code heartbeat sweep registration memory jdbc}; default all) and options:
  * {@code --prof=gc} (any JMH profiler, for the JMH parts), {@code --agents=N} (memory part, default 1,000,000).
- * The JMH figures carry JMH's 99.9 % confidence interval ({@code ±}); the memory and JDBC parts are single
- * measurements in child JVMs.
+ * The JMH figures carry JMH's 99.9 % confidence interval ({@code ±}). The heartbeat and registration parts add a
+ * cross-check in a child JVM, both sides interleaved in one JVM ({@link PeerRuns}, {@link RegistrationRuns}),
+ * with the quartiles of the per-round ratio; the memory and JDBC parts are single measurements in child JVMs.
  */
 public final class BenchmarkSuite {
     private final Map<String, Result<?>> jmh = new HashMap<>();

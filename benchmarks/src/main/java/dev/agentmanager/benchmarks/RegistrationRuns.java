@@ -7,8 +7,8 @@ import java.util.function.LongUnaryOperator;
  * Registration against the raw crypto, interleaved in one JVM: the cross-check of the suite's JMH registration
  * row. JMH runs {@link RegistrationBenchmark#register} and {@link RegistrationBenchmark#rawCrypto} one after the
  * other in one fork, about half a minute each, and this machine's speed (a VM on a shared host) drifts by tens of
- * percent over such spans: the JMH ratio carries that drift (0.77-1.03 across this session's suite runs for an
- * unchanged build). Here the two alternate in slices of {@code slice} calls on the same CA (which goes first
+ * percent over such spans: the JMH ratio carries that drift (0.77-1.03 across the suite runs of one day, code
+ * unchanged). Here the two alternate in slices of {@code slice} calls on the same CA (which goes first
  * alternates between rounds), so each round's ratio compares the two under the same conditions. Prints each
  * side's median rate, the median and quartiles of the per-round ratio, and {@code RESULT} lines for
  * {@link BenchmarkSuite}.

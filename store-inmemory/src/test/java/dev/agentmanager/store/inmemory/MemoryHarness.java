@@ -33,8 +33,7 @@ import java.util.UUID;
  * with realistic ones.
  *
  * <pre>
- * cd /work/main
- * mvn -q -o -pl store-inmemory test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * mvn -q -pl store-inmemory test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
  * java -Xmx6g -cp store-inmemory/target/classes:store-inmemory/target/test-classes:$(cat store-inmemory/target/cp.txt) \
  *     dev.agentmanager.store.inmemory.MemoryHarness 1000000 512
  * </pre>
