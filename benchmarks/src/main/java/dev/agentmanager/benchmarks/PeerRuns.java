@@ -86,32 +86,15 @@ public final class PeerRuns {
             sides[0].run(perThread);
             sides[1].run(perThread);
         }
-        double[][] rate = new double[2][rounds];
-        double[] ratio = new double[rounds];
-        for (int r = 0; r < rounds; r++) {
-            for (int k = 0; k < 2; k++) {
-                int i = r % 2 == 0 ? k : 1 - k;
-                rate[i][r] = perThread * threads * 1e9 / sides[i].run(perThread);
-            }
-            ratio[r] = rate[0][r] / rate[1][r];
-        }
+        Interleaved.Rounds result = Interleaved.run(rounds, () -> perThread * threads * 1e9 / sides[0].run(perThread),
+                () -> perThread * threads * 1e9 / sides[1].run(perThread));
         pool.shutdown();
         eureka.tearDown();
-        double oursMedian = PairedRuns.quantile(rate[0], 0.5);
-        double eurekaMedian = PairedRuns.quantile(rate[1], 0.5);
         System.out.printf(Locale.ROOT, "ours %.3fM beats/s, Eureka %.3fM renews/s (medians of %d rounds, %d thread%s,"
-                        + " %d agents)%n", oursMedian / 1e6, eurekaMedian / 1e6, rounds, threads, threads == 1 ? "" : "s",
-                agents);
-        System.out.printf(Locale.ROOT, "ours/Eureka per round: median %.3f, quartiles %.3f..%.3f, range %.3f..%.3f%n",
-                PairedRuns.quantile(ratio, 0.5), PairedRuns.quantile(ratio, 0.25), PairedRuns.quantile(ratio, 0.75), PairedRuns.quantile(ratio, 0),
-                PairedRuns.quantile(ratio, 1));
-        String key = "peer.t" + threads;
-        System.out.printf(Locale.ROOT, "RESULT %s.ours %.1f%n", key, oursMedian);
-        System.out.printf(Locale.ROOT, "RESULT %s.eureka %.1f%n", key, eurekaMedian);
-        System.out.printf(Locale.ROOT, "RESULT %s.ratio %.4f%n", key, PairedRuns.quantile(ratio, 0.5));
-        System.out.printf(Locale.ROOT, "RESULT %s.q1 %.4f%n", key, PairedRuns.quantile(ratio, 0.25));
-        System.out.printf(Locale.ROOT, "RESULT %s.q3 %.4f%n", key, PairedRuns.quantile(ratio, 0.75));
-        System.out.printf(Locale.ROOT, "RESULT %s.rounds %d%n", key, rounds);
+                        + " %d agents)%n", PairedRuns.quantile(result.first(), 0.5) / 1e6,
+                PairedRuns.quantile(result.second(), 0.5) / 1e6, rounds, threads, threads == 1 ? "" : "s", agents);
+        System.out.println("ours/Eureka per round: " + result.ratioSummary());
+        result.printResults("peer.t" + threads, "ours", "eureka");
         if (Arrays.stream(sink).sum() == 42) {
             System.out.println(); // keeps the sums observable
         }

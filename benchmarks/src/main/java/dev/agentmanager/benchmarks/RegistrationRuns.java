@@ -23,7 +23,7 @@ import java.util.function.LongUnaryOperator;
 public final class RegistrationRuns {
     private RegistrationRuns() {}
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 16;
         int slice = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
         Fleet.quietLogging();
@@ -56,29 +56,13 @@ public final class RegistrationRuns {
             sides[0].applyAsLong(slice);
             sides[1].applyAsLong(slice);
         }
-        double[][] rate = new double[2][rounds];
-        double[] ratio = new double[rounds];
-        for (int r = 0; r < rounds; r++) {
-            for (int k = 0; k < 2; k++) {
-                int i = r % 2 == 0 ? k : 1 - k;
-                rate[i][r] = slice * 1e9 / sides[i].applyAsLong(slice);
-            }
-            ratio[r] = rate[0][r] / rate[1][r];
-        }
+        Interleaved.Rounds result = Interleaved.run(rounds, () -> slice * 1e9 / sides[0].applyAsLong(slice),
+                () -> slice * 1e9 / sides[1].applyAsLong(slice));
         ca.tearDown();
-        double ours = PairedRuns.quantile(rate[0], 0.5);
-        double raw = PairedRuns.quantile(rate[1], 0.5);
         System.out.printf(Locale.ROOT, "ours %.1f registrations/s, raw crypto %.1f/s (medians of %d rounds of %d)%n",
-                ours, raw, rounds, slice);
-        System.out.printf(Locale.ROOT, "ours/raw per round: median %.3f, quartiles %.3f..%.3f, range %.3f..%.3f%n",
-                PairedRuns.quantile(ratio, 0.5), PairedRuns.quantile(ratio, 0.25), PairedRuns.quantile(ratio, 0.75),
-                PairedRuns.quantile(ratio, 0), PairedRuns.quantile(ratio, 1));
-        System.out.printf(Locale.ROOT, "RESULT registration.ours %.1f%n", ours);
-        System.out.printf(Locale.ROOT, "RESULT registration.raw %.1f%n", raw);
-        System.out.printf(Locale.ROOT, "RESULT registration.ratio %.4f%n", PairedRuns.quantile(ratio, 0.5));
-        System.out.printf(Locale.ROOT, "RESULT registration.q1 %.4f%n", PairedRuns.quantile(ratio, 0.25));
-        System.out.printf(Locale.ROOT, "RESULT registration.q3 %.4f%n", PairedRuns.quantile(ratio, 0.75));
-        System.out.printf(Locale.ROOT, "RESULT registration.rounds %d%n", rounds);
+                PairedRuns.quantile(result.first(), 0.5), PairedRuns.quantile(result.second(), 0.5), rounds, slice);
+        System.out.println("ours/raw per round: " + result.ratioSummary());
+        result.printResults("registration", "ours", "raw");
         if (sink[0] == 42) {
             System.out.println(); // keeps the results observable
         }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class RegistrationRunsSmokeTest {
 
     @Test
-    void interleaves_registration_and_raw_crypto_and_prints_the_suites_results() {
+    void interleaves_registration_and_raw_crypto_and_prints_the_suites_results() throws Exception {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream original = System.out;
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
