@@ -55,10 +55,11 @@ public final class PeerRuns {
             renewers[t] = new HeartbeatBenchmark.EurekaRenewer();
             renewers[t].setUp(eureka, threads, t);
         }
-        // Both fleets as a full collection leaves them, as in a server that has run for a while. Eureka's renew
-        // rate depends on where its objects lie: allocated right behind our fleet, with no collection since, it
-        // renewed 1.7-2.2M/s here, but 1.2-1.5M/s after a full collection and in a JVM of its own (where its JMH
-        // forks run); ours moved little either way (1.9-2.3M/s).
+        // Both fleets as a full collection leaves them, as in a server that has run for a while. Each fleet's
+        // setup ends with one (HeartbeatBenchmark's class doc); this one also takes the beaters' request arrays
+        // out of the young generation. Eureka's renew rate depends on where its objects lie: allocated right
+        // behind our fleet, with no collection since, it renewed 1.7-2.2M/s here, but 1.2-1.5M/s after a full
+        // collection and in a JVM of its own; ours moved little either way in that JVM (1.9-2.3M/s).
         System.gc();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         long[] sink = new long[threads];
