@@ -50,6 +50,23 @@ class KeysAndTableTest {
     }
 
     @Test
+    void ascii8IsTheLowWordsEightHexDigits() {
+        SplittableRandom random = new SplittableRandom(3);
+        List<Long> values = new ArrayList<>(List.of(0L, -1L, 0xFFFFFFFFL, 0x0123456789ABCDEFL, 0x89ABCDEFL));
+        for (int i = 0; i < 10_000; i++) {
+            values.add(random.nextLong());
+        }
+        for (long v : values) {
+            String digits = String.format(Locale.ROOT, "%08x", v & 0xFFFFFFFFL);
+            long expected = 0;
+            for (int k = 0; k < 8; k++) {
+                expected = (expected << 8) | digits.charAt(k);
+            }
+            assertThat(Keys.ascii8(v)).as(digits).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void thumbprintsCompareWordForWordInLowerCaseOnly() {
         SplittableRandom random = new SplittableRandom(11);
         byte[] digest = new byte[32];
