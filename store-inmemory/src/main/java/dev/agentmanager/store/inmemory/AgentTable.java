@@ -65,17 +65,36 @@ final class AgentTable {
     }
 
     /**
-     * The heartbeat path's lookup: {@link #get(String)} with the id's ISO-8859-1 bytes at hand, which hash and
-     * compare eight at a time. An id whose bytes do not stand for it one to one (characters outside
-     * ISO-8859-1) may be missed here; the caller then falls back to {@link #get(String)}. With
-     * {@code idBytes} null it is {@link #get(String)}.
+     * The heartbeat path's lookup: {@link #get(String)} with the id's ISO-8859-1 bytes at hand. A canonical UUID
+     * decodes from them eight digits at a time ({@link Keys#hex8}) and is looked up by its two words; other ids
+     * hash and compare as bytes. An id whose bytes do not stand for it one to one (characters outside
+     * ISO-8859-1) may be missed here; the caller then falls back to {@link #get(String)}. With {@code idBytes}
+     * null it is {@link #get(String)}.
      */
     @Nullable AgentEntry get(String id, byte @Nullable [] idBytes) {
+        if (idBytes != null) {
+            byte[] b = idBytes;
+            if (b.length == 36 && b[8] == '-' && b[13] == '-' && b[18] == '-' && b[23] == '-') {
+                long a = Keys.hex8(b, 0);
+                long c = Keys.hex8(b, 9, 14);
+                long d = Keys.hex8(b, 19, 24);
+                long f = Keys.hex8(b, 28);
+                if ((a | c | d | f) >= 0) { // each is -1 or below 2^32
+                    return get((a << 32) | c, (d << 32) | f);
+                }
+            }
+            return get(id, Keys.hash(idBytes));
+        }
+        return Keys.isCanonicalUuid(id) ? get(Keys.uuidMsb(id), Keys.uuidLsb(id)) : get(id, Keys.hash(id));
+    }
+
+    /** The entry whose id is the canonical UUID with these bits, or null. */
+    private @Nullable AgentEntry get(long msb, long lsb) {
         Slots t = slots;
         AgentEntry[] entries = t.entries;
         byte[] tags = t.tags;
         int mask = entries.length - 1;
-        int h = Keys.mix(idBytes != null ? Keys.hash(idBytes) : Keys.hash(id));
+        int h = Keys.mix(Keys.uuidHash(msb, lsb));
         byte want = tag(h);
         for (int i = h & mask; ; i = (i + 1) & mask) {
             byte found = tags[i];
@@ -84,13 +103,38 @@ final class AgentTable {
             }
             if (found == want) {
                 AgentEntry e = entries[i]; // a racy read is safe: it reads only final fields of the entry (see class doc)
-                if (e != null && (e.uuidId == 0 ? e.id.equals(id)
-                        : idBytes != null ? Keys.uuidEquals(idBytes, e.idMsb, e.idLsb)
-                        : Keys.uuidEquals(id, e.idMsb, e.idLsb))) {
+                if (e != null && e.uuidId != 0 && e.idMsb == msb && e.idLsb == lsb) {
                     return e;
                 }
             }
         }
+    }
+
+    /** The entry of {@code id}, which is not a canonical UUID and hashes to {@code hash}, or null. */
+    private @Nullable AgentEntry get(String id, long hash) {
+        Slots t = slots;
+        AgentEntry[] entries = t.entries;
+        byte[] tags = t.tags;
+        int mask = entries.length - 1;
+        int h = Keys.mix(hash);
+        byte want = tag(h);
+        for (int i = h & mask; ; i = (i + 1) & mask) {
+            byte found = tags[i];
+            if (found == 0) {
+                return null;
+            }
+            if (found == want) {
+                AgentEntry e = entries[i];
+                if (e != null && e.uuidId == 0 && e.id.equals(id)) {
+                    return e;
+                }
+            }
+        }
+    }
+
+    /** The table hash of an entry's id: by its words for a canonical UUID, else by its characters. */
+    private static long hash(AgentEntry e) {
+        return e.uuidId != 0 ? Keys.uuidHash(e.idMsb, e.idLsb) : Keys.hash(e.id);
     }
 
     /** Adds an entry whose id is absent. Call holding the store's write lock. */
@@ -133,7 +177,7 @@ final class AgentTable {
      */
     private static void insert(Slots t, AgentEntry e) {
         int mask = t.entries.length - 1;
-        int h = Keys.mix(Keys.hash(e.id()));
+        int h = Keys.mix(hash(e));
         int i = h & mask;
         while (t.tags[i] != 0) {
             i = (i + 1) & mask;

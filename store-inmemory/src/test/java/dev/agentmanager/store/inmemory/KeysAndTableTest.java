@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentmanager.testkit.MutableClock;
 import dev.agentmanager.testkit.TestAgents;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -32,10 +33,9 @@ class KeysAndTableTest {
             assertThat(Keys.uuidEquals(id, msb, lsb)).isTrue();
             assertThat(Keys.uuidEquals(id, msb ^ 1, lsb)).isFalse();
             assertThat(Keys.uuidEquals(id, msb, lsb ^ (1L << 63))).isFalse();
-            byte[] bytes = latin1(id);
-            assertThat(Keys.uuidEquals(bytes, msb, lsb)).isTrue();
-            assertThat(Keys.uuidEquals(bytes, msb ^ (1L << random.nextInt(64)), lsb)).isFalse();
-            assertThat(Keys.uuidEquals(bytes, msb, lsb ^ (1L << random.nextInt(64)))).isFalse();
+            byte[] bytes = latin1(id); // the heartbeat path's decoding of the same id
+            assertThat((Keys.hex8(bytes, 0) << 32) | Keys.hex8(bytes, 9, 14)).isEqualTo(msb);
+            assertThat((Keys.hex8(bytes, 19, 24) << 32) | Keys.hex8(bytes, 28)).isEqualTo(lsb);
         }
         UUID uuid = UUID.fromString("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
         String id = uuid.toString();
@@ -45,7 +45,6 @@ class KeysAndTableTest {
                 id.replace("0f1e", "0f1\u0100"), id.substring(0, 35) + "g")) {
             assertThat(Keys.isCanonicalUuid(other)).as(other).isFalse();
             assertThat(Keys.uuidEquals(other, msb, lsb)).as(other).isFalse();
-            assertThat(Keys.uuidEquals(latin1(other), msb, lsb)).as(other).isFalse();
         }
     }
 
@@ -63,6 +62,26 @@ class KeysAndTableTest {
                 expected = (expected << 8) | digits.charAt(k);
             }
             assertThat(Keys.ascii8(v)).as(digits).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void hex8DecodesExactlyTheLowerCaseHexDigits() {
+        for (int at = 0; at < 8; at++) {
+            for (int c = 0; c < 256; c++) {
+                byte[] b = "00000000".getBytes(StandardCharsets.ISO_8859_1);
+                b[at] = (byte) c;
+                boolean hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                long expected = hex ? Long.parseLong(new String(b, StandardCharsets.ISO_8859_1), 16) : -1;
+                assertThat(Keys.hex8(b, 0)).as("byte %d at %d", c, at).isEqualTo(expected);
+            }
+        }
+        SplittableRandom random = new SplittableRandom(5);
+        for (int i = 0; i < 10_000; i++) {
+            long v = random.nextLong() & 0xFFFFFFFFL;
+            byte[] b = String.format(Locale.ROOT, "%08x", v).getBytes(StandardCharsets.ISO_8859_1);
+            assertThat(Keys.hex8(b, 0)).isEqualTo(v);
+            assertThat(Keys.hex8(b, 0, 4)).isEqualTo(v);
         }
     }
 
@@ -121,10 +140,16 @@ class KeysAndTableTest {
         assertThat(table.get("agent-5000")).isNull();
         assertThat(table.get(UUID.randomUUID().toString())).isNull();
         String uuid = ids.get(1);
-        assertThat(table.get(uuid.toUpperCase(Locale.ROOT))).isNull(); // ids are case-sensitive
+        String upper = uuid.toUpperCase(Locale.ROOT);
+        assertThat(table.get(upper)).isNull(); // ids are case-sensitive
+        assertThat(table.get(upper, latin1(upper))).isNull();
+        table.add(entry(upper)); // not canonical: kept and hashed as a string, beside its lower-case twin
+        assertThat(table.get(upper)).isSameAs(table.get(upper, latin1(upper))).isNotSameAs(table.get(uuid))
+                .extracting(AgentEntry::id).isEqualTo(upper);
+        assertThat(table.get(uuid, latin1(uuid))).isSameAs(table.get(uuid)).extracting(AgentEntry::id).isEqualTo(uuid);
         int[] visited = {0};
         table.forEach(e -> visited[0]++);
-        assertThat(visited[0]).isEqualTo(ids.size() + 1);
+        assertThat(visited[0]).isEqualTo(ids.size() + 2);
     }
 
     @Test
