@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -2194,6 +2195,14 @@ public abstract class AgentStoreContractTest {
 
             assertThat(routine(other.certificate().thumbprint(), 5, 2, 31, 0.9))
                     .as("another certificate").isEqualTo(RoutineHeartbeat.FALLBACK);
+            String own = agent.certificate().thumbprint();
+            String ownUpper = own.toUpperCase(Locale.ROOT);
+            if (!ownUpper.equals(own)) {
+                assertThat(routine(ownUpper, 5, 2, 31, 0.9))
+                        .as("its own thumbprint in upper case").isEqualTo(RoutineHeartbeat.FALLBACK);
+            }
+            assertThat(routine(own.substring(0, own.length() - 1) + "g", 5, 2, 31, 0.9))
+                    .as("its own thumbprint with a digit that is not hex").isEqualTo(RoutineHeartbeat.FALLBACK);
             assertThat(routine(agent.certificate().thumbprint(), 6, 1, 31, 0.9))
                     .as("another boot epoch").isEqualTo(RoutineHeartbeat.FALLBACK);
             long expired = Duration.between(T0, agent.certificate().notAfter()).toSeconds() + 1;
