@@ -8,8 +8,10 @@ import java.util.Arrays;
 /**
  * The two key shapes the heartbeat path compares: agent ids that are canonical lower-case UUIDs (what
  * {@code AgentManager} assigns) and 64-digit hex SHA-256 thumbprints. Entries keep them as {@code long}s
- * inline; a presented key compares against their hex digits made on the fly, without allocation and without
- * dereferencing a stored string (at fleet scale every such dereference is a cache miss).
+ * inline, and a presented key compares against them without allocation and without dereferencing a stored
+ * string (at fleet scale every such dereference is a cache miss). A presented UUID decodes to its words
+ * ({@link #hex8}); a presented thumbprint compares against the hex digits of the stored words, made on the fly
+ * ({@link #ascii8}: decoding it instead measured slower).
  */
 final class Keys {
     /** Hex digit value per ASCII character, -1 for anything else; upper case accepted. */
