@@ -110,7 +110,11 @@ final class AgentTable {
         }
     }
 
-    /** The entry of {@code id}, which is not a canonical UUID and hashes to {@code hash}, or null. */
+    /**
+     * The entry of {@code id}, which is not a canonical UUID and hashes to {@code hash}, or null. The same probe
+     * as {@link #get(long, long)}'s with another key test, written out twice on purpose: one probe taking either
+     * key measured 3 % slower per heartbeat in cache ({@code PairedRuns heartbeat}, 1,000 agents).
+     */
     private @Nullable AgentEntry get(String id, long hash) {
         Slots t = slots;
         AgentEntry[] entries = t.entries;
