@@ -206,7 +206,7 @@ final class Keys {
 
     /**
      * The two lower-case hex digits of each byte value, as two ASCII bytes (most significant digit first): 2 KiB,
-     * in L1 on the heartbeat path, where {@link #ascii8} runs fourteen times per beat.
+     * in L1 on the heartbeat path, where {@link #ascii8} runs eight times per beat (the thumbprint).
      */
     private static final long[] HEX_PAIRS = new long[256];
 
