@@ -230,6 +230,7 @@ public final class BenchmarkSuite {
                         t, t > 1 ? "s" : "", child.get(key + ".rounds"), ours, eureka, ratio, child.get(key + ".q1"),
                         child.get(key + ".q3"), ratio >= 1.5 ? "met" : "missed"));
             }
+            accessRows();
         }
         if (parts.contains("sweep")) {
             for (String n : new String[] {"10000", "100000", "1000000"}) {
@@ -293,6 +294,26 @@ public final class BenchmarkSuite {
         System.out.println("| measure | ours | peer / limit | ratio | target | |");
         System.out.println("| --- | ---: | ---: | ---: | --- | --- |");
         rows.forEach(System.out::println);
+    }
+
+    /**
+     * The heartbeat against the machine's limit ({@link MemoryLatency}): each side's time per call in the one-JVM
+     * run on one thread, as a throughput against one dependent random memory access per call (what a beat over a
+     * fleet out of cache cannot get below), measured in the same JVM right after the rounds. No target: these rows
+     * say where the time goes.
+     */
+    private void accessRows() {
+        Double access = child.get("peer.t1.access");
+        Double ours = child.get("peer.t1.ours");
+        Double eureka = child.get("peer.t1.eureka");
+        if (access == null || ours == null || eureka == null) {
+            return;
+        }
+        double limit = 1e9 / access;
+        rows.add(String.format(Locale.ROOT, "| heartbeats/s, 100k agents, 1 thread, one JVM, against the machine's limit (one dependent random memory access per beat; ours %.0f ns a beat = %.2f accesses) | %,.0f/s | %,.0f/s (1 access of %.0f ns, over 64 MiB) | %.2f× | — | measured |",
+                1e9 / ours, limit / ours, ours, limit, access, ours / limit));
+        rows.add(String.format(Locale.ROOT, "| the same for Eureka renew (%.0f ns a renew = %.2f accesses) | %,.0f/s | %,.0f/s (1 access) | %.2f× | — | measured |",
+                1e9 / eureka, limit / eureka, eureka, limit, eureka / limit));
     }
 
     /**
