@@ -19,4 +19,14 @@ class BenchmarkSuiteTest {
         }
         assertThat(results).containsOnly(Map.entry("h2.bulk", 202645.3), Map.entry("memory.ours", 487.0));
     }
+
+    @Test
+    void a_missed_ratio_never_shows_as_the_target() {
+        assertThat(BenchmarkSuite.ratioText(1.4962, 1.5)).isEqualTo("1.496");
+        assertThat(BenchmarkSuite.ratioText(1.4949, 1.5)).isEqualTo("1.49");
+        assertThat(BenchmarkSuite.ratioText(1.5, 1.5)).isEqualTo("1.50");
+        assertThat(BenchmarkSuite.ratioText(1.5049, 1.5)).isEqualTo("1.50");
+        assertThat(BenchmarkSuite.ratioText(0.8496, 0.85)).isEqualTo("0.8496");
+        assertThat(BenchmarkSuite.ratioText(1.72, 1.5)).isEqualTo("1.72");
+    }
 }
