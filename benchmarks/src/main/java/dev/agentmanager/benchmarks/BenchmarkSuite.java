@@ -24,7 +24,8 @@ import org.openjdk.jmh.util.ListStatistics;
 /**
  * Runs the whole suite with short settings (one fork, few iterations; the heartbeat benchmarks in three
  * rounds of one fork per side: about twelve minutes on two cores) and prints one table: our figure, the peer's
- * (Eureka, the raw crypto, or the database's own ceiling), the ratio, the target and whether it was met.
+ * (Eureka, the raw crypto, or the database's own ceiling) or the machine's limit (for the heartbeat, one
+ * dependent random memory access per call: {@link MemoryLatency}), the ratio, the target and whether it was met.
  *
  * <pre>
  * mvn -q install -DskipTests &amp;&amp; java -jar benchmarks/target/benchmarks.jar

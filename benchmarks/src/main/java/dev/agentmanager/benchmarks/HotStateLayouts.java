@@ -48,16 +48,17 @@ public final class HotStateLayouts {
     /** The entry layout's entry: 224 bytes, the hot longs first, as {@code AgentEntry}. */
     @SuppressWarnings("unused")
     private static final class Entry extends Node {
-        final int uuid = 1;
+        final int uuid; // set in the constructor: a read, as AgentEntry's, not a constant
         final long msb;
         final long lsb;
         long routine = 1;
         long pin0, pin1, pin2, pin3, notBefore, notAfter = Long.MAX_VALUE, epoch, sequence, last, nanos, deadline;
-        long cold0, cold1, cold2, cold3;
-        int cold4, cold5, cold6;
+        long cold0, cold1, cold2, cold3, cold4;
+        int cold5, cold6, cold7, cold8;
         Object text, capabilities, labels, version, certificate, next;
 
         Entry(long msb, long lsb) {
+            this.uuid = 1;
             this.msb = msb;
             this.lsb = lsb;
         }
@@ -131,18 +132,32 @@ public final class HotStateLayouts {
         return (byte) (t == 0 ? 1 : t);
     }
 
+    /** The id words of the request {@link #nextRequest} decoded last. */
+    private long requestMsb;
+    private long requestLsb;
+
+    /**
+     * Decodes the next request in beating order, as a server's decoder would (a string from the request's
+     * bytes, then its words), into {@link #requestMsb} and {@link #requestLsb}; returns the beat's sequence number.
+     */
+    private long nextRequest() {
+        int k = next;
+        next = k + 1 < agents ? k + 1 : 0;
+        String id = new String(requests, k * 36, 36, StandardCharsets.ISO_8859_1);
+        requestMsb = (Long.parseUnsignedLong(id, 0, 8, 16) << 32) | (Long.parseUnsignedLong(id, 9, 13, 16) << 16)
+                | Long.parseUnsignedLong(id, 14, 18, 16);
+        requestLsb = (Long.parseUnsignedLong(id, 19, 23, 16) << 48) | Long.parseUnsignedLong(id, 24, 36, 16);
+        return ++sequence[k];
+    }
+
     /** A response-sized result that escapes into the caller's sum. */
     private record Response(long at, long sequence) {}
 
     /** One beat through the entry layout; the accepted sequence number, or -1. */
     long beatEntry() {
-        int k = next;
-        next = k + 1 < agents ? k + 1 : 0;
-        String id = new String(requests, k * 36, 36, StandardCharsets.ISO_8859_1);
-        long msb = (Long.parseUnsignedLong(id, 0, 8, 16) << 32) | (Long.parseUnsignedLong(id, 9, 13, 16) << 16)
-                | Long.parseUnsignedLong(id, 14, 18, 16);
-        long lsb = (Long.parseUnsignedLong(id, 19, 23, 16) << 48) | Long.parseUnsignedLong(id, 24, 36, 16);
-        long seq = ++sequence[k];
+        long seq = nextRequest();
+        long msb = requestMsb;
+        long lsb = requestLsb;
         long now = System.currentTimeMillis();
         int h = hash(msb, lsb);
         byte want = tag(h);
@@ -174,13 +189,9 @@ public final class HotStateLayouts {
 
     /** One beat through the inline layout; the accepted sequence number, or -1. */
     long beatInline() {
-        int k = next;
-        next = k + 1 < agents ? k + 1 : 0;
-        String id = new String(requests, k * 36, 36, StandardCharsets.ISO_8859_1);
-        long msb = (Long.parseUnsignedLong(id, 0, 8, 16) << 32) | (Long.parseUnsignedLong(id, 9, 13, 16) << 16)
-                | Long.parseUnsignedLong(id, 14, 18, 16);
-        long lsb = (Long.parseUnsignedLong(id, 19, 23, 16) << 48) | Long.parseUnsignedLong(id, 24, 36, 16);
-        long seq = ++sequence[k];
+        long seq = nextRequest();
+        long msb = requestMsb;
+        long lsb = requestLsb;
         long now = System.currentTimeMillis();
         int h = hash(msb, lsb);
         byte want = tag(h);
