@@ -2,10 +2,6 @@ package dev.agentmanager.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -24,16 +20,7 @@ class HotStateLayoutsSmokeTest {
 
     @Test
     void prints_the_figures() throws Exception {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream original = System.out;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            HotStateLayouts.main(new String[] {"2000", "2", "20000"});
-        } finally {
-            System.setOut(original);
-        }
-        Map<String, Double> results = new HashMap<>();
-        captured.toString(StandardCharsets.UTF_8).lines().forEach(line -> BenchmarkSuite.readResult(line, results));
+        Map<String, Double> results = MainResults.of(() -> HotStateLayouts.main(new String[] {"2000", "2", "20000"}));
         assertThat(results.get("layouts.entry")).isPositive();
         assertThat(results.get("layouts.inline")).isPositive();
         assertThat(results.get("layouts.access")).isPositive();

@@ -2,10 +2,6 @@ package dev.agentmanager.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -16,16 +12,7 @@ class PeerRunsSmokeTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void interleaves_both_sides_and_prints_the_suites_results(int threads) throws Exception {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream original = System.out;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            PeerRuns.main(new String[] {String.valueOf(threads), "2000", "3", "20000"});
-        } finally {
-            System.setOut(original);
-        }
-        Map<String, Double> results = new HashMap<>();
-        captured.toString(StandardCharsets.UTF_8).lines().forEach(line -> BenchmarkSuite.readResult(line, results));
+        Map<String, Double> results = MainResults.of(() -> PeerRuns.main(new String[] {String.valueOf(threads), "2000", "3", "20000"}));
         String key = "peer.t" + threads;
         assertThat(results).containsKeys(key + ".ours", key + ".eureka", key + ".ratio", key + ".q1", key + ".q3");
         assertThat(results.get(key + ".rounds")).isEqualTo(3.0);
