@@ -153,6 +153,33 @@ class KeysAndTableTest {
     }
 
     @Test
+    void theTableIsSizedAndGrownToStayAtMostFourFifthsFull() {
+        assertThat(AgentTable.capacityFor(0)).isEqualTo(16);
+        assertThat(AgentTable.capacityFor(12)).isEqualTo(16); // 12 / 16 = 0.75
+        assertThat(AgentTable.capacityFor(13)).isEqualTo(32); // 13 / 16 > 0.8
+        assertThat(AgentTable.capacityFor(100_000)).isEqualTo(1 << 17); // 0.76 full
+        assertThat(AgentTable.capacityFor(104_857)).isEqualTo(1 << 17); // 0.79999 full
+        assertThat(AgentTable.capacityFor(104_858)).isEqualTo(1 << 18);
+        assertThat(AgentTable.capacityFor(Integer.MAX_VALUE)).isEqualTo(1 << 30);
+
+        AgentTable table = new AgentTable(100);
+        int capacity = table.capacity();
+        assertThat(capacity).isEqualTo(128);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 102; i++) { // 102 / 128 < 0.8: no growth
+            ids.add(UUID.randomUUID().toString());
+            table.add(entry(ids.get(i)));
+        }
+        assertThat(table.capacity()).isEqualTo(capacity);
+        ids.add("host-102");
+        table.add(entry("host-102")); // 103 / 128 > 0.8: grows
+        assertThat(table.capacity()).isEqualTo(2 * capacity);
+        for (String id : ids) {
+            assertThat(table.get(id, latin1(id))).as(id).isSameAs(table.get(id)).isNotNull();
+        }
+    }
+
+    @Test
     void readersRacingInsertsAndResizesFindEveryEarlierEntry() throws Exception {
         AgentTable table = new AgentTable(0);
         int total = 50_000;
