@@ -19,14 +19,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Each slot also keeps eight bits of its entry's hash ({@link Slots#tags}, one byte per slot beside the
  * slot array), and a probe dereferences only entries whose tag matches. Without them, a probe that passes an
- * occupied slot on its way (two lookups in five with 100,000 agents in 2^17 slots) reads that other entry's id to rule it
- * out: one more cache miss, at fleet scale as slow as the lookup's own. With them, one passed slot in 255
- * costs that miss.
+ * occupied slot on its way (two lookups in five with 100,000 agents in 2^17 slots) reads that other entry's id
+ * to rule it out: one more cache miss, at fleet scale as slow as the lookup's own. With them, one passed slot in
+ * 255 costs that miss.
  *
  * <p>Why four-fifths full and not half ({@link Keys#tableCapacity}'s load, which the table had before): at
  * fleet scale a heartbeat waits first for its slot (tag and reference) and then for its entry, and a smaller
  * table keeps more of its slots in cache between beats. 100,000 agents in 2^17 slots instead of 2^18 beat 1.06×
- * to 1.14× as fast ({@code PairedRuns heartbeat} at 100,000 agents, four runs in the two orders; 1.09× at 50,000)
+ * to 1.15× as fast ({@code PairedRuns heartbeat} at 100,000 agents, six runs in the two orders; 1.09× at 50,000)
  * on an AMD EPYC VM; on session 7's machine the same change measured 0.99× and 1.01×. The longer probes cost
  * little: the tags of a probe's slots share a cache line, and a probe dereferences only entries whose tag
  * matches. A table also holds up to 1.6 times as many agents before it grows, and 100,000 agents cost 5 B
