@@ -36,6 +36,19 @@ public final class HotStateLayouts {
      * when the array starts on a 64-byte boundary, as G1 places an array this large (at a region's start).
      */
     private static final int BASE = 6;
+    // the words of an inline slot: the lock word first (0 free, 1 held), then the hot state
+    private static final int MSB = 1;
+    private static final int LSB = 2;
+    private static final int ROUTINE = 3;
+    private static final int PIN0 = 4;
+    private static final int PIN3 = 7;
+    private static final int NOT_BEFORE = 8;
+    private static final int NOT_AFTER = 9;
+    private static final int EPOCH = 10;
+    private static final int SEQUENCE = 11;
+    private static final int LAST = 12;
+    private static final int NANOS = 13;
+    private static final int DEADLINE = 14;
     private static final long TIMEOUT_MILLIS = 90_000;
 
     /** The entry layout's node: what {@code AgentEntry} inherits from the deadline wheel. */
@@ -106,10 +119,10 @@ public final class HotStateLayouts {
             }
             inlineTags[k] = tag(h);
             int at = BASE + k * SLOT;
-            inline[at + 1] = msb[i];
-            inline[at + 2] = lsb[i];
-            inline[at + 3] = 1; // routine
-            inline[at + 9] = Long.MAX_VALUE; // not after
+            inline[at + MSB] = msb[i];
+            inline[at + LSB] = lsb[i];
+            inline[at + ROUTINE] = 1;
+            inline[at + NOT_AFTER] = Long.MAX_VALUE;
         }
         int[] order = HeartbeatBenchmark.share(agents, 1, 0);
         requests = new byte[agents * 36];
@@ -203,19 +216,20 @@ public final class HotStateLayouts {
                 return -1;
             }
             int at = BASE + i * SLOT;
-            if (found == want && s[at + 1] == msb && s[at + 2] == lsb) {
+            if (found == want && s[at + MSB] == msb && s[at + LSB] == lsb) {
                 while (!WORD.compareAndSet(s, at, 0L, 1L)) {
                     Thread.onSpinWait();
                 }
                 try {
-                    if (s[at + 3] == 0 || s[at + 10] != 0 || now < s[at + 8] || now > s[at + 9] || s[at + 4] != 0
-                            || s[at + 7] != 0 || seq <= s[at + 11]) {
+                    if (s[at + ROUTINE] == 0 || s[at + EPOCH] != 0 || now < s[at + NOT_BEFORE]
+                            || now > s[at + NOT_AFTER] || s[at + PIN0] != 0 || s[at + PIN3] != 0
+                            || seq <= s[at + SEQUENCE]) {
                         return -1;
                     }
-                    s[at + 11] = seq;
-                    s[at + 12] = now;
-                    s[at + 13] = now & 0xFFF;
-                    s[at + 14] = now + TIMEOUT_MILLIS;
+                    s[at + SEQUENCE] = seq;
+                    s[at + LAST] = now;
+                    s[at + NANOS] = now & 0xFFF;
+                    s[at + DEADLINE] = now + TIMEOUT_MILLIS;
                 } finally {
                     WORD.setRelease(s, at, 0L);
                 }

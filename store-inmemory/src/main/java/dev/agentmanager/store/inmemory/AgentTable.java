@@ -61,11 +61,7 @@ final class AgentTable {
 
     /** The slot count for {@code expected} agents: a power of two, at least 16, at most 2^30, at most 4/5 full. */
     static int capacityFor(int expected) {
-        long wanted = Math.max(16L, (5L * Math.max(expected, 0) + 3) / 4); // ceil(expected / 0.8)
-        if (wanted > (1 << 30)) {
-            return 1 << 30;
-        }
-        return Integer.highestOneBit((int) wanted - 1) << 1;
+        return Keys.powerOfTwoSlots((5L * Math.max(expected, 0) + 3) / 4); // ceil(expected / 0.8)
     }
 
     /** Whether a table of {@code capacity} slots holds {@code size} entries at most four-fifths full. */

@@ -232,11 +232,15 @@ final class Keys {
      * {@code expected} keys: a power of two, at least 16, at most 2^30.
      */
     static int tableCapacity(int expected) {
-        long wanted = Math.max(16L, 2L * Math.max(expected, 8));
+        return powerOfTwoSlots(2L * Math.max(expected, 8));
+    }
+
+    /** The least power of two at or above {@code wanted} slots, at least 16, at most 2^30. */
+    static int powerOfTwoSlots(long wanted) {
         if (wanted > (1 << 30)) {
             return 1 << 30;
         }
-        return Integer.highestOneBit((int) wanted - 1) << 1;
+        return Integer.highestOneBit((int) Math.max(16L, wanted) - 1) << 1;
     }
 
     /** Spreads hash bits (the 64-bit finaliser of MurmurHash3). */
