@@ -23,7 +23,6 @@ import dev.agentmanager.model.HeartbeatResponse;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.spi.IAgentCertificateService;
 import dev.agentmanager.spi.IAgentStore;
-import dev.agentmanager.spi.RoutineHeartbeat;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,10 +36,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Accepts heartbeats: the hot path. Obtain it from {@link AgentManager#heartbeatProcessor()}.
  *
- * <p>A routine heartbeat (an active agent, its current certificate, the same boot epoch, nothing to report
- * but liveness) is one call into the store's fast path ({@link IAgentStore#recordRoutineHeartbeat}) where the
- * store offers one. Otherwise a heartbeat that changes nothing but liveness costs one store read and one
- * conditional liveness write.
+ * <p>A heartbeat that changes nothing but liveness (the routine one a healthy fleet sends all day) costs one
+ * store read ({@link IAgentStore#findAgentForHeartbeat}, which a database store may answer from a cache) and
+ * one conditional liveness write ({@link IAgentStore#recordHeartbeat}).
  * Durable changes (first heartbeat, return from missed heartbeats, certificate promotion, capabilities,
  * health, version) take an optimistic update on top, retried on conflict. A revocation always wins: the
  * liveness write is conditional on the agent's version, so a heartbeat that raced a revoke re-reads the
@@ -85,23 +83,6 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         String agentId = hb.agentId();
         Duration skew = hb.agentTime() == null ? null : Duration.between(now, hb.agentTime());
 
-        if (isRoutine(hb)) {
-            // No validation first: the store answers ACCEPTED or STALE only when the id and the thumbprint
-            // equal the stored agent's and its current pin's, which were validated when they were stored. A
-            // malformed id or thumbprint matches nothing, falls back, and the full path rejects it.
-            Instant deadline = now.plus(heartbeat.timeout());
-            RoutineHeartbeat routine = store.recordRoutineHeartbeat(agentId, hb.certificateThumbprint(),
-                    hb.bootEpoch(), hb.sequence(), now, deadline, skew, renewal);
-            if (routine == RoutineHeartbeat.ACCEPTED || routine == RoutineHeartbeat.ACCEPTED_RENEW_DUE) {
-                return new HeartbeatResponse(now, AgentStatus.ACTIVE, hb.bootEpoch(), hb.sequence(), nextInterval(),
-                        deadline, routine == RoutineHeartbeat.ACCEPTED_RENEW_DUE);
-            }
-            if (routine == RoutineHeartbeat.STALE) {
-                throw reject(agentId, HeartbeatRejection.STALE, now,
-                        new StaleHeartbeatException(agentId, hb.bootEpoch(), hb.sequence()));
-            }
-        }
-
         String thumbprint = validate(hb, now);
         Instant deadline = now.plus(heartbeat.timeout());
         Agent agent;
@@ -138,16 +119,6 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         Agent current = applyDurableChanges(agent, hb, thumbprint, now); // the same agent when nothing changes
         return new HeartbeatResponse(now, current.status(), hb.bootEpoch(), hb.sequence(), nextInterval(), deadline,
                 shouldRenew(current, now));
-    }
-
-    /**
-     * A liveness-only heartbeat whose id and thumbprint are short enough to hand to the store's fast path
-     * unvalidated (the bounds keep a hostile request from costing more there than validation would).
-     */
-    private static boolean isRoutine(Heartbeat hb) {
-        return hb.capabilities() == null && hb.health() == null && hb.agentVersion() == null && hb.bootEpoch() >= 0
-                && hb.sequence() >= 0 && hb.agentId().length() <= RequestValidator.MAX_ID_LENGTH
-                && hb.certificateThumbprint().length() == 64; // SHA-256 in hex
     }
 
     private String validate(Heartbeat hb, Instant now) {

@@ -7,7 +7,7 @@ import dev.agentmanager.internal.EventDispatcher;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.spi.IAgentStore;
-import dev.agentmanager.spi.OverdueAgent;
+import dev.agentmanager.model.Agent;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,7 +40,7 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Self-preservation.</b> See {@link SelfPreservation}.</li>
  * </ul>
  *
- * <p>Expiry is exactly-once across replicas: {@link IAgentStore#expireOverdue} only succeeds while the
+ * <p>Expiry is exactly-once across replicas: {@link IAgentStore#expireAgent} only succeeds while the
  * agent's version and overdue deadline are unchanged, and only the replica whose write succeeded publishes
  * {@link AgentEvent.AgentInactivated}. Finding overdue agents costs in proportion to their number (the
  * store's deadline index), not to the fleet.
@@ -125,10 +125,10 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
                 recentExpiryCount -= recentExpiries.pollFirst().count();
             }
 
-            List<? extends OverdueAgent> overdue = store.findOverdueAgents(now, batchSize);
-            List<OverdueAgent> overdueActive = new ArrayList<>(overdue.size());
+            List<Agent> overdue = store.findOverdue(now, batchSize);
+            List<Agent> overdueActive = new ArrayList<>(overdue.size());
             int expired = 0;
-            for (OverdueAgent agent : overdue) {
+            for (Agent agent : overdue) {
                 if (agent.status() == AgentStatus.PENDING) {
                     if (expire(agent, InactiveReason.NEVER_CHECKED_IN, now)) {
                         expired++;
@@ -223,8 +223,9 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     /** How many agents one sweep expired for missed heartbeats. */
     private record Expiries(Instant at, int count) {}
 
-    private boolean expire(OverdueAgent agent, InactiveReason reason, Instant now) {
-        if (!store.expireOverdue(agent, reason, now)) {
+    private boolean expire(Agent agent, InactiveReason reason, Instant now) {
+        Agent inactive = agent.withStatus(AgentStatus.INACTIVE, reason, now);
+        if (store.expireAgent(inactive, agent.version(), now).isEmpty()) {
             return false; // a heartbeat, an operator or another replica got there first
         }
         LOG.log(Level.INFO, () -> "agent " + agent.id() + " inactive: " + reason);

@@ -44,15 +44,7 @@ public record RenewalPolicy(double renewAt, double jitter) {
             char c = thumbprint.charAt(i);
             v = (v << 4) | (((c & 0xF) + 9 * ((c >> 6) & 1)) & 0xF);
         }
-        return shareForLeadingBits(v << (64 - 4 * n));
-    }
-
-    /**
-     * {@link #shareFor(String)} for a thumbprint given by its leading 64 bits (its first 16 hex digits as one
-     * {@code long}): the same value, for stores that keep thumbprints as words and so need not parse one.
-     */
-    public double shareForLeadingBits(long leading64) {
-        double unit = (leading64 >>> 12) * 0x1.0p-52; // in [0, 1)
+        double unit = ((v << (64 - 4 * n)) >>> 12) * 0x1.0p-52; // in [0, 1)
         return renewAt + jitter * (2 * unit - 1);
     }
 }
