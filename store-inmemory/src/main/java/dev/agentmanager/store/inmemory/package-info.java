@@ -1,7 +1,6 @@
 /**
  * {@link dev.agentmanager.store.inmemory.InMemoryAgentStore}: a thread-safe, heap-only
- * {@link dev.agentmanager.spi.IAgentStore} with O(1) lookups, an allocation-free heartbeat path and a
- * timing-wheel deadline index.
+ * {@link dev.agentmanager.spi.IAgentStore} on JDK concurrent collections, for tests and single-node hosts.
  */
 @NullMarked
 package dev.agentmanager.store.inmemory;

@@ -11,8 +11,8 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /**
- * The thumbprint index: pins of the agent's own stored certificates are found through the certificate table
- * (no index entry of their own), any other pin through the index of detached pins.
+ * The thumbprint index: every pinned certificate, stored or not, finds the agent that pins it, and a pin that
+ * is replaced stops finding it.
  */
 class ThumbprintIndexTest {
     private static final Instant T0 = MutableClock.DEFAULT_START;
