@@ -1,5 +1,7 @@
 package dev.agentmanager.benchmarks;
 
+import dev.agentmanager.ca.bouncycastle.BouncyCastleCertificateService;
+import dev.agentmanager.ca.bouncycastle.client.AgentKeys;
 import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.AgentHealth;
@@ -9,6 +11,8 @@ import dev.agentmanager.model.Capability;
 import dev.agentmanager.model.RegistrationToken;
 import dev.agentmanager.model.TokenRedemption;
 import dev.agentmanager.model.TokenScope;
+import dev.agentmanager.spi.IAgentStore;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -22,7 +26,7 @@ import java.util.function.IntFunction;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.Logger;
-import dev.agentmanager.spi.IAgentStore;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds fleets the way {@code AgentManager.register} leaves them in a store: a server-chosen UUID id, three
@@ -32,18 +36,11 @@ import dev.agentmanager.spi.IAgentStore;
  * its own.
  *
  * <h2>Certificates</h2>
- * Issuing a million real certificates would take minutes, so each agent's certificate is one real certificate
- * of the BouncyCastle CA (defaults: EC P-256 CA and agent key, issued once per JVM for a UUID agent id) with
- * its per-agent fields made anew ({@link CertificateTemplate}): the serial's bytes (127 bits as the CA draws
- * them), the agent id in the subject CN and in the {@code urn:agent:} URI SAN (the agent's UUID), the public
- * key (a distinct point of P-256 per agent, {@link CurvePoints}), the 20-byte subject key identifier (the SHA-1
- * of that key, as the CA makes it), the seconds digits of notBefore and notAfter, and the ECDSA signature
- * (r and s uniform below the group order, DER-encoded, so its length varies as a real one's). The result is
- * PEM-encoded the way the CA does it ({@code Pem.encode}). The signature does not verify (the store never
- * verifies one), but size, structure and entropy are those of the certificates a real fleet stores: every key
- * is a valid curve point, as a generated key is. The {@link AgentCertificate} matches the made certificate:
- * serial in the CA's hex, thumbprint the SHA-256 of the DER, validity that of the patched times. The
- * certificates' random fields come from a source of their own, so the agent ids do not depend on them.
+ * Issuing a million real certificates would take minutes, so every agent stores a copy of one real certificate
+ * of the BouncyCastle CA (defaults: EC P-256 CA and agent key, issued once per JVM): its own copy of the PEM
+ * text (a distinct string of the same size, as a real fleet's are), with a serial and a SHA-256-like thumbprint
+ * of its own. Stores keep certificate bodies as given and never parse them, so size, not content, is what
+ * matters here.
  */
 final class Fleet {
     static final Set<Capability> CAPABILITIES =
@@ -92,17 +89,14 @@ final class Fleet {
         Member[] members = new Member[count];
         Instant notBefore = now.minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MINUTES);
         Instant notAfter = now.plus(CERTIFICATE_LIFETIME).truncatedTo(ChronoUnit.MINUTES);
-        CertificateTemplate template = CertificateTemplate.get().at(notBefore, notAfter);
+        String pem = samplePem();
         SplittableRandom random = new SplittableRandom(0x5EED);
-        SplittableRandom certificates = new SplittableRandom(0xCE27);
         for (int i = 0; i < count; i++) {
             String id = new UUID((random.nextLong() & ~0xF000L) | 0x4000L,
                     (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L).toString();
-            AgentCertificate certificate = template.certificate(id, certificates);
-            if (!pems) {
-                certificate = new AgentCertificate(certificate.serial(), certificate.thumbprint(), id,
-                        certificate.notBefore(), certificate.notAfter(), "", null);
-            }
+            String body = pems ? new String(pem.getBytes(StandardCharsets.US_ASCII), StandardCharsets.US_ASCII) : "";
+            AgentCertificate certificate = new AgentCertificate(String.format(Locale.ROOT, "4%031x", i),
+                    sha256Like(i), id, notBefore, notAfter, body, null);
             String thumbprint = certificate.thumbprint();
             String tokenId = "tok" + Long.toHexString(0x1000_0000_0000L + i);
             Agent agent = new Agent(id, "agent-" + i, status, null, CAPABILITIES, Set.of(), LABELS, "1.42.0",
@@ -119,6 +113,20 @@ final class Fleet {
         }
         store.pruneTokens(now.plus(Duration.ofDays(1)), Integer.MAX_VALUE);
         return members;
+    }
+
+    private static @Nullable String samplePem;
+
+    /** One real agent certificate of the BouncyCastle CA with its defaults, issued once per JVM. */
+    static synchronized String samplePem() {
+        if (samplePem == null) {
+            try (BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder().build()) {
+                String agentId = UUID.randomUUID().toString();
+                byte[] csr = AgentKeys.csrPem(AgentKeys.generate(), agentId).getBytes(StandardCharsets.US_ASCII);
+                samplePem = ca.issue(agentId, ca.decodeRequest(csr)).certificatePem();
+            }
+        }
+        return samplePem;
     }
 
     /** 64 lower-case hex characters, distinct per {@code i}. */

@@ -70,7 +70,7 @@ public class HeartbeatBenchmark {
         public void setUp() {
             Fleet.quietLogging();
             Instant now = Instant.now();
-            InMemoryAgentStore store = InMemoryAgentStore.builder().expectedAgents(agents).build();
+            InMemoryAgentStore store = new InMemoryAgentStore();
             Fleet.Member[] members = Fleet.register(store, agents, now, AgentStatus.ACTIVE, now.plusSeconds(90));
             requests = new byte[agents * REQUEST];
             for (int i = 0; i < agents; i++) {
@@ -113,8 +113,7 @@ public class HeartbeatBenchmark {
         }
 
         /**
-         * This state for thread {@code index} of {@code threads} (also used outside JMH, by {@link PairedRuns} and
-         * {@link PeerRuns}).
+         * This state for thread {@code index} of {@code threads} (also used outside JMH, by {@link PeerRuns}).
          */
         void setUp(Ours ours, int threads, int index) {
             int[] share = share(ours.agents, threads, index);

@@ -9,6 +9,13 @@ import java.util.Locale;
 final class Interleaved {
     private Interleaved() {}
 
+    /** The {@code q}-quantile of {@code values} (nearest rank). */
+    static double quantile(double[] values, double q) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[(int) Math.round(q * (sorted.length - 1))];
+    }
+
     /** One slice of one side: runs it and returns its rate (units per second). */
     interface Slice {
         double rate() throws Exception;
@@ -17,7 +24,7 @@ final class Interleaved {
     /** Per round: each side's rate and their ratio, first / second. */
     record Rounds(double[] first, double[] second, double[] ratio) {
         double medianRatio() {
-            return PairedRuns.quantile(ratio, 0.5);
+            return quantile(ratio, 0.5);
         }
 
         /**
@@ -26,19 +33,19 @@ final class Interleaved {
          * and quartiles of the per-round ratio) and {@code key.rounds}.
          */
         void printResults(String key, String firstName, String secondName) {
-            System.out.printf(Locale.ROOT, "RESULT %s.%s %.1f%n", key, firstName, PairedRuns.quantile(first, 0.5));
-            System.out.printf(Locale.ROOT, "RESULT %s.%s %.1f%n", key, secondName, PairedRuns.quantile(second, 0.5));
+            System.out.printf(Locale.ROOT, "RESULT %s.%s %.1f%n", key, firstName, quantile(first, 0.5));
+            System.out.printf(Locale.ROOT, "RESULT %s.%s %.1f%n", key, secondName, quantile(second, 0.5));
             System.out.printf(Locale.ROOT, "RESULT %s.ratio %.4f%n", key, medianRatio());
-            System.out.printf(Locale.ROOT, "RESULT %s.q1 %.4f%n", key, PairedRuns.quantile(ratio, 0.25));
-            System.out.printf(Locale.ROOT, "RESULT %s.q3 %.4f%n", key, PairedRuns.quantile(ratio, 0.75));
+            System.out.printf(Locale.ROOT, "RESULT %s.q1 %.4f%n", key, quantile(ratio, 0.25));
+            System.out.printf(Locale.ROOT, "RESULT %s.q3 %.4f%n", key, quantile(ratio, 0.75));
             System.out.printf(Locale.ROOT, "RESULT %s.rounds %d%n", key, ratio.length);
         }
 
         /** "median m, quartiles a..b, range c..d" of the per-round ratio. */
         String ratioSummary() {
             return String.format(Locale.ROOT, "median %.3f, quartiles %.3f..%.3f, range %.3f..%.3f", medianRatio(),
-                    PairedRuns.quantile(ratio, 0.25), PairedRuns.quantile(ratio, 0.75), PairedRuns.quantile(ratio, 0),
-                    PairedRuns.quantile(ratio, 1));
+                    quantile(ratio, 0.25), quantile(ratio, 0.75), quantile(ratio, 0),
+                    quantile(ratio, 1));
         }
     }
 

@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * JDBC heartbeat write path (issue 6), 100,000 agents, on PostgreSQL and MariaDB (when reachable) and H2 (file):
+ * JDBC heartbeat write path, 100,000 agents, on PostgreSQL and MariaDB (when reachable) and H2 (file):
  * the database's ceiling (one UPDATE of every liveness row, best of 3), the naive writer
  * ({@code coalesceHeartbeats(false)}: one autocommit conditional UPDATE per heartbeat) and the coalescing writer
  * (drivers call {@code recordHeartbeat} as fast as they can while a flusher writes the buffer every second
@@ -54,9 +54,13 @@ public final class JdbcHeartbeats {
     static final String DEFAULT_MARIADB_URL = "jdbc:mariadb://127.0.0.1:3306/test?user=root";
     /** The paced run's offered rate, heartbeats/s in total over all drivers. */
     static final int PACED_PER_SECOND = 50_000;
-    private static final List<String> TABLES = List.of("agent_labels", "agent_capabilities", "agent_liveness",
+    static final List<String> TABLES = List.of("agent_labels", "agent_capabilities", "agent_liveness",
             "certificates", "token_redemptions", "monitor_state", "agents", "registration_tokens");
     private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+    /** {@link Fleet#CAPABILITIES} and {@link Fleet#LABELS} as the store's JSON columns hold them. */
+    private static final String CAPABILITIES_JSON = "[{\"name\":\"compose\",\"version\":\"2.24\"},"
+            + "{\"name\":\"docker\",\"version\":\"24.0.7\"},{\"name\":\"helm\",\"version\":\"3.14.2\"}]";
+    private static final String LABELS_JSON = "{\"env\":\"prod\",\"region\":\"eu-west-1\"}";
 
     private final int agents;
     private final int seconds;
@@ -146,7 +150,7 @@ public final class JdbcHeartbeats {
                 JdbcDialect dialect = setup.dialect();
                 setup.close();
                 long t = System.nanoTime();
-                seed(pool, dialect, prefix);
+                seed(pool, dialect, prefix, agents);
                 out.printf(Locale.ROOT, "%s: seeded %,d agents in %.1f s%n", db, agents, (System.nanoTime() - t) / 1e9);
                 result(db + ".bulk", bulk(pool, dialect, prefix + "agent_liveness"));
 
@@ -174,16 +178,16 @@ public final class JdbcHeartbeats {
         }
     }
 
-    private static String id(int i) {
+    static String id(int i) {
         return String.format(Locale.ROOT, "agent-%06d", i);
     }
 
     /**
      * Inserts the fleet with plain JDBC against the documented schema: per agent an ACTIVE {@code agents} row at
-     * version 1 (no capabilities, no scope, no labels, a certificate pin of its own) and its {@code agent_liveness} row
+     * version 1 ({@link Fleet}'s capabilities and labels, no scope, a certificate pin of its own) and its {@code agent_liveness} row
      * (monitored, no heartbeat yet, deadline in an hour; {@code indexed_deadline} equal to it).
      */
-    private void seed(HikariDataSource pool, JdbcDialect dialect, String prefix) throws SQLException {
+    static void seed(HikariDataSource pool, JdbcDialect dialect, String prefix, int agents) throws SQLException {
         String json = switch (dialect) {
             case POSTGRESQL -> "CAST(? AS jsonb)";
             case H2 -> "? FORMAT JSON";
@@ -203,9 +207,9 @@ public final class JdbcHeartbeats {
                     String id = id(i);
                     agentsInsert.setString(1, id);
                     agentsInsert.setString(2, "bench " + id);
-                    agentsInsert.setString(3, "[]");
+                    agentsInsert.setString(3, CAPABILITIES_JSON);
                     agentsInsert.setString(4, "[]"); // allowed capabilities: empty, any
-                    agentsInsert.setString(5, "{}");
+                    agentsInsert.setString(5, LABELS_JSON);
                     agentsInsert.setString(6, String.format(Locale.ROOT, "%016x", i));
                     agentsInsert.setString(7, String.format(Locale.ROOT, "%064x", i));
                     setInstant(agentsInsert, 8, dialect, T0);

@@ -29,13 +29,13 @@ public final class MemoryFootprint {
         int agents = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
 
         // warm both code paths (class loading, interned statics) so the baselines include them
-        InMemoryAgentStore warm = InMemoryAgentStore.builder().build();
+        InMemoryAgentStore warm = new InMemoryAgentStore();
         Fleet.register(warm, 100, Instant.now(), AgentStatus.ACTIVE, Instant.now().plusSeconds(90));
         EurekaRegistry warmEureka = EurekaRegistry.create();
         warmEureka.registerFleet(100);
 
         if (args.length > 1 && args[1].equals("histogram")) {
-            InMemoryAgentStore store = InMemoryAgentStore.builder().expectedAgents(agents).build();
+            InMemoryAgentStore store = new InMemoryAgentStore();
             Fleet.register(store, agents, Instant.now(), AgentStatus.ACTIVE, Instant.now().plusSeconds(90));
             keep = store;
             printHistogram();
@@ -65,7 +65,7 @@ public final class MemoryFootprint {
     /** Heap per agent of a store holding {@code agents} fleet agents, with or without their certificate PEMs. */
     private static double perAgent(int agents, boolean pems) throws InterruptedException {
         long before = usedAfterGc();
-        InMemoryAgentStore store = InMemoryAgentStore.builder().expectedAgents(agents).build();
+        InMemoryAgentStore store = new InMemoryAgentStore();
         Instant now = Instant.now();
         Fleet.register(store, agents, now, AgentStatus.ACTIVE, now.plusSeconds(90), pems);
         keep = store;

@@ -17,8 +17,6 @@ import java.util.concurrent.Future;
  * between rounds), so each round's ratio compares the two under the same conditions; a full collection first
  * puts both fleets where a running server's would be (see {@code main}). Prints each side's median
  * rate and the median and quartiles of the per-round ratio, and {@code RESULT} lines for {@link BenchmarkSuite}.
- * On one thread it then measures the machine's limit in the same JVM ({@link MemoryLatency}: one dependent random
- * access over 64 MiB) and prints each side's time per call in such accesses.
  *
  * <pre>
  * java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp benchmarks/target/benchmarks.jar dev.agentmanager.benchmarks.PeerRuns [threads] [agents] [rounds] [slice]
@@ -93,29 +91,11 @@ public final class PeerRuns {
                 () -> perThread * threads * 1e9 / sides[1].run(perThread));
         pool.shutdown();
         eureka.tearDown();
-        double[] access = null;
-        if (threads == 1) { // the machine's limit (MemoryLatency), right after the rounds, in the same JVM
-            MemoryLatency chase = new MemoryLatency(MemoryLatency.DEFAULT_BYTES);
-            chase.nanosPerAccess(2_000_000);
-            access = new double[5];
-            for (int i = 0; i < access.length; i++) {
-                access[i] = chase.nanosPerAccess(2_000_000);
-            }
-        }
         System.out.printf(Locale.ROOT, "ours %.3fM beats/s, Eureka %.3fM renews/s (medians of %d rounds, %d thread%s,"
-                        + " %d agents)%n", PairedRuns.quantile(result.first(), 0.5) / 1e6,
-                PairedRuns.quantile(result.second(), 0.5) / 1e6, rounds, threads, threads == 1 ? "" : "s", agents);
+                        + " %d agents)%n", Interleaved.quantile(result.first(), 0.5) / 1e6,
+                Interleaved.quantile(result.second(), 0.5) / 1e6, rounds, threads, threads == 1 ? "" : "s", agents);
         System.out.println("ours/Eureka per round: " + result.ratioSummary());
         result.printResults("peer.t" + threads, "ours", "eureka");
-        if (access != null) {
-            double nanos = PairedRuns.quantile(access, 0.5);
-            System.out.printf(Locale.ROOT, "one dependent random access over %d MiB: %.1f ns (median of %d); a beat"
-                            + " took %.2f accesses' worth (ours), a renew %.2f (Eureka)%n",
-                    MemoryLatency.DEFAULT_BYTES >> 20, nanos, access.length,
-                    1e9 / PairedRuns.quantile(result.first(), 0.5) / nanos,
-                    1e9 / PairedRuns.quantile(result.second(), 0.5) / nanos);
-            System.out.printf(Locale.ROOT, "RESULT peer.t%d.access %.2f%n", threads, nanos);
-        }
         if (Arrays.stream(sink).sum() == 42) {
             System.out.println(); // keeps the sums observable
         }

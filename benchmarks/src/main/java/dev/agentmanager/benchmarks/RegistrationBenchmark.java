@@ -73,7 +73,7 @@ public class RegistrationBenchmark {
         @Setup(Level.Trial)
         public void setUp(Ca ca) {
             manager = AgentManager.builder()
-                    .store(InMemoryAgentStore.builder().expectedAgents(200_000).build())
+                    .store(new InMemoryAgentStore())
                     .certificateService(ca.ca)
                     .build();
         }
@@ -84,7 +84,7 @@ public class RegistrationBenchmark {
             createTokens(TOKENS_PER_ITERATION);
         }
 
-        /** Creates {@code count} one-time tokens and queues their plaintexts (also used by {@link PairedRuns}). */
+        /** Creates {@code count} one-time tokens and queues their plaintexts. */
         void createTokens(int count) {
             for (int i = 0; i < count; i++) {
                 tokens.add(manager.createToken(RegistrationTokenRequest.oneTime("bench")).plaintext());

@@ -60,7 +60,7 @@ public final class RegistrationRuns {
                 () -> slice * 1e9 / sides[1].applyAsLong(slice));
         ca.tearDown();
         System.out.printf(Locale.ROOT, "ours %.1f registrations/s, raw crypto %.1f/s (medians of %d rounds of %d)%n",
-                PairedRuns.quantile(result.first(), 0.5), PairedRuns.quantile(result.second(), 0.5), rounds, slice);
+                Interleaved.quantile(result.first(), 0.5), Interleaved.quantile(result.second(), 0.5), rounds, slice);
         System.out.println("ours/raw per round: " + result.ratioSummary());
         result.printResults("registration", "ours", "raw");
         if (sink[0] == 42) {

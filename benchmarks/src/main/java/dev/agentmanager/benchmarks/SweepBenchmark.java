@@ -75,7 +75,7 @@ public class SweepBenchmark {
             Fleet.quietLogging();
             start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
             clock = MutableClock.at(start);
-            InMemoryAgentStore store = InMemoryAgentStore.builder().expectedAgents(agents).build();
+            InMemoryAgentStore store = new InMemoryAgentStore();
             // Agent i beats on the seconds equal to i mod 30 (its cohort), from second 30 + (i mod 90) on, and its
             // first deadline is 90 s after that first beat: the agents' deadlines are spread over the 90 s, as in
             // a fleet that registered over time, so each sweep re-files the third of the just-beaten cohort whose

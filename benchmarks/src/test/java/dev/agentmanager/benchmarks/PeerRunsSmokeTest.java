@@ -20,10 +20,5 @@ class PeerRunsSmokeTest {
         assertThat(results.get(key + ".eureka")).isPositive();
         assertThat(results.get(key + ".q1")).isLessThanOrEqualTo(results.get(key + ".ratio"));
         assertThat(results.get(key + ".ratio")).isLessThanOrEqualTo(results.get(key + ".q3"));
-        if (threads == 1) { // the machine's limit, measured on one thread only
-            assertThat(results.get(key + ".access")).isPositive();
-        } else {
-            assertThat(results).doesNotContainKey(key + ".access");
-        }
     }
 }
