@@ -21,7 +21,6 @@ import dev.agentmanager.model.CertificatePin;
 import dev.agentmanager.model.Heartbeat;
 import dev.agentmanager.model.HeartbeatResponse;
 import dev.agentmanager.spi.HeartbeatWrite;
-import dev.agentmanager.spi.IAgentCertificateService;
 import dev.agentmanager.spi.IAgentStore;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
@@ -55,7 +54,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
     private static final int MAX_ATTEMPTS = 16;
 
     private final IAgentStore store;
-    private final IAgentCertificateService certificates;
+    private final IssuedCertificates issued;
     private final Clock clock;
     private final HeartbeatSettings heartbeat;
     private final RenewalPolicy renewal;
@@ -64,10 +63,10 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
     /** Intervals evenly spread over interval × [1 − jitter, 1 + jitter], picked at random per response. */
     private final Duration[] jitteredIntervals;
 
-    HeartbeatProcessor(IAgentStore store, IAgentCertificateService certificates, Clock clock,
+    HeartbeatProcessor(IAgentStore store, IssuedCertificates issued, Clock clock,
             HeartbeatSettings heartbeat, RenewalPolicy renewal, RequestValidator validator, EventDispatcher events) {
         this.store = store;
-        this.certificates = certificates;
+        this.issued = issued;
         this.clock = clock;
         this.heartbeat = heartbeat;
         this.renewal = renewal;
@@ -214,7 +213,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
             Optional<Agent> stored = store.updateAgent(desired, current.version());
             if (stored.isPresent()) {
                 if (!current.certificate().serial().equals(stored.get().certificate().serial())) {
-                    retire(current.certificate(), agent.id(), now);
+                    issued.retire(current.certificate().serial(), now); // the agent uses its renewed one
                 }
                 publishChanges(current, stored.get(), now);
                 return stored.get();
@@ -233,21 +232,6 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
             requireAllowedCapabilities(current, hb, now);
         }
         throw new ConcurrentAgentModificationException(agent.id());
-    }
-
-    /**
-     * The agent now uses its renewed certificate: revoke the old one at the authority too, so that TLS layers
-     * that consult it (or its CRL) refuse the old certificate from now on, not only this processor, and mark
-     * the store's record of it revoked.
-     */
-    private void retire(CertificatePin old, String agentId, Instant now) {
-        try {
-            certificates.revoke(old.serial(), now);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not revoke superseded certificate " + old.serial() + " of agent "
-                    + agentId + "; it stays valid for TLS until it expires", e);
-        }
-        AgentManager.markRevoked(store, old.serial(), now);
     }
 
     private void publishChanges(Agent before, Agent after, Instant now) {

@@ -57,7 +57,6 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     public static final int DEFAULT_SWEEP_BATCH_SIZE = 10_000;
     /** How often the monitor prunes tokens. */
     public static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
-    private static final int MAX_PRUNE_BATCHES = 20;
 
     /**
      * What one sweep did.
@@ -74,7 +73,7 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     private final Clock clock;
     private final HeartbeatSettings heartbeat;
     private final SelfPreservation selfPreservation;
-    private final TokenSettings tokens;
+    private final RegistrationTokenService tokens;
     private final EventDispatcher events;
     private final Duration sweepInterval;
     private final int batchSize;
@@ -96,7 +95,7 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     private @Nullable ScheduledFuture<?> task;
 
     HeartbeatTimeoutMonitor(IAgentStore store, Clock clock, HeartbeatSettings heartbeat,
-            SelfPreservation selfPreservation, TokenSettings tokens, EventDispatcher events, Duration sweepInterval,
+            SelfPreservation selfPreservation, RegistrationTokenService tokens, EventDispatcher events, Duration sweepInterval,
             int batchSize) {
         this.store = store;
         this.clock = clock;
@@ -238,24 +237,7 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
             return 0;
         }
         nextPruneAt = now.plus(PRUNE_INTERVAL);
-        return pruneTokens(now);
-    }
-
-    /** Deletes prunable tokens in bounded batches; shared with {@link AgentManager#pruneTokens()}. */
-    int pruneTokens(Instant now) {
-        Instant cutoff = now.minus(tokens.retention());
-        int total = 0;
-        for (int i = 0; i < MAX_PRUNE_BATCHES; i++) {
-            int n = store.pruneTokens(cutoff, tokens.pruneBatchSize());
-            total += n;
-            if (n < tokens.pruneBatchSize()) {
-                break;
-            }
-        }
-        if (total > 0) {
-            LOG.log(Level.DEBUG, "pruned " + total + " registration tokens");
-        }
-        return total;
+        return tokens.prune(now);
     }
 
     /**

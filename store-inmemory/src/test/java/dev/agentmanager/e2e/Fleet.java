@@ -1,6 +1,7 @@
 package dev.agentmanager.e2e;
 
 import dev.agentmanager.AgentManager;
+import dev.agentmanager.AgentManagerBuilder;
 import dev.agentmanager.HeartbeatTimeoutMonitor;
 import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentCertificate;
@@ -37,8 +38,8 @@ final class Fleet {
         this(b -> { });
     }
 
-    Fleet(Consumer<AgentManager.Builder> customize) {
-        AgentManager.Builder builder = AgentManager.builder()
+    Fleet(Consumer<AgentManagerBuilder> customize) {
+        AgentManagerBuilder builder = AgentManager.builder()
                 .store(store)
                 .certificateService(ca)
                 .clock(clock)

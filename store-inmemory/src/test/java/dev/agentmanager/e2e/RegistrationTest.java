@@ -66,8 +66,13 @@ class RegistrationTest {
                     () -> fleet.manager.register(fleet.request(token, "b").build())));
         }
 
+        // one type and one message for every reason, so that no host can tell them apart by class
         assertThat(failures).allSatisfy(e -> assertThat(e).hasMessage(RegistrationTokenRejectedException.MESSAGE)
-                .hasNoCause());
+                .hasNoCause().hasSameClassAs(failures.get(0)));
+        assertThat(failures).extracting(RegistrationTokenRejectedException::reason)
+                .containsExactly(TokenRejectionReason.USED, TokenRejectionReason.REVOKED, TokenRejectionReason.EXPIRED,
+                        TokenRejectionReason.WRONG_SECRET, TokenRejectionReason.UNKNOWN,
+                        TokenRejectionReason.MALFORMED);
         assertThat(fleet.events.events(AgentEvent.RegistrationRejected.class))
                 .extracting(AgentEvent.RegistrationRejected::reason)
                 .containsExactly(TokenRejectionReason.USED, TokenRejectionReason.REVOKED, TokenRejectionReason.EXPIRED,
