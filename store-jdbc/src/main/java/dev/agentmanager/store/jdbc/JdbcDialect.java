@@ -7,7 +7,7 @@ import java.sql.SQLException;
 import java.util.Locale;
 
 /**
- * The databases {@link JdbcAgentStore} supports. Chosen with {@link JdbcAgentStore.Builder#dialect} or
+ * The databases {@link JdbcAgentStore} supports. Chosen with {@link JdbcAgentStoreBuilder#dialect} or
  * detected from the connection's metadata.
  */
 public enum JdbcDialect {

@@ -41,7 +41,7 @@ class JdbcAgentStoreBuilderTest {
     @Test
     void rejectsNullAndOutOfRangeSettingsAtOnce() {
         assertThatThrownBy(() -> JdbcAgentStore.builder(null)).isInstanceOf(NullPointerException.class);
-        JdbcAgentStore.Builder b = JdbcAgentStore.builder(pool);
+        JdbcAgentStoreBuilder b = JdbcAgentStore.builder(pool);
         assertThatThrownBy(() -> b.tablePrefix("Agents_")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.tablePrefix("am; DROP TABLE x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.tablePrefix("")).isInstanceOf(IllegalArgumentException.class);
@@ -65,7 +65,7 @@ class JdbcAgentStoreBuilderTest {
 
     @Test
     void rejectsASettingGivenTwice() {
-        JdbcAgentStore.Builder b = JdbcAgentStore.builder(pool).tablePrefix("am_").batchSize(10)
+        JdbcAgentStoreBuilder b = JdbcAgentStore.builder(pool).tablePrefix("am_").batchSize(10)
                 .clock(Clock.systemUTC()).coalesceHeartbeats(true).createSchemaIfMissing();
         assertThatThrownBy(() -> b.tablePrefix("am_")).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> b.batchSize(10)).isInstanceOf(IllegalStateException.class);

@@ -41,7 +41,7 @@ final class StoreFixture implements AutoCloseable {
     }
 
     /** A store on the given pool with the fixture's prefix, closed with the fixture. */
-    JdbcAgentStore store(HikariDataSource on, Clock clock, UnaryOperator<JdbcAgentStore.Builder> options) {
+    JdbcAgentStore store(HikariDataSource on, Clock clock, UnaryOperator<JdbcAgentStoreBuilder> options) {
         JdbcAgentStore store = options.apply(JdbcAgentStore.builder(on).tablePrefix(prefix).clock(clock)
                 .clockSyncInterval(Duration.ZERO)).build();
         stores.add(store);

@@ -87,4 +87,33 @@ public final class SchemaScripts {
             c.setAutoCommit(autoCommit);
         }
     }
+
+    /**
+     * Runs the scripts if any of the store's tables is missing; again if that failed because another replica
+     * was creating the same tables at the same moment (PostgreSQL then reports a duplicate type).
+     */
+    public static void applyIfMissing(Connection c, JdbcDialect dialect, String prefix, Sql sql) throws SQLException {
+        if (allTablesExist(c, sql)) {
+            return;
+        }
+        try {
+            apply(c, dialect, prefix);
+        } catch (SQLException e) {
+            if (!allTablesExist(c, sql)) {
+                apply(c, dialect, prefix);
+            }
+        }
+    }
+
+    private static boolean allTablesExist(Connection c, Sql sql) throws SQLException {
+        for (String table : List.of(sql.agents, sql.labels, sql.capabilities, sql.liveness, sql.tokens,
+                sql.redemptions, sql.certificates, sql.monitor)) {
+            try (Statement s = c.createStatement()) {
+                s.executeQuery("SELECT 1 FROM " + table + " WHERE 1 = 0").close();
+            } catch (SQLException missing) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -1,0 +1,318 @@
+package dev.agentmanager.store.jdbc;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.agentmanager.model.Agent;
+import dev.agentmanager.model.AgentLiveness;
+import dev.agentmanager.spi.HeartbeatWrite;
+import dev.agentmanager.store.jdbc.internal.DatabaseClock;
+import dev.agentmanager.store.jdbc.internal.HeartbeatBuffer;
+import dev.agentmanager.store.jdbc.internal.HeartbeatBuffer.FlushRow;
+import dev.agentmanager.store.jdbc.internal.HeartbeatBuffer.Pending;
+import dev.agentmanager.store.jdbc.internal.HeartbeatBuffer.StoredState;
+import dev.agentmanager.store.jdbc.internal.Sql;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The heartbeat path of a replica: the per-agent cache the heartbeat reads, the buffer of accepted liveness
+ * and its flush (see {@link JdbcAgentStore} for the guarantees and the window across replicas), or, without
+ * coalescing, one conditional UPDATE per heartbeat. Durable writes of an agent go through
+ * {@link #writingDurable} so that this replica's heartbeats and flushes see them in order.
+ */
+final class HeartbeatPath {
+    private final Jdbc db;
+    private final Sql sql;
+    private final DatabaseClock dbClock;
+    private final AgentRecords agents;
+    private final HeartbeatFlush flush;
+    private final boolean coalescing;
+    private final int batchSize;
+    private final HeartbeatBuffer buffer = new HeartbeatBuffer();
+    /** Agents as the heartbeat path last read them, each trusted for {@link #agentCacheNanos}. */
+    private final ConcurrentHashMap<String, CachedAgent> agentCache = new ConcurrentHashMap<>();
+    private final long agentCacheNanos;
+    private final ReentrantLock flushLock = new ReentrantLock();
+    private final LongAdder inFlight = new LongAdder();
+    private volatile boolean closed;
+
+    HeartbeatPath(Jdbc db, Sql sql, DatabaseClock dbClock, AgentRecords agents, boolean coalescing, int batchSize,
+            Duration cacheFor) {
+        this.db = db;
+        this.sql = sql;
+        this.dbClock = dbClock;
+        this.agents = agents;
+        this.flush = new HeartbeatFlush(db, sql);
+        this.coalescing = coalescing;
+        this.batchSize = batchSize;
+        this.agentCacheNanos = cacheFor.toNanos();
+    }
+
+    boolean coalescing() {
+        return coalescing;
+    }
+
+    /**
+     * Writes every buffered heartbeat now (the background flusher does this every flush interval).
+     *
+     * @return how many agents' liveness was written
+     * @throws JdbcStoreException if the database failed; the heartbeats stay buffered for the next flush
+     */
+    int flushHeartbeats() {
+        flushLock.lock();
+        try {
+            List<FlushRow> rows = buffer.drain();
+            int written = 0;
+            for (int from = 0; from < rows.size(); from += batchSize) {
+                List<FlushRow> chunk = rows.subList(from, Math.min(rows.size(), from + batchSize));
+                Set<String> refused;
+                Map<String, @Nullable StoredState> stored;
+                try {
+                    refused = flush.writeChunk(chunk);
+                    stored = loadStates(refused);
+                } catch (SQLException e) {
+                    buffer.failed(rows.subList(from, rows.size()));
+                    throw new JdbcStoreException("flush heartbeats", e);
+                }
+                refused.forEach(agentCache::remove); // another replica changed these: read them again
+                buffer.completed(chunk, stored);
+                written += chunk.size() - refused.size();
+            }
+            return written;
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /**
+     * With coalescing on, answers from a replica-local cache of the agent's durable state that is at most one
+     * flush interval old (and dropped whenever this replica writes the agent), so a heartbeat costs no
+     * database read. A change made by another replica is seen within that interval; meanwhile
+     * {@link #recordHeartbeat}'s version check and the conditional flush catch it, as described in the class
+     * documentation. Without coalescing it reads the database.
+     */
+    Optional<Agent> findAgentForHeartbeat(String agentId) {
+        requireNonNull(agentId, "agentId");
+        if (!coalescing) {
+            return db.read("find agent", c -> agents.read(c, agentId)).map(this::present);
+        }
+        long now = System.nanoTime();
+        CachedAgent cached = agentCache.get(agentId);
+        if (cached != null && now - cached.loadedNanos() < agentCacheNanos) {
+            return Optional.of(present(cached.agent()));
+        }
+        Optional<Agent> stored = db.read("find agent", c -> agents.read(c, agentId));
+        stored.ifPresent(a -> agentCache.put(agentId, new CachedAgent(a, now)));
+        return stored.map(this::present);
+    }
+
+    private record CachedAgent(Agent agent, long loadedNanos) {}
+
+    void evictCachedAgents() {
+        long now = System.nanoTime();
+        agentCache.values().removeIf(c -> now - c.loadedNanos() >= agentCacheNanos);
+    }
+
+    /** Merges this replica's buffered liveness into a stored agent and moves its instants to the host clock. */
+    Agent present(Agent stored) {
+        AgentLiveness l = stored.liveness();
+        Pending p = coalescing ? buffer.pending(stored.id()) : null;
+        if (p != null && HeartbeatBuffer.isNewer(p.bootEpoch(), p.sequence(), l.bootEpoch(), l.sequence())) {
+            l = new AgentLiveness(p.receivedAt(), p.bootEpoch(), p.sequence(), p.deadline(),
+                    p.clockSkewNanos() == null ? null : Duration.ofNanos(p.clockSkewNanos()));
+        }
+        Instant last = l.lastHeartbeatAt();
+        return stored.withLiveness(new AgentLiveness(last == null ? null : dbClock.toHost(last), l.bootEpoch(),
+                l.sequence(), dbClock.toHost(l.deadline()), l.clockSkew()));
+    }
+
+    HeartbeatWrite recordHeartbeat(
+            String agentId,
+            long expectedVersion,
+            long bootEpoch,
+            long sequence,
+            Instant receivedAt,
+            Instant deadline,
+            @Nullable Duration clockSkew) {
+        requireNonNull(agentId, "agentId");
+        requireNonNull(receivedAt, "receivedAt");
+        requireNonNull(deadline, "deadline");
+        Pending beat = new Pending(bootEpoch, sequence, dbClock.toDatabase(receivedAt), dbClock.toDatabase(deadline),
+                clockSkew == null ? null : clockSkew.toNanos());
+        inFlight.increment();
+        try {
+            if (closed) {
+                throw new IllegalStateException("store is closed: heartbeats are no longer recorded");
+            }
+            if (!coalescing) {
+                return db.read("record heartbeat", c -> writeThrough(c, agentId, expectedVersion, beat));
+            }
+            return buffer.offer(agentId, expectedVersion, beat, this::loadState);
+        } catch (SQLException e) {
+            throw new JdbcStoreException("record heartbeat", e);
+        } finally {
+            inFlight.decrement();
+        }
+    }
+
+    private @Nullable StoredState loadState(String agentId) throws SQLException {
+        try (Connection c = db.connection()) {
+            return loadState(c, agentId);
+        }
+    }
+
+    private @Nullable StoredState loadState(Connection c, String agentId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT version, boot_epoch, sequence_no FROM " + sql.liveness
+                + " WHERE agent_id = ?")) {
+            ps.setString(1, agentId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new StoredState(rs.getLong(1), rs.getLong(2), rs.getLong(3)) : null;
+            }
+        }
+    }
+
+    /** The stored state of each agent (null for one that does not exist); no stripe may be held. */
+    private Map<String, @Nullable StoredState> loadStates(Set<String> agentIds) throws SQLException {
+        Map<String, @Nullable StoredState> states = new HashMap<>();
+        if (agentIds.isEmpty()) {
+            return states;
+        }
+        List<String> ids = new ArrayList<>(agentIds);
+        for (String id : ids) {
+            states.put(id, null);
+        }
+        try (Connection c = db.connection()) {
+            for (int from = 0; from < ids.size(); from += 500) {
+                List<String> page = ids.subList(from, Math.min(ids.size(), from + 500));
+                try (PreparedStatement ps = c.prepareStatement("SELECT agent_id, version, boot_epoch, sequence_no FROM "
+                        + sql.liveness + " WHERE agent_id IN (" + Jdbc.placeholders(page.size()) + ")")) {
+                    Jdbc.bindStrings(ps, page);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            states.put(rs.getString(1), new StoredState(rs.getLong(2), rs.getLong(3), rs.getLong(4)));
+                        }
+                    }
+                }
+            }
+        }
+        return states;
+    }
+
+    /** One conditional UPDATE per heartbeat (two on a new epoch); exact across replicas. */
+    private HeartbeatWrite writeThrough(Connection c, String agentId, long expectedVersion, Pending beat)
+            throws SQLException {
+        String update = "UPDATE " + sql.liveness + " SET"
+                + " indexed_deadline = CASE WHEN indexed_deadline > ? OR indexed_deadline < ? THEN ?"
+                + " ELSE indexed_deadline END,"
+                + " boot_epoch = ?, sequence_no = ?, last_heartbeat_at = ?, deadline = ?, clock_skew_nanos = ?"
+                + " WHERE agent_id = ? AND version = ? AND ";
+        while (true) {
+            try (PreparedStatement ps = c.prepareStatement(update + "boot_epoch = ? AND sequence_no < ?")) {
+                int i = flush.bindLiveness(ps, 1, beat);
+                ps.setString(i++, agentId);
+                ps.setLong(i++, expectedVersion);
+                ps.setLong(i++, beat.bootEpoch());
+                ps.setLong(i, beat.sequence());
+                if (ps.executeUpdate() == 1) {
+                    return HeartbeatWrite.ACCEPTED;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(update + "boot_epoch < ?")) {
+                int i = flush.bindLiveness(ps, 1, beat);
+                ps.setString(i++, agentId);
+                ps.setLong(i++, expectedVersion);
+                ps.setLong(i, beat.bootEpoch());
+                if (ps.executeUpdate() == 1) {
+                    return HeartbeatWrite.ACCEPTED_NEW_EPOCH;
+                }
+            }
+            StoredState state = loadState(c, agentId);
+            if (state == null) {
+                return HeartbeatWrite.NOT_FOUND;
+            }
+            if (state.version() != expectedVersion) {
+                return HeartbeatWrite.VERSION_CHANGED;
+            }
+            if (!HeartbeatBuffer.isNewer(beat.bootEpoch(), beat.sequence(), state.bootEpoch(), state.sequence())) {
+                return HeartbeatWrite.STALE;
+            }
+            // A racing heartbeat moved the stored pair between the two statements (e.g. to this epoch): again.
+        }
+    }
+
+    /** How many agents have heartbeats buffered and not yet written. */
+    int bufferedHeartbeats() {
+        return buffer.pendingCount();
+    }
+
+    /** Forgets buffered state of agents without heartbeats for {@code idleNanos}. */
+    void evictIdle(long idleNanos) {
+        buffer.evictIdle(idleNanos);
+    }
+
+    /** Refuses heartbeats from now on and waits for those in progress. */
+    void close() {
+        closed = true;
+        while (inFlight.sum() != 0) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Runs a durable write of agent {@code id} (which returns the agent as stored, or empty) under the agent's
+     * stripe, dropping the cached agent before and after, and tells the buffer the version it wrote. With
+     * {@code overdueAt}, refuses (empty) if a buffered heartbeat moved the deadline to or past it.
+     */
+    Optional<Agent> writingDurable(String id, long newVersion, @Nullable Instant overdueAt,
+            Supplier<Optional<Agent>> write) {
+        agentCache.remove(id);
+        synchronized (buffer.lock(id)) {
+            if (overdueAt != null) {
+                Pending p = buffer.pendingLocked(id);
+                if (p != null && !p.deadline().isBefore(overdueAt)) {
+                    return Optional.empty(); // a buffered heartbeat extended the deadline
+                }
+            }
+            Optional<Agent> written = write.get();
+            agentCache.remove(id); // a heartbeat may have cached the old state while this wrote
+            if (written.isPresent()) {
+                AgentLiveness stored = written.get().liveness();
+                buffer.versionWrittenLocked(id, newVersion, stored.bootEpoch(), stored.sequence());
+            }
+            return written.map(this::present);
+        }
+    }
+
+    /** Flushes this replica's buffered heartbeats first (so that they count), unless coalescing is off. */
+    void flushIfCoalescing() {
+        if (coalescing) {
+            flushHeartbeats();
+        }
+    }
+
+    /** Runs {@code work} with no flush in progress, after a flush of what is buffered. */
+    <T> T withFlushHeld(Supplier<T> work) {
+        flushLock.lock();
+        try {
+            flushIfCoalescing();
+            return work.get();
+        } finally {
+            flushLock.unlock();
+        }
+    }
+}

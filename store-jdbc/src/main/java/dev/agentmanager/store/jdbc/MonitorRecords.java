@@ -1,0 +1,111 @@
+package dev.agentmanager.store.jdbc;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.agentmanager.model.Agent;
+import dev.agentmanager.store.jdbc.internal.DatabaseClock;
+import dev.agentmanager.store.jdbc.internal.Sql;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the timeout monitor needs from the database: overdue agents (through the lagging deadline index), the
+ * grace period's deadline extension, and the time of the last sweep of any replica. Deadlines are compared on
+ * the database's clock.
+ */
+final class MonitorRecords {
+    private static final String MONITOR_NAME = "timeout-monitor";
+
+    private final Jdbc db;
+    private final Sql sql;
+    private final DatabaseClock dbClock;
+    private final AgentRecords agents;
+    private final HeartbeatPath heartbeats;
+
+    MonitorRecords(Jdbc db, Sql sql, DatabaseClock dbClock, AgentRecords agents, HeartbeatPath heartbeats) {
+        this.db = db;
+        this.sql = sql;
+        this.dbClock = dbClock;
+        this.agents = agents;
+        this.heartbeats = heartbeats;
+    }
+
+    List<Agent> findOverdue(Instant now, int limit) {
+        requireNonNull(now, "now");
+        Jdbc.requirePositive(limit, "limit");
+        heartbeats.flushIfCoalescing(); // this replica's buffered beats count
+        Instant dbNow = dbClock.toDatabase(now);
+        List<Agent> stored = db.read("find overdue agents", c -> agents.query(c, sql.selectAgents()
+                + " WHERE l.monitored = TRUE AND l.indexed_deadline < ? AND l.deadline < ?"
+                + " AND a.status IN ('ACTIVE', 'PENDING') LIMIT ?", List.of(dbNow, dbNow, limit)));
+        List<Agent> result = new ArrayList<>(stored.size());
+        for (Agent a : stored) {
+            Agent merged = heartbeats.present(a);
+            if (merged.liveness().isOverdueAt(now)) {
+                result.add(merged);
+            }
+        }
+        return result;
+    }
+
+    int extendDeadlines(Instant deadline) {
+        requireNonNull(deadline, "deadline");
+        Instant dbDeadline = dbClock.toDatabase(deadline);
+        return heartbeats.withFlushHeld(() -> db.transaction("extend deadlines", null, c -> {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.liveness
+                        + " SET deadline = ?, indexed_deadline = ? WHERE monitored = TRUE AND deadline < ?")) {
+                    sql.setInstant(ps, 1, dbDeadline);
+                    sql.setInstant(ps, 2, dbDeadline);
+                    sql.setInstant(ps, 3, dbDeadline);
+                    return ps.executeUpdate();
+                }
+            }));
+    }
+
+    Optional<Instant> recordSweep(Instant now) {
+        requireNonNull(now, "now");
+        Instant dbNow = dbClock.toDatabase(now);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return db.transaction("record sweep", "monitor state", c -> {
+                    Instant previous = null;
+                    try (PreparedStatement ps = c.prepareStatement("SELECT last_sweep_at FROM " + sql.monitor
+                            + " WHERE name = ? FOR UPDATE")) {
+                        ps.setString(1, MONITOR_NAME);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            if (rs.next()) {
+                                previous = sql.getRequiredInstant(rs, 1);
+                            }
+                        }
+                    }
+                    if (previous == null) {
+                        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.monitor
+                                + " (name, last_sweep_at) VALUES (?, ?)")) {
+                            ps.setString(1, MONITOR_NAME);
+                            sql.setInstant(ps, 2, dbNow);
+                            ps.executeUpdate();
+                        }
+                        return Optional.<Instant>empty();
+                    }
+                    if (previous.isBefore(dbNow)) {
+                        try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.monitor
+                                + " SET last_sweep_at = ? WHERE name = ?")) {
+                            sql.setInstant(ps, 1, dbNow);
+                            ps.setString(2, MONITOR_NAME);
+                            ps.executeUpdate();
+                        }
+                    }
+                    return Optional.of(dbClock.toHost(previous));
+                });
+            } catch (IllegalStateException raceOnFirstInsert) {
+                if (attempt >= Jdbc.MAX_ATTEMPTS) {
+                    throw raceOnFirstInsert;
+                }
+            }
+        }
+    }
+}
