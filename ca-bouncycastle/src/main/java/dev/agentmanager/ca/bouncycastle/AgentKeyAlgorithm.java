@@ -2,7 +2,7 @@ package dev.agentmanager.ca.bouncycastle;
 
 /**
  * A kind of agent key the authority may accept in a certificate signing request
- * ({@link BouncyCastleCertificateService.Builder#agentKeyAlgorithms}). Elliptic-curve keys must name their
+ * ({@link BouncyCastleCertificateServiceBuilder#agentKeyAlgorithms}). Elliptic-curve keys must name their
  * curve; explicit curve parameters are always refused.
  */
 public enum AgentKeyAlgorithm {
@@ -16,6 +16,6 @@ public enum AgentKeyAlgorithm {
     ED25519,
     /** EdDSA on Curve448. */
     ED448,
-    /** RSA, at least {@link BouncyCastleCertificateService.Builder#minimumRsaKeySize} bits. */
+    /** RSA, at least {@link BouncyCastleCertificateServiceBuilder#minimumRsaKeySize} bits. */
     RSA
 }

@@ -2,15 +2,10 @@ package dev.agentmanager.ca.bouncycastle;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.agentmanager.ca.bouncycastle.internal.Bc;
-import dev.agentmanager.ca.bouncycastle.internal.CaFiles;
 import dev.agentmanager.ca.bouncycastle.internal.CaMaterial;
 import dev.agentmanager.ca.bouncycastle.internal.Digests;
-import dev.agentmanager.ca.bouncycastle.internal.JdkKeys;
 import dev.agentmanager.ca.bouncycastle.internal.KeyPolicy;
 import dev.agentmanager.ca.bouncycastle.internal.Ledger;
-import dev.agentmanager.ca.bouncycastle.internal.Serials;
-import dev.agentmanager.ca.bouncycastle.internal.SignatureAlgorithms;
 import dev.agentmanager.exception.CertificateIssuanceException;
 import dev.agentmanager.exception.InvalidCertificateRequestException;
 import dev.agentmanager.exception.InvalidRequestException;
@@ -20,19 +15,15 @@ import dev.agentmanager.model.TrustBundle;
 import dev.agentmanager.spi.IAgentCertificateService;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringReader;
 import java.io.UncheckedIOException;
-import java.lang.System.Logger.Level;
 import java.math.BigInteger;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.security.Provider;
 import java.security.SecureRandom;
 import java.security.cert.CRLException;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
@@ -50,30 +41,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-import org.bouncycastle.asn1.ASN1Encoding;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.X500NameBuilder;
-import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.CRLReason;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509v2CRLBuilder;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
-import org.bouncycastle.pkcs.PKCSException;
-import org.bouncycastle.util.io.pem.PemObject;
-import org.bouncycastle.util.io.pem.PemReader;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -99,11 +74,11 @@ import org.jspecify.annotations.Nullable;
  * One revocation record per serial drives both {@link #isValidSerial}/{@link #isValidThumbprint} (effective
  * as soon as {@link #revoke} returns) and the CRL. {@link #currentCrl()} returns a CRL that is re-signed
  * lazily after a revocation and whenever half of its validity has passed, so a reader always gets one whose
- * {@code nextUpdate} lies at least half the {@linkplain Builder#crlValidity CRL validity} ahead. CRL entries
+ * {@code nextUpdate} lies at least half the {@linkplain BouncyCastleCertificateServiceBuilder#crlValidity CRL validity} ahead. CRL entries
  * are kept until the certificate has been expired for one CRL validity, then dropped.
  *
  * <h2>Persistence</h2>
- * Without a {@linkplain Builder#stateDirectory state directory} everything lives in memory: a generated CA
+ * Without a {@linkplain BouncyCastleCertificateServiceBuilder#stateDirectory state directory} everything lives in memory: a generated CA
  * and its records vanish with the process. With one, a generated CA key and chain are written there
  * ({@code ca-key.pem}, owner-only, and {@code ca-chain.pem}) and reused on the next start, and every
  * issuance and revocation is appended to {@code certificates.log}, which the next start reads back, so old
@@ -158,6 +133,8 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
     private final CaMaterial ca;
     private final TrustBundle trustBundle;
     private final @Nullable Ledger ledger;
+    private final RequestDecoder requests;
+    private final CertificateSigner signer;
     private final SecureRandom random = new SecureRandom();
 
     private final ConcurrentHashMap<String, Ledger.Issued> bySerial = new ConcurrentHashMap<>();
@@ -175,10 +152,10 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
     private record Crl(X509CRL crl, byte[] der, Instant refreshAt) {}
 
     /** The builder's settings with defaults filled in. */
-    private record Settings(Clock clock, Duration certificateLifetime, Duration clockSkewAllowance,
+    record Settings(Clock clock, Duration certificateLifetime, Duration clockSkewAllowance,
             Duration crlValidity, KeyPolicy keyPolicy, int maxRequestSize, AgentIdentityUri identityUri) {}
 
-    private BouncyCastleCertificateService(Settings settings, CaMaterial ca, @Nullable Ledger ledger) {
+    BouncyCastleCertificateService(Settings settings, CaMaterial ca, @Nullable Ledger ledger) {
         this.clock = settings.clock();
         this.certificateLifetime = settings.certificateLifetime();
         this.clockSkewAllowance = settings.clockSkewAllowance();
@@ -189,6 +166,8 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
         this.provider = ca.provider();
         this.ca = ca;
         this.ledger = ledger;
+        this.requests = new RequestDecoder(keyPolicy, maxRequestSize, provider);
+        this.signer = new CertificateSigner(ca, clockSkewAllowance, random);
         this.trustBundle = new TrustBundle(Pem.write(ca.chain()), Digests.thumbprint(ca.root()));
         if (ledger != null) {
             for (Ledger.Issued issued : ledger.issued()) {
@@ -200,8 +179,8 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
     }
 
     /** A builder with every setting at its {@code DEFAULT_*}: a generated, in-memory EC P-256 root. */
-    public static Builder builder() {
-        return new Builder();
+    public static BouncyCastleCertificateServiceBuilder builder() {
+        return new BouncyCastleCertificateServiceBuilder();
     }
 
     // ------------------------------------------------------------------------------------------ requests
@@ -210,26 +189,13 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
      * {@inheritDoc}
      *
      * <p>Accepts one PEM block ({@code CERTIFICATE REQUEST} or {@code NEW CERTIFICATE REQUEST}) or DER, at
-     * most {@link Builder#maxRequestSize} bytes (checked before parsing). Checks, in order: the key (allowed
-     * algorithm, named curve, RSA size), the signature algorithm (no MD5 or SHA-1) and the signature itself
-     * with the key in the request, which proves the requester holds the private key.
+     * most {@link BouncyCastleCertificateServiceBuilder#maxRequestSize} bytes (checked before parsing). Checks, in
+     * order: the key (allowed algorithm, named curve, RSA size), the signature algorithm (no MD5 or SHA-1) and the
+     * signature itself with the key in the request, which proves the requester holds the private key.
      */
     @Override
     public CertificateRequest decodeRequest(byte[] pemOrDer) {
-        requireNonNull(pemOrDer, "pemOrDer");
-        if (pemOrDer.length == 0) {
-            throw new InvalidCertificateRequestException("request is empty");
-        }
-        if (pemOrDer.length > maxRequestSize) {
-            throw new InvalidCertificateRequestException(
-                    "request is " + pemOrDer.length + " bytes, more than the " + maxRequestSize + " allowed");
-        }
-        byte[] der = isPem(pemOrDer) ? pemToDer(pemOrDer) : pemOrDer;
-        PKCS10CertificationRequest request = parse(der);
-        SubjectPublicKeyInfo key = request.getSubjectPublicKeyInfo();
-        KeyPolicy.KeyDescription description = keyPolicy.check(key);
-        verifySignature(request, key);
-        return new CertificateRequest(encoded(request), Digests.sha256Hex(encoded(key)), description.label());
+        return requests.decode(pemOrDer);
     }
 
     /**
@@ -255,30 +221,15 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
                     "must be 1-" + MAX_AGENT_ID_LENGTH + " characters of A-Z a-z 0-9 - . _ ~");
         }
         String uri = identityUri.forAgent(agentId);
-        PKCS10CertificationRequest csr = parse(request.der());
+        PKCS10CertificationRequest csr = RequestDecoder.parse(request.der());
         SubjectPublicKeyInfo key = csr.getSubjectPublicKeyInfo();
         keyPolicy.check(key);
 
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-        Validity validity = validity(now, certificateLifetime);
-        BigInteger serial = Serials.next(random);
-        String serialHex = serial.toString(16);
-        byte[] der;
-        try {
-            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(ca.subject(), serial,
-                    Date.from(validity.notBefore()), Date.from(validity.notAfter()), agentSubject(agentId), key);
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
-            builder.addExtension(Extension.subjectAlternativeName, false,
-                    new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, uri)));
-            builder.addExtension(Extension.subjectKeyIdentifier, false,
-                    new SubjectKeyIdentifier(CaMaterial.keyIdentifier(key)));
-            builder.addExtension(Extension.authorityKeyIdentifier, false, ca.authorityKeyIdentifier());
-            der = builder.build(ca.signer()).getEncoded();
-        } catch (IOException | OperatorCreationException | RuntimeException e) {
-            throw new CertificateIssuanceException("cannot sign a certificate for agent " + agentId, e);
-        }
+        CertificateSigner.Signed signed = signer.signAgent(agentId, uri, key, now, certificateLifetime);
+        CertificateSigner.Validity validity = signed.validity();
+        String serialHex = signed.serialHex();
+        byte[] der = signed.der();
         String thumbprint = Digests.sha256Hex(der);
         Ledger.Issued issued = new Ledger.Issued(serialHex, thumbprint, agentId, validity.notBefore(), validity.notAfter());
         if (ledger != null) {
@@ -473,27 +424,9 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
         for (InetAddress address : ipAddresses) {
             names.add(new GeneralName(GeneralName.iPAddress, address.getHostAddress()));
         }
-        SubjectPublicKeyInfo key = SubjectPublicKeyInfo.getInstance(publicKey.getEncoded());
-        KeyPolicy.KeyDescription description = KeyPolicy.describe(key);
-        String commonName = dnsNames.isEmpty() ? ipAddresses.iterator().next().getHostAddress() : dnsNames.iterator().next();
-        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-        Validity validity = validity(now, lifetime);
-        int usage = KeyUsage.digitalSignature
-                | (description.algorithm() == AgentKeyAlgorithm.RSA ? KeyUsage.keyEncipherment : 0);
-        try {
-            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(ca.subject(), Serials.next(random),
-                    Date.from(validity.notBefore()), Date.from(validity.notAfter()),
-                    new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName).build(), key);
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            builder.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
-            builder.addExtension(Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(CaMaterial.keyIdentifier(key)));
-            builder.addExtension(Extension.authorityKeyIdentifier, false, ca.authorityKeyIdentifier());
-            return Pem.certificate(builder.build(ca.signer()).getEncoded());
-        } catch (IOException | OperatorCreationException e) {
-            throw new CertificateIssuanceException("cannot sign the server certificate", e);
-        }
+        return signer.signServer(publicKey, names, dnsNames.isEmpty()
+                ? ipAddresses.iterator().next().getHostAddress() : dnsNames.iterator().next(),
+                clock.instant().truncatedTo(ChronoUnit.SECONDS), lifetime);
     }
 
     /** Releases the state directory (if any). Afterwards issuing and revoking fail; checks still answer. */
@@ -518,424 +451,9 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
 
     // ---------------------------------------------------------------------------------------- internals
 
-    private record Validity(Instant notBefore, Instant notAfter) {}
-
-    private Validity validity(Instant now, Duration lifetime) {
-        if (!now.isBefore(ca.notAfter())) {
-            throw new CertificateIssuanceException("the CA certificate expired at " + ca.notAfter(),
-                    new CertificateExpiredException("CA notAfter " + ca.notAfter()));
-        }
-        Instant notBefore = max(now.minus(clockSkewAllowance), ca.notBefore());
-        Instant notAfter = min(now.plus(lifetime), ca.notAfter());
-        if (!notAfter.isAfter(notBefore)) {
-            throw new CertificateIssuanceException("the CA certificate is not valid yet (notBefore " + ca.notBefore() + ")",
-                    new CertificateExpiredException("CA notBefore " + ca.notBefore()));
-        }
-        return new Validity(notBefore, notAfter);
-    }
-
-    private static X500Name agentSubject(String agentId) {
-        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, agentId).build();
-    }
-
     private void requireOpen() {
         if (closed) {
             throw new IllegalStateException("certificate service is closed");
-        }
-    }
-
-    private static boolean isPem(byte[] bytes) {
-        int i = 0;
-        while (i < bytes.length && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' || bytes[i] == '\n')) {
-            i++;
-        }
-        byte[] begin = "-----BEGIN".getBytes(StandardCharsets.US_ASCII);
-        if (bytes.length - i < begin.length) {
-            return false;
-        }
-        for (int j = 0; j < begin.length; j++) {
-            if (bytes[i + j] != begin[j]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static byte[] pemToDer(byte[] pem) {
-        List<PemObject> blocks = new ArrayList<>();
-        try (PemReader reader = new PemReader(new StringReader(new String(pem, StandardCharsets.US_ASCII).strip()))) {
-            PemObject block;
-            while ((block = reader.readPemObject()) != null) {
-                blocks.add(block);
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new InvalidCertificateRequestException("request is not well-formed PEM", e);
-        }
-        if (blocks.size() != 1) {
-            throw new InvalidCertificateRequestException("expected one PEM block, found " + blocks.size());
-        }
-        PemObject block = blocks.get(0);
-        if (!block.getType().equals("CERTIFICATE REQUEST") && !block.getType().equals("NEW CERTIFICATE REQUEST")) {
-            throw new InvalidCertificateRequestException("expected a CERTIFICATE REQUEST PEM block, found " + block.getType());
-        }
-        if (block.getContent().length == 0) {
-            throw new InvalidCertificateRequestException("PEM block is empty");
-        }
-        return block.getContent();
-    }
-
-    private static PKCS10CertificationRequest parse(byte[] der) {
-        try {
-            return new PKCS10CertificationRequest(der);
-        } catch (IOException | RuntimeException e) {
-            throw new InvalidCertificateRequestException("not a PKCS#10 certificate signing request", e);
-        }
-    }
-
-    private void verifySignature(PKCS10CertificationRequest request, SubjectPublicKeyInfo key) {
-        ASN1ObjectIdentifier algorithm = request.getSignatureAlgorithm().getAlgorithm();
-        if (!SignatureAlgorithms.isAcceptedForRequests(algorithm)) {
-            throw new InvalidCertificateRequestException(
-                    "signature algorithm " + algorithm.getId() + " is not accepted (MD5 and SHA-1 are refused)");
-        }
-        boolean valid;
-        try {
-            PublicKey publicKey = JdkKeys.publicKey(key, provider);
-            valid = request.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(provider).build(publicKey));
-        } catch (OperatorCreationException | PKCSException | RuntimeException e) {
-            throw new InvalidCertificateRequestException("signature cannot be verified with the request's key", e);
-        }
-        if (!valid) {
-            throw new InvalidCertificateRequestException(
-                    "signature does not verify: the request was not signed with the private key of its public key");
-        }
-    }
-
-    private static byte[] encoded(PKCS10CertificationRequest request) {
-        try {
-            return request.toASN1Structure().getEncoded(ASN1Encoding.DER);
-        } catch (IOException e) {
-            throw new InvalidCertificateRequestException("request cannot be re-encoded", e);
-        }
-    }
-
-    private static byte[] encoded(SubjectPublicKeyInfo key) {
-        try {
-            return key.getEncoded(ASN1Encoding.DER);
-        } catch (IOException e) {
-            throw new InvalidCertificateRequestException("public key cannot be re-encoded", e);
-        }
-    }
-
-    private static Instant max(Instant a, Instant b) {
-        return a.isAfter(b) ? a : b;
-    }
-
-    private static Instant min(Instant a, Instant b) {
-        return a.isBefore(b) ? a : b;
-    }
-
-    // ------------------------------------------------------------------------------------------ builder
-
-    /**
-     * Settings for a {@link BouncyCastleCertificateService}. Every setting may be given at most once; null
-     * is refused at once; {@link #build()} checks the combination.
-     *
-     * <p>The CA comes from exactly one of: {@link #caFromPkcs12}, {@link #caFromPem}, or (neither) a
-     * generated root, which is written to and later read from the {@link #stateDirectory} when one is set.
-     * {@link #caKeyType}, {@link #caSubject} and {@link #caValidity} apply only to a generated root.
-     */
-    public static final class Builder {
-        private @Nullable Clock clock;
-        private @Nullable Duration certificateLifetime;
-        private @Nullable Duration clockSkewAllowance;
-        private @Nullable Duration crlValidity;
-        private @Nullable KeyType caKeyType;
-        private @Nullable String caSubject;
-        private @Nullable Duration caValidity;
-        private @Nullable Path pkcs12File;
-        private char @Nullable [] pkcs12Password;
-        private @Nullable String pkcs12Alias;
-        private @Nullable Path pemChainFile;
-        private @Nullable Path pemKeyFile;
-        private char @Nullable [] pemKeyPassword;
-        private @Nullable Path stateDirectory;
-        private @Nullable Set<AgentKeyAlgorithm> agentKeyAlgorithms;
-        private @Nullable Integer minimumRsaKeySize;
-        private @Nullable Integer maxRequestSize;
-        private @Nullable AgentIdentityUri identityUri;
-        private @Nullable Provider cryptoProvider;
-
-        private Builder() {}
-
-        /** The clock for validity periods, checks and CRL dates. Default {@link Clock#systemUTC()}. */
-        public Builder clock(Clock clock) {
-            requireUnset(this.clock, "clock");
-            this.clock = requireNonNull(clock, "clock");
-            return this;
-        }
-
-        /** Lifetime of issued agent certificates, 1 minute to 397 days. Default {@link #DEFAULT_CERTIFICATE_LIFETIME}. */
-        public Builder certificateLifetime(Duration lifetime) {
-            requireUnset(this.certificateLifetime, "certificateLifetime");
-            requireRange(lifetime, "certificateLifetime", Duration.ofMinutes(1), Duration.ofDays(397));
-            this.certificateLifetime = lifetime;
-            return this;
-        }
-
-        /**
-         * How far back {@code notBefore} (and a CRL's {@code thisUpdate}) is dated so that agents whose
-         * clocks lag accept them, 0 to 1 hour. Default {@link #DEFAULT_CLOCK_SKEW_ALLOWANCE}.
-         */
-        public Builder clockSkewAllowance(Duration allowance) {
-            requireUnset(this.clockSkewAllowance, "clockSkewAllowance");
-            requireRange(allowance, "clockSkewAllowance", Duration.ZERO, Duration.ofHours(1));
-            this.clockSkewAllowance = allowance;
-            return this;
-        }
-
-        /**
-         * How long a CRL is valid ({@code nextUpdate - thisUpdate}), 1 hour to 366 days; a fresh one is
-         * signed when half has passed. Default {@link #DEFAULT_CRL_VALIDITY}.
-         */
-        public Builder crlValidity(Duration validity) {
-            requireUnset(this.crlValidity, "crlValidity");
-            requireRange(validity, "crlValidity", Duration.ofHours(1), Duration.ofDays(366));
-            this.crlValidity = validity;
-            return this;
-        }
-
-        /** Key of a generated root. Default {@link #DEFAULT_CA_KEY_TYPE}. */
-        public Builder caKeyType(KeyType keyType) {
-            requireUnset(this.caKeyType, "caKeyType");
-            this.caKeyType = requireNonNull(keyType, "keyType");
-            return this;
-        }
-
-        /**
-         * Subject of a generated root, an RFC 4514 distinguished name such as
-         * {@code CN=Orchestrator CA,O=Example}. Default {@link #DEFAULT_CA_SUBJECT}.
-         */
-        public Builder caSubject(String subjectDn) {
-            requireUnset(this.caSubject, "caSubject");
-            requireNonNull(subjectDn, "subjectDn");
-            try {
-                new javax.security.auth.x500.X500Principal(subjectDn);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("caSubject is not a valid X.500 name: " + subjectDn, e);
-            }
-            this.caSubject = subjectDn;
-            return this;
-        }
-
-        /** Validity of a generated root, 1 hour to 100 years. Default {@link #DEFAULT_CA_VALIDITY}. */
-        public Builder caValidity(Duration validity) {
-            requireUnset(this.caValidity, "caValidity");
-            requireRange(validity, "caValidity", Duration.ofHours(1), Duration.ofDays(36525));
-            this.caValidity = validity;
-            return this;
-        }
-
-        /**
-         * Loads the CA from a PKCS#12 key store holding exactly one private-key entry (with its chain,
-         * issuing CA first).
-         */
-        public Builder caFromPkcs12(Path file, char[] password) {
-            requireNoCaSource();
-            this.pkcs12File = requireNonNull(file, "file");
-            this.pkcs12Password = requireNonNull(password, "password").clone();
-            return this;
-        }
-
-        /** Loads the CA from the entry {@code alias} of a PKCS#12 key store. */
-        public Builder caFromPkcs12(Path file, char[] password, String alias) {
-            requireNonNull(alias, "alias");
-            caFromPkcs12(file, password);
-            this.pkcs12Alias = alias;
-            return this;
-        }
-
-        /**
-         * Loads the CA from PEM files: the chain (issuing CA first, root last) and its unencrypted private
-         * key (PKCS#8, or traditional EC/RSA).
-         */
-        public Builder caFromPem(Path certificateChain, Path privateKey) {
-            requireNoCaSource();
-            this.pemChainFile = requireNonNull(certificateChain, "certificateChain");
-            this.pemKeyFile = requireNonNull(privateKey, "privateKey");
-            return this;
-        }
-
-        /** Loads the CA from PEM files whose private key is encrypted with {@code keyPassword}. */
-        public Builder caFromPem(Path certificateChain, Path privateKey, char[] keyPassword) {
-            requireNonNull(keyPassword, "keyPassword");
-            caFromPem(certificateChain, privateKey);
-            this.pemKeyPassword = keyPassword.clone();
-            return this;
-        }
-
-        /**
-         * Where the authority keeps its state across restarts: a generated CA (key and chain) and the ledger
-         * of issued and revoked certificates. Created if missing; locked while the authority is open.
-         * Protect it like the CA key it holds. Default: none, everything in memory.
-         */
-        public Builder stateDirectory(Path directory) {
-            requireUnset(this.stateDirectory, "stateDirectory");
-            this.stateDirectory = requireNonNull(directory, "directory");
-            return this;
-        }
-
-        /** Agent key kinds accepted in requests, not empty. Default {@link #DEFAULT_AGENT_KEY_ALGORITHMS}. */
-        public Builder agentKeyAlgorithms(Set<AgentKeyAlgorithm> algorithms) {
-            requireUnset(this.agentKeyAlgorithms, "agentKeyAlgorithms");
-            requireNonNull(algorithms, "algorithms");
-            if (algorithms.isEmpty()) {
-                throw new IllegalArgumentException("agentKeyAlgorithms must not be empty");
-            }
-            this.agentKeyAlgorithms = Collections.unmodifiableSet(EnumSet.copyOf(algorithms));
-            return this;
-        }
-
-        /** Smallest RSA agent key, 2048 to 8192 bits. Default {@link #DEFAULT_MINIMUM_RSA_KEY_SIZE}. */
-        public Builder minimumRsaKeySize(int bits) {
-            requireUnset(this.minimumRsaKeySize, "minimumRsaKeySize");
-            if (bits < 2048 || bits > KeyPolicy.MAX_RSA_BITS) {
-                throw new IllegalArgumentException("minimumRsaKeySize must be 2048 to " + KeyPolicy.MAX_RSA_BITS + ", got " + bits);
-            }
-            this.minimumRsaKeySize = bits;
-            return this;
-        }
-
-        /** Largest request accepted, 1 KiB to 1 MiB. Default {@link #DEFAULT_MAX_REQUEST_SIZE}. */
-        public Builder maxRequestSize(int bytes) {
-            requireUnset(this.maxRequestSize, "maxRequestSize");
-            if (bytes < 1024 || bytes > 1024 * 1024) {
-                throw new IllegalArgumentException("maxRequestSize must be 1024 to 1048576 bytes, got " + bytes);
-            }
-            this.maxRequestSize = bytes;
-            return this;
-        }
-
-        /** The URI subject alternative name of issued certificates. Default {@link AgentIdentityUri#urn()}. */
-        public Builder identityUri(AgentIdentityUri identityUri) {
-            requireUnset(this.identityUri, "identityUri");
-            this.identityUri = requireNonNull(identityUri, "identityUri");
-            return this;
-        }
-
-        /**
-         * The JCA provider that verifies requests and signs certificates and CRLs. Default: a
-         * {@code BouncyCastleProvider} instance (not registered globally). Another provider (e.g. the
-         * JDK's {@code SunEC}, or a FIPS provider) must support the CA's key and every accepted agent key.
-         */
-        public Builder cryptoProvider(Provider provider) {
-            requireUnset(this.cryptoProvider, "cryptoProvider");
-            this.cryptoProvider = requireNonNull(provider, "provider");
-            return this;
-        }
-
-        /**
-         * Loads or generates the CA, opens the state directory, and returns the authority.
-         *
-         * @throws IllegalStateException if generated-root settings are combined with a loaded CA, the state
-         *     directory is in use or belongs to another CA, or a persisted CA is not of the configured key type
-         * @throws IllegalArgumentException if the CA material is unusable (not a CA, key does not match,
-         *     wrong password, broken chain)
-         * @throws UncheckedIOException if files cannot be read or written
-         */
-        public BouncyCastleCertificateService build() {
-            boolean loaded = pkcs12File != null || pemChainFile != null;
-            if (loaded && (caKeyType != null || caSubject != null || caValidity != null)) {
-                throw new IllegalStateException("caKeyType, caSubject and caValidity apply only to a generated CA, "
-                        + "not to one loaded from " + (pkcs12File != null ? "PKCS#12" : "PEM"));
-            }
-            Clock clock = this.clock != null ? this.clock : Clock.systemUTC();
-            Duration lifetime = certificateLifetime != null ? certificateLifetime : DEFAULT_CERTIFICATE_LIFETIME;
-            Duration skew = clockSkewAllowance != null ? clockSkewAllowance : DEFAULT_CLOCK_SKEW_ALLOWANCE;
-            Duration crlValidity = this.crlValidity != null ? this.crlValidity : DEFAULT_CRL_VALIDITY;
-            Settings settings = new Settings(clock, lifetime, skew, crlValidity,
-                    new KeyPolicy(agentKeyAlgorithms != null ? agentKeyAlgorithms : DEFAULT_AGENT_KEY_ALGORITHMS,
-                            minimumRsaKeySize != null ? minimumRsaKeySize : DEFAULT_MINIMUM_RSA_KEY_SIZE),
-                    maxRequestSize != null ? maxRequestSize : DEFAULT_MAX_REQUEST_SIZE,
-                    identityUri != null ? identityUri : AgentIdentityUri.urn());
-            Provider provider = cryptoProvider != null ? cryptoProvider : Bc.provider();
-
-            @Nullable Ledger ledger = stateDirectory != null ? Ledger.lock(stateDirectory) : null;
-            try {
-                boolean generated = !loaded && (stateDirectory == null || !CaFiles.hasCa(stateDirectory));
-                CaMaterial ca = caMaterial(provider, clock.instant(), skew);
-                if (ledger != null) {
-                    Instant horizon = clock.instant().minus(crlValidity);
-                    ledger.load(Digests.thumbprint(ca.issuingCertificate()), issued -> !issued.notAfter().isBefore(horizon));
-                    if (generated) {
-                        // Only once the ledger accepted this CA: a failed start leaves no new key behind.
-                        CaFiles.writeToStateDirectory(stateDirectory, ca.chain(), ca.privateKey());
-                        LOG.log(Level.INFO, "generated a {0} CA in {1}, root SHA-256 {2}", ca.keyLabel(),
-                                stateDirectory, Digests.thumbprint(ca.root()));
-                    }
-                }
-                Instant now = clock.instant();
-                if (!now.isBefore(ca.notAfter())) {
-                    LOG.log(Level.ERROR, "CA certificate expired at {0}: no certificate can be issued", ca.notAfter());
-                } else if (now.plus(lifetime).isAfter(ca.notAfter())) {
-                    LOG.log(Level.WARNING, "CA certificate expires at {0}: certificates issued now are cut short",
-                            ca.notAfter());
-                }
-                return new BouncyCastleCertificateService(settings, ca, ledger);
-            } catch (RuntimeException e) {
-                if (ledger != null) {
-                    try {
-                        ledger.close();
-                    } catch (IOException suppressed) {
-                        e.addSuppressed(suppressed);
-                    }
-                }
-                throw e;
-            }
-        }
-
-        private CaMaterial caMaterial(Provider provider, Instant now, Duration skew) {
-            if (pkcs12File != null) {
-                CaFiles.Loaded loaded = CaFiles.fromPkcs12(pkcs12File, requireNonNull(pkcs12Password), pkcs12Alias);
-                return CaMaterial.of(loaded.chain(), loaded.key(), provider);
-            }
-            if (pemChainFile != null) {
-                CaFiles.Loaded loaded = CaFiles.fromPem(pemChainFile, requireNonNull(pemKeyFile), pemKeyPassword);
-                return CaMaterial.of(loaded.chain(), loaded.key(), provider);
-            }
-            if (stateDirectory != null && CaFiles.hasCa(stateDirectory)) {
-                CaFiles.Loaded loaded = CaFiles.fromStateDirectory(stateDirectory);
-                CaMaterial ca = CaMaterial.of(loaded.chain(), loaded.key(), provider);
-                if (caKeyType != null && !caKeyType.label().equals(ca.keyLabel())) {
-                    throw new IllegalStateException("state directory " + stateDirectory + " holds a " + ca.keyLabel()
-                            + " CA, but caKeyType is " + caKeyType.label());
-                }
-                return ca;
-            }
-            KeyType keyType = caKeyType != null ? caKeyType : DEFAULT_CA_KEY_TYPE;
-            return CaMaterial.generate(keyType.generateKeyPair(),
-                    caSubject != null ? caSubject : DEFAULT_CA_SUBJECT,
-                    now, skew,
-                    caValidity != null ? caValidity : DEFAULT_CA_VALIDITY, provider, new SecureRandom());
-        }
-
-        private void requireNoCaSource() {
-            if (pkcs12File != null || pemChainFile != null) {
-                throw new IllegalStateException("the CA source was already set");
-            }
-        }
-
-        private static void requireUnset(@Nullable Object current, String name) {
-            if (current != null) {
-                throw new IllegalStateException(name + " was already set");
-            }
-        }
-
-        private static void requireRange(Duration value, String name, Duration min, Duration max) {
-            requireNonNull(value, name);
-            if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + value);
-            }
         }
     }
 }

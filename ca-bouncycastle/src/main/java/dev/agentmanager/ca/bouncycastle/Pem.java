@@ -214,7 +214,26 @@ public final class Pem {
         }
     }
 
-    private static List<PemObject> blocks(String pem) {
+    /** Whether {@code bytes} start (after white space) with a {@code -----BEGIN} line. */
+    static boolean startsWithBlock(byte[] bytes) {
+        int i = 0;
+        while (i < bytes.length && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' || bytes[i] == '\n')) {
+            i++;
+        }
+        byte[] begin = "-----BEGIN".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (bytes.length - i < begin.length) {
+            return false;
+        }
+        for (int j = 0; j < begin.length; j++) {
+            if (bytes[i + j] != begin[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Every PEM block in {@code pem}, in order. */
+    static List<PemObject> blocks(String pem) {
         requireNonNull(pem, "pem");
         List<PemObject> blocks = new ArrayList<>();
         try (PemReader reader = new PemReader(new StringReader(pem))) {

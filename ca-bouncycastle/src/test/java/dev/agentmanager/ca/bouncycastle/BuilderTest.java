@@ -29,7 +29,7 @@ class BuilderTest {
     @Test
     void nullIsRefusedAtOnce() {
         var b = BouncyCastleCertificateService.builder();
-        for (Consumer<BouncyCastleCertificateService.Builder> setter : java.util.List.<Consumer<BouncyCastleCertificateService.Builder>>of(
+        for (Consumer<BouncyCastleCertificateServiceBuilder> setter : java.util.List.<Consumer<BouncyCastleCertificateServiceBuilder>>of(
                 x -> x.clock(null), x -> x.certificateLifetime(null), x -> x.clockSkewAllowance(null),
                 x -> x.crlValidity(null), x -> x.caKeyType(null), x -> x.caSubject(null), x -> x.caValidity(null),
                 x -> x.caFromPkcs12(null, new char[0]), x -> x.caFromPem(Path.of("a"), null), x -> x.stateDirectory(null),
