@@ -11,5 +11,6 @@ module dev.agentmanager.testkit {
     exports dev.agentmanager.testkit;
 
     // JUnit instantiates the contract's nested test classes reflectively
-    opens dev.agentmanager.testkit to org.junit.platform.commons;
+    opens dev.agentmanager.testkit to
+            org.junit.platform.commons;
 }

@@ -40,8 +40,13 @@ public record AgentLimits(
     }
 
     public static AgentLimits defaults() {
-        return new AgentLimits(DEFAULT_MAX_NAME_LENGTH, DEFAULT_MAX_CAPABILITIES, DEFAULT_MAX_LABELS,
-                DEFAULT_MAX_KEY_LENGTH, DEFAULT_MAX_VALUE_LENGTH, DEFAULT_MAX_VERSION_LENGTH,
+        return new AgentLimits(
+                DEFAULT_MAX_NAME_LENGTH,
+                DEFAULT_MAX_CAPABILITIES,
+                DEFAULT_MAX_LABELS,
+                DEFAULT_MAX_KEY_LENGTH,
+                DEFAULT_MAX_VALUE_LENGTH,
+                DEFAULT_MAX_VERSION_LENGTH,
                 DEFAULT_MAX_DESCRIPTION_LENGTH);
     }
 }

@@ -90,13 +90,19 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
         this.heartbeat = heartbeat;
         this.validator = new RequestValidator(limits);
         this.events = new EventDispatcher(listeners);
-        this.tokens = new RegistrationTokenService(store, clock, tokenSettings, validator, events, random,
+        this.tokens = new RegistrationTokenService(
+                store,
+                clock,
+                tokenSettings,
+                validator,
+                events,
+                random,
                 () -> certificates.trustBundle().rootSha256());
         this.issued = new IssuedCertificates(store, certificates);
         this.registrar = new AgentRegistrar(store, certificates, issued, tokens, clock, heartbeat, validator, events);
         this.heartbeatProcessor = new HeartbeatProcessor(store, issued, clock, heartbeat, renewal, validator, events);
-        this.timeoutMonitor = new HeartbeatTimeoutMonitor(store, clock, heartbeat, selfPreservation, tokens, events,
-                sweepInterval, sweepBatchSize);
+        this.timeoutMonitor = new HeartbeatTimeoutMonitor(
+                store, clock, heartbeat, selfPreservation, tokens, events, sweepInterval, sweepBatchSize);
     }
 
     /** Starts configuring a manager. {@code store} and {@code certificateService} are required. */
@@ -170,8 +176,8 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
         String thumbprint = validator.thumbprint(requireNonNull(presentedThumbprint, "presentedThumbprint"));
         CertificateRequest csr = certificates.decodeRequest(requireNonNull(csrBytes, "csr"));
         Instant now = clock.instant();
-        Agent agent = requireRenewable(store.findAgent(agentId).orElseThrow(() -> new AgentNotFoundException(agentId)),
-                thumbprint, now);
+        Agent agent = requireRenewable(
+                store.findAgent(agentId).orElseThrow(() -> new AgentNotFoundException(agentId)), thumbprint, now);
         if (!certificates.isValidThumbprint(thumbprint)) {
             throw new CertificateMismatchException(agentId, thumbprint, "certificate revoked or unknown to the CA");
         }
@@ -192,7 +198,8 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
             Agent updated = agent.withCertificates(requireNonNull(presented), newPin);
             Optional<Agent> stored = store.updateAgent(updated, agent.version());
             if (stored.isPresent()) {
-                if (oldNext != null && !oldNext.serial().equals(requireNonNull(presented).serial())) {
+                if (oldNext != null
+                        && !oldNext.serial().equals(requireNonNull(presented).serial())) {
                     superseded.add(oldNext.serial()); // issued, never used, now replaced
                 }
                 if (presented != agent.certificate()) {
@@ -202,8 +209,8 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
                     this.issued.retire(serial, now);
                 }
                 LOG.log(Level.INFO, () -> "certificate renewed: agent=" + agentId + " serial=" + issued.serial());
-                events.publish(new AgentEvent.CertificateIssued(now, agentId, issued.serial(), issued.notAfter(),
-                        true));
+                events.publish(
+                        new AgentEvent.CertificateIssued(now, agentId, issued.serial(), issued.notAfter(), true));
                 return issued;
             }
             Agent fresh = store.findAgent(agentId).orElse(null);
@@ -262,10 +269,12 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
             Instant now = clock.instant();
             boolean live = !agent.liveness().isOverdueAt(now);
             if (agent.liveness().lastHeartbeatAt() == null) {
-                return live ? agent.withStatus(AgentStatus.PENDING, null, now)
+                return live
+                        ? agent.withStatus(AgentStatus.PENDING, null, now)
                         : agent.withStatus(AgentStatus.INACTIVE, InactiveReason.NEVER_CHECKED_IN, now);
             }
-            return live ? agent.withStatus(AgentStatus.ACTIVE, null, now)
+            return live
+                    ? agent.withStatus(AgentStatus.ACTIVE, null, now)
                     : agent.withStatus(AgentStatus.INACTIVE, InactiveReason.MISSED_HEARTBEATS, now);
         });
     }
@@ -278,8 +287,8 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
             Instant now = clock.instant();
             Agent revoked = agent;
             if (agent.status() != AgentStatus.REVOKED) {
-                Optional<Agent> stored = store.updateAgent(agent.withStatus(AgentStatus.REVOKED, null, now),
-                        agent.version());
+                Optional<Agent> stored =
+                        store.updateAgent(agent.withStatus(AgentStatus.REVOKED, null, now), agent.version());
                 if (stored.isEmpty()) {
                     continue;
                 }
@@ -315,13 +324,15 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
             Optional<Agent> stored = store.updateAgent(desired, agent.version());
             if (stored.isPresent()) {
                 Agent after = stored.get();
-                LOG.log(Level.INFO, () -> "agent " + agentId + ": " + agent.status() + " -> " + after.status()
-                        + (after.inactiveReason() == null ? "" : " (" + after.inactiveReason() + ")"));
+                LOG.log(
+                        Level.INFO,
+                        () -> "agent " + agentId + ": " + agent.status() + " -> " + after.status()
+                                + (after.inactiveReason() == null ? "" : " (" + after.inactiveReason() + ")"));
                 if (after.status() == AgentStatus.ACTIVE) {
                     events.publish(new AgentEvent.AgentActivated(after.statusChangedAt(), agentId, agent.status()));
                 } else if (after.status() == AgentStatus.INACTIVE) {
-                    events.publish(new AgentEvent.AgentInactivated(after.statusChangedAt(), agentId,
-                            requireNonNull(after.inactiveReason())));
+                    events.publish(new AgentEvent.AgentInactivated(
+                            after.statusChangedAt(), agentId, requireNonNull(after.inactiveReason())));
                 }
                 return after;
             }

@@ -105,8 +105,7 @@ public final class AgentManagerBuilder {
     /** Time between timeout sweeps once started. Default 1 s. */
     public AgentManagerBuilder sweepInterval(Duration sweepInterval) {
         once("sweepInterval");
-        this.sweepInterval = Settings.requirePositive(requireNonNull(sweepInterval, "sweepInterval"),
-                "sweepInterval");
+        this.sweepInterval = Settings.requirePositive(requireNonNull(sweepInterval, "sweepInterval"), "sweepInterval");
         return this;
     }
 
@@ -145,7 +144,18 @@ public final class AgentManagerBuilder {
             throw new IllegalStateException("sweepInterval (" + sweepInterval
                     + ") must be shorter than the heartbeat timeout (" + heartbeat.timeout() + ")");
         }
-        return new AgentManager(store, certificateService, clock, heartbeat, tokens, limits, selfPreservation,
-                renewal, sweepInterval, sweepBatchSize, random, List.copyOf(listeners));
+        return new AgentManager(
+                store,
+                certificateService,
+                clock,
+                heartbeat,
+                tokens,
+                limits,
+                selfPreservation,
+                renewal,
+                sweepInterval,
+                sweepBatchSize,
+                random,
+                List.copyOf(listeners));
     }
 }

@@ -54,8 +54,14 @@ final class AgentRegistrar {
     private final RequestValidator validator;
     private final EventDispatcher events;
 
-    AgentRegistrar(IAgentStore store, IAgentCertificateService certificates, IssuedCertificates issued,
-            RegistrationTokenService tokens, Clock clock, HeartbeatSettings heartbeat, RequestValidator validator,
+    AgentRegistrar(
+            IAgentStore store,
+            IAgentCertificateService certificates,
+            IssuedCertificates issued,
+            RegistrationTokenService tokens,
+            Clock clock,
+            HeartbeatSettings heartbeat,
+            RequestValidator validator,
             EventDispatcher events) {
         this.store = store;
         this.certificates = certificates;
@@ -107,8 +113,22 @@ final class AgentRegistrar {
         String agentId = UUID.randomUUID().toString();
         AgentCertificate certificate = issued.issue(agentId, csr);
         // The scope's allowed capabilities stay with the agent: its heartbeats are held to them for good.
-        Agent agent = new Agent(agentId, request.name(), AgentStatus.PENDING, null, request.capabilities(), allowed,
-                labels, request.agentVersion(), AgentHealth.UNKNOWN, certificate.pin(), null, now, now, tokenId, 1,
+        Agent agent = new Agent(
+                agentId,
+                request.name(),
+                AgentStatus.PENDING,
+                null,
+                request.capabilities(),
+                allowed,
+                labels,
+                request.agentVersion(),
+                AgentHealth.UNKNOWN,
+                certificate.pin(),
+                null,
+                now,
+                now,
+                tokenId,
+                1,
                 AgentLiveness.awaitingFirstHeartbeat(now.plus(heartbeat.timeout())));
         TokenRedemption redemption = new TokenRedemption(now, agentId, csr.publicKeySha256(), remote);
         boolean registered;
@@ -135,12 +155,11 @@ final class AgentRegistrar {
         }
 
         int usesLeft = Math.max(0, token.maxUses() - token.uses() - 1);
-        LOG.log(Level.INFO, () -> "agent registered: id=" + agentId + " name=" + agent.name() + " token="
-                + tokenId);
+        LOG.log(Level.INFO, () -> "agent registered: id=" + agentId + " name=" + agent.name() + " token=" + tokenId);
         events.publish(new AgentEvent.TokenConsumed(now, tokenId, agentId, usesLeft, remote));
         events.publish(new AgentEvent.AgentRegistered(now, agent));
-        events.publish(new AgentEvent.CertificateIssued(now, agentId, certificate.serial(), certificate.notAfter(),
-                false));
+        events.publish(
+                new AgentEvent.CertificateIssued(now, agentId, certificate.serial(), certificate.notAfter(), false));
         return new Registration(agent, certificate, certificates.trustBundle(), heartbeat.interval(), false);
     }
 
@@ -149,8 +168,8 @@ final class AgentRegistrar {
      * capabilities (the scope of the token it first registered with; a re-enrollment token has none of its own)
      * and status, gets a certificate for the new key, and the certificates pinned before are revoked.
      */
-    private Registration reenroll(RegistrationToken token, String agentId, CertificateRequest csr, Instant now,
-            @Nullable String remote) {
+    private Registration reenroll(
+            RegistrationToken token, String agentId, CertificateRequest csr, Instant now, @Nullable String remote) {
         Agent agent = store.findAgent(agentId).orElseThrow(() -> new AgentNotFoundException(agentId));
         if (agent.status() == AgentStatus.REVOKED) {
             throw new AgentRevokedException(agentId);
@@ -160,8 +179,13 @@ final class AgentRegistrar {
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             Optional<Agent> stored;
             try {
-                stored = store.reenrollAgent(token.id(), redemption, now,
-                        agent.withCertificates(certificate.pin(), null), agent.version(), certificate);
+                stored = store.reenrollAgent(
+                        token.id(),
+                        redemption,
+                        now,
+                        agent.withCertificates(certificate.pin(), null),
+                        agent.version(),
+                        certificate);
             } catch (RuntimeException e) {
                 issued.revokeUnused(certificate, now);
                 throw e;
@@ -178,14 +202,16 @@ final class AgentRegistrar {
                 LOG.log(Level.INFO, () -> "agent re-enrolled: id=" + agentId + " token=" + token.id());
                 events.publish(new AgentEvent.TokenConsumed(now, token.id(), agentId, 0, remote));
                 events.publish(new AgentEvent.AgentReenrolled(now, agentId, certificate.serial(), superseded));
-                events.publish(new AgentEvent.CertificateIssued(now, agentId, certificate.serial(),
-                        certificate.notAfter(), false));
-                return new Registration(stored.get(), certificate, certificates.trustBundle(), heartbeat.interval(),
-                        false);
+                events.publish(new AgentEvent.CertificateIssued(
+                        now, agentId, certificate.serial(), certificate.notAfter(), false));
+                return new Registration(
+                        stored.get(), certificate, certificates.trustBundle(), heartbeat.interval(), false);
             }
             RegistrationToken fresh = store.findToken(token.id()).orElse(null);
             Agent current = store.findAgent(agentId).orElse(null);
-            if (fresh == null || !fresh.isRedeemableAt(now) || current == null
+            if (fresh == null
+                    || !fresh.isRedeemableAt(now)
+                    || current == null
                     || current.status() == AgentStatus.REVOKED) {
                 issued.revokeUnused(certificate, now);
                 Optional<Registration> winner = fresh == null ? Optional.empty() : replay(fresh, csr, now);
@@ -219,12 +245,13 @@ final class AgentRegistrar {
         if (agent == null || agent.status() == AgentStatus.REVOKED) {
             return Optional.empty();
         }
-        AgentCertificate certificate = store.findCertificate(agent.certificate().serial()).orElse(null);
+        AgentCertificate certificate =
+                store.findCertificate(agent.certificate().serial()).orElse(null);
         if (certificate == null || !certificate.isValidAt(now)) {
             return Optional.empty();
         }
         LOG.log(Level.INFO, () -> "registration retried within grace: token=" + token.id() + " agent=" + agent.id());
-        return Optional.of(new Registration(agent, certificate, certificates.trustBundle(), heartbeat.interval(),
-                true));
+        return Optional.of(
+                new Registration(agent, certificate, certificates.trustBundle(), heartbeat.interval(), true));
     }
 }

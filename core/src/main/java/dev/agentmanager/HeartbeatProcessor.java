@@ -63,8 +63,14 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
     /** Intervals evenly spread over interval × [1 − jitter, 1 + jitter], picked at random per response. */
     private final Duration[] jitteredIntervals;
 
-    HeartbeatProcessor(IAgentStore store, IssuedCertificates issued, Clock clock,
-            HeartbeatSettings heartbeat, RenewalPolicy renewal, RequestValidator validator, EventDispatcher events) {
+    HeartbeatProcessor(
+            IAgentStore store,
+            IssuedCertificates issued,
+            Clock clock,
+            HeartbeatSettings heartbeat,
+            RenewalPolicy renewal,
+            RequestValidator validator,
+            EventDispatcher events) {
         this.store = store;
         this.issued = issued;
         this.clock = clock;
@@ -95,13 +101,15 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
             }
             authenticate(agent, thumbprint, now);
             requireAllowedCapabilities(agent, hb, now); // before the liveness write: a refusal records nothing
-            write = store.recordHeartbeat(agentId, agent.version(), hb.bootEpoch(), hb.sequence(), now, deadline,
-                    skew);
+            write = store.recordHeartbeat(agentId, agent.version(), hb.bootEpoch(), hb.sequence(), now, deadline, skew);
             if (write == HeartbeatWrite.ACCEPTED || write == HeartbeatWrite.ACCEPTED_NEW_EPOCH) {
                 break;
             }
             if (write == HeartbeatWrite.STALE) {
-                throw reject(agentId, HeartbeatRejection.STALE, now,
+                throw reject(
+                        agentId,
+                        HeartbeatRejection.STALE,
+                        now,
                         new StaleHeartbeatException(agentId, hb.bootEpoch(), hb.sequence()));
             }
             if (write == HeartbeatWrite.NOT_FOUND) {
@@ -113,10 +121,17 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         }
 
         if (write == HeartbeatWrite.ACCEPTED_NEW_EPOCH && agent.liveness().lastHeartbeatAt() != null) {
-            events.publish(new AgentEvent.AgentRestarted(now, agentId, agent.liveness().bootEpoch(), hb.bootEpoch()));
+            events.publish(
+                    new AgentEvent.AgentRestarted(now, agentId, agent.liveness().bootEpoch(), hb.bootEpoch()));
         }
         Agent current = applyDurableChanges(agent, hb, thumbprint, now); // the same agent when nothing changes
-        return new HeartbeatResponse(now, current.status(), hb.bootEpoch(), hb.sequence(), nextInterval(), deadline,
+        return new HeartbeatResponse(
+                now,
+                current.status(),
+                hb.bootEpoch(),
+                hb.sequence(),
+                nextInterval(),
+                deadline,
                 shouldRenew(current, now));
     }
 
@@ -144,11 +159,17 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         }
         CertificatePin pin = pinFor(agent, thumbprint);
         if (pin == null) {
-            throw reject(agent.id(), HeartbeatRejection.CERTIFICATE_MISMATCH, now,
+            throw reject(
+                    agent.id(),
+                    HeartbeatRejection.CERTIFICATE_MISMATCH,
+                    now,
                     new CertificateMismatchException(agent.id(), thumbprint, "not a certificate of this agent"));
         }
         if (!pin.isValidAt(now)) {
-            throw reject(agent.id(), HeartbeatRejection.CERTIFICATE_EXPIRED, now,
+            throw reject(
+                    agent.id(),
+                    HeartbeatRejection.CERTIFICATE_EXPIRED,
+                    now,
                     new CertificateMismatchException(agent.id(), thumbprint, "certificate outside its validity"));
         }
     }
@@ -164,9 +185,14 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         }
         for (Capability c : declared) {
             if (!agent.allowsCapability(c.name())) {
-                LOG.log(Level.WARNING, () -> "heartbeat declares a capability outside the agent's scope: agent="
-                        + agent.id() + " capability=" + c.name() + " allowed=" + agent.allowedCapabilities());
-                throw reject(agent.id(), HeartbeatRejection.CAPABILITY_NOT_ALLOWED, now,
+                LOG.log(
+                        Level.WARNING,
+                        () -> "heartbeat declares a capability outside the agent's scope: agent=" + agent.id()
+                                + " capability=" + c.name() + " allowed=" + agent.allowedCapabilities());
+                throw reject(
+                        agent.id(),
+                        HeartbeatRejection.CAPABILITY_NOT_ALLOWED,
+                        now,
                         new CapabilityNotAllowedException(agent.id(), c.name(), agent.allowedCapabilities()));
             }
         }
@@ -187,8 +213,9 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         if (next != null && next.thumbprint().equals(thumbprint)) {
             d = d.withCertificates(next, null); // the agent uses its renewed certificate: the old one stops
         }
-        if (agent.status() == AgentStatus.PENDING || (agent.status() == AgentStatus.INACTIVE
-                && Objects.requireNonNull(agent.inactiveReason()).heartbeatReactivates())) {
+        if (agent.status() == AgentStatus.PENDING
+                || (agent.status() == AgentStatus.INACTIVE
+                        && Objects.requireNonNull(agent.inactiveReason()).heartbeatReactivates())) {
             d = d.withStatus(AgentStatus.ACTIVE, null, now);
         }
         if (hb.capabilities() != null && !hb.capabilities().equals(agent.capabilities())) {
@@ -197,7 +224,8 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         boolean healthChanged = hb.health() != null && hb.health() != agent.health();
         boolean versionChanged = hb.agentVersion() != null && !hb.agentVersion().equals(agent.agentVersion());
         if (healthChanged || versionChanged) {
-            d = d.withReport(healthChanged ? hb.health() : agent.health(),
+            d = d.withReport(
+                    healthChanged ? requireNonNull(hb.health()) : agent.health(),
                     versionChanged ? hb.agentVersion() : agent.agentVersion());
         }
         return d;
@@ -212,7 +240,9 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
             }
             Optional<Agent> stored = store.updateAgent(desired, current.version());
             if (stored.isPresent()) {
-                if (!current.certificate().serial().equals(stored.get().certificate().serial())) {
+                if (!current.certificate()
+                        .serial()
+                        .equals(stored.get().certificate().serial())) {
                     issued.retire(current.certificate().serial(), now); // the agent uses its renewed one
                 }
                 publishChanges(current, stored.get(), now);
@@ -226,7 +256,10 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
                 throw reject(agent.id(), HeartbeatRejection.AGENT_REVOKED, now, new AgentRevokedException(agent.id()));
             }
             if (pinFor(current, thumbprint) == null) {
-                throw reject(agent.id(), HeartbeatRejection.CERTIFICATE_MISMATCH, now,
+                throw reject(
+                        agent.id(),
+                        HeartbeatRejection.CERTIFICATE_MISMATCH,
+                        now,
                         new CertificateMismatchException(agent.id(), thumbprint, "certificate replaced meanwhile"));
             }
             requireAllowedCapabilities(current, hb, now);
@@ -239,15 +272,15 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
             events.publish(new AgentEvent.AgentActivated(now, after.id(), before.status()));
         }
         if (!before.capabilities().equals(after.capabilities())) {
-            events.publish(new AgentEvent.CapabilitiesChanged(now, after.id(), before.capabilities(),
-                    after.capabilities()));
+            events.publish(
+                    new AgentEvent.CapabilitiesChanged(now, after.id(), before.capabilities(), after.capabilities()));
         }
         if (before.health() != after.health()) {
             events.publish(new AgentEvent.HealthChanged(now, after.id(), before.health(), after.health()));
         }
         if (!Objects.equals(before.agentVersion(), after.agentVersion()) && after.agentVersion() != null) {
-            events.publish(new AgentEvent.AgentVersionChanged(now, after.id(), before.agentVersion(),
-                    after.agentVersion()));
+            events.publish(
+                    new AgentEvent.AgentVersionChanged(now, after.id(), before.agentVersion(), after.agentVersion()));
         }
     }
 
@@ -282,8 +315,8 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         return now.toEpochMilli() >= start + (long) (lifetime * renewal.shareFor(pin.thumbprint()));
     }
 
-    private AgentManagerException reject(String agentId, HeartbeatRejection reason, Instant now,
-            AgentManagerException e) {
+    private AgentManagerException reject(
+            String agentId, HeartbeatRejection reason, Instant now, AgentManagerException e) {
         LOG.log(Level.DEBUG, () -> "heartbeat rejected: agent=" + agentId + " reason=" + reason);
         events.publish(new AgentEvent.HeartbeatRejected(now, agentId, reason));
         return e;

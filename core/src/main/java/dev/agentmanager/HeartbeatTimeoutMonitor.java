@@ -4,10 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import dev.agentmanager.event.AgentEvent;
 import dev.agentmanager.internal.EventDispatcher;
+import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.spi.IAgentStore;
-import dev.agentmanager.model.Agent;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -88,14 +88,21 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     private final ArrayDeque<Expiries> recentExpiries = new ArrayDeque<>();
     /** The sum of {@code recentExpiries}' counts. */
     private long recentExpiryCount;
+
     private @Nullable Instant nextPruneAt;
 
     // guarded by this
     private @Nullable ScheduledExecutorService ownExecutor;
     private @Nullable ScheduledFuture<?> task;
 
-    HeartbeatTimeoutMonitor(IAgentStore store, Clock clock, HeartbeatSettings heartbeat,
-            SelfPreservation selfPreservation, RegistrationTokenService tokens, EventDispatcher events, Duration sweepInterval,
+    HeartbeatTimeoutMonitor(
+            IAgentStore store,
+            Clock clock,
+            HeartbeatSettings heartbeat,
+            SelfPreservation selfPreservation,
+            RegistrationTokenService tokens,
+            EventDispatcher events,
+            Duration sweepInterval,
             int batchSize) {
         this.store = store;
         this.clock = clock;
@@ -183,8 +190,10 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
             if (!holding) {
                 holding = true;
                 releasing = false;
-                LOG.log(Level.WARNING, "self-preservation: " + overdue + " of " + liveFleet
-                        + " live agents overdue in one timeout window; holding their expiries");
+                LOG.log(
+                        Level.WARNING,
+                        "self-preservation: " + overdue + " of " + liveFleet
+                                + " live agents overdue in one timeout window; holding their expiries");
                 events.publish(new AgentEvent.ExpiriesHeld(now, overdue, liveFleet));
             }
         } else if (holding) {
@@ -210,8 +219,10 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         holding = false;
         releasing = false;
         if (gap != null) {
-            LOG.log(Level.WARNING, "timeout monitor had not run for " + gap + " (timeout " + heartbeat.timeout()
-                    + "); gave " + extended + " agents a fresh deadline instead of expiring them");
+            LOG.log(
+                    Level.WARNING,
+                    "timeout monitor had not run for " + gap + " (timeout " + heartbeat.timeout() + "); gave "
+                            + extended + " agents a fresh deadline instead of expiring them");
         } else {
             LOG.log(Level.INFO, "timeout monitor starting; gave " + extended + " agents a fresh deadline");
         }

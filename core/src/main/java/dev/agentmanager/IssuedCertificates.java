@@ -53,8 +53,10 @@ final class IssuedCertificates {
         try {
             authority.revoke(serial, now);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not revoke superseded certificate " + serial
-                    + "; it stays valid for TLS until it expires", e);
+            LOG.log(
+                    Level.WARNING,
+                    "could not revoke superseded certificate " + serial + "; it stays valid for TLS until it expires",
+                    e);
         }
         markRevoked(serial, now);
     }

@@ -51,8 +51,14 @@ final class RegistrationTokenService {
     /** The CA root's SHA-256 pin, given to the token's holder so that the agent can verify the server. */
     private final Supplier<String> trustPin;
 
-    RegistrationTokenService(IAgentStore store, Clock clock, TokenSettings settings, RequestValidator validator,
-            EventDispatcher events, SecureRandom random, Supplier<String> trustPin) {
+    RegistrationTokenService(
+            IAgentStore store,
+            Clock clock,
+            TokenSettings settings,
+            RequestValidator validator,
+            EventDispatcher events,
+            SecureRandom random,
+            Supplier<String> trustPin) {
         this.store = store;
         this.clock = clock;
         this.settings = settings;
@@ -80,8 +86,11 @@ final class RegistrationTokenService {
         String reenroll = request.reenrollAgentId();
         if (reenroll != null) {
             validator.id("reenrollAgentId", reenroll);
-            if (request.maxUses() != 1 || !scope.labels().isEmpty() || !scope.allowedCapabilities().isEmpty()) {
-                throw new InvalidRequestException("reenrollAgentId",
+            if (request.maxUses() != 1
+                    || !scope.labels().isEmpty()
+                    || !scope.allowedCapabilities().isEmpty()) {
+                throw new InvalidRequestException(
+                        "reenrollAgentId",
                         "a re-enrollment token is one-time and has no scope (the agent keeps its own)");
             }
             Agent agent = store.findAgent(reenroll).orElseThrow(() -> new AgentNotFoundException(reenroll));
@@ -93,8 +102,17 @@ final class RegistrationTokenService {
         Instant now = clock.instant();
         for (int attempt = 0; ; attempt++) {
             TokenCodec.Generated generated = TokenCodec.generate(random);
-            RegistrationToken token = new RegistrationToken(generated.id(), generated.secretHash(),
-                    request.description(), now, now.plus(ttl), scope, request.maxUses(), List.of(), 0, null,
+            RegistrationToken token = new RegistrationToken(
+                    generated.id(),
+                    generated.secretHash(),
+                    request.description(),
+                    now,
+                    now.plus(ttl),
+                    scope,
+                    request.maxUses(),
+                    List.of(),
+                    0,
+                    null,
                     reenroll);
             try {
                 store.insertToken(token);
@@ -104,10 +122,12 @@ final class RegistrationTokenService {
                 }
                 throw idCollision;
             }
-            LOG.log(Level.INFO, () -> "registration token created: id=" + token.id() + " expiresAt="
-                    + token.expiresAt() + " maxUses=" + token.maxUses());
-            events.publish(new AgentEvent.TokenCreated(now, token.id(), token.description(), token.expiresAt(),
-                    token.maxUses()));
+            LOG.log(
+                    Level.INFO,
+                    () -> "registration token created: id=" + token.id() + " expiresAt=" + token.expiresAt()
+                            + " maxUses=" + token.maxUses());
+            events.publish(new AgentEvent.TokenCreated(
+                    now, token.id(), token.description(), token.expiresAt(), token.maxUses()));
             return new CreatedRegistrationToken(token, generated.plaintext(), pin);
         }
     }
@@ -160,8 +180,7 @@ final class RegistrationTokenService {
         if (!TokenCodec.matches(parsed.secret(), token.secretHash())) {
             int failures = store.recordFailedAttempt(tokenId);
             if (failures == settings.maxFailedAttempts()) {
-                LOG.log(Level.WARNING, "registration token locked after " + failures + " wrong secrets: id="
-                        + tokenId);
+                LOG.log(Level.WARNING, "registration token locked after " + failures + " wrong secrets: id=" + tokenId);
                 events.publish(new AgentEvent.TokenLocked(now, tokenId, failures));
             }
             throw reject(TokenRejectionReason.WRONG_SECRET, tokenId, now, remote);
@@ -185,10 +204,11 @@ final class RegistrationTokenService {
     }
 
     /** Logs and publishes a refusal; returns the exception to throw. */
-    RegistrationTokenRejectedException reject(TokenRejectionReason reason, @Nullable String tokenId, Instant now,
-            @Nullable String remote) {
-        LOG.log(Level.WARNING, () -> "registration rejected: token=" + tokenId + " reason=" + reason + " remote="
-                + remote);
+    RegistrationTokenRejectedException reject(
+            TokenRejectionReason reason, @Nullable String tokenId, Instant now, @Nullable String remote) {
+        LOG.log(
+                Level.WARNING,
+                () -> "registration rejected: token=" + tokenId + " reason=" + reason + " remote=" + remote);
         events.publish(new AgentEvent.RegistrationRejected(now, tokenId, reason, remote));
         return new RegistrationTokenRejectedException(reason, tokenId);
     }

@@ -54,8 +54,14 @@ public record TokenSettings(
 
     /** 24 h lifetime (30 d at most), 5 wrong secrets lock, 5 min retry grace, 7 d retention. */
     public static TokenSettings defaults() {
-        return new TokenSettings(DEFAULT_TIME_TO_LIVE, DEFAULT_MAX_TIME_TO_LIVE, DEFAULT_MAX_USES,
-                DEFAULT_MAX_FAILED_ATTEMPTS, DEFAULT_RETRY_GRACE, DEFAULT_RETENTION, DEFAULT_PRUNE_BATCH_SIZE);
+        return new TokenSettings(
+                DEFAULT_TIME_TO_LIVE,
+                DEFAULT_MAX_TIME_TO_LIVE,
+                DEFAULT_MAX_USES,
+                DEFAULT_MAX_FAILED_ATTEMPTS,
+                DEFAULT_RETRY_GRACE,
+                DEFAULT_RETENTION,
+                DEFAULT_PRUNE_BATCH_SIZE);
     }
 
     /** A copy with another default lifetime (raising the maximum if needed). */

@@ -31,7 +31,9 @@ class SettingsTest {
         assertThatThrownBy(() -> new RenewalPolicy(0.9, 0.2)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> TokenSettings.defaults().withDefaultTimeToLive(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(TokenSettings.defaults().withDefaultTimeToLive(Duration.ofDays(60)).maxTimeToLive())
+        assertThat(TokenSettings.defaults()
+                        .withDefaultTimeToLive(Duration.ofDays(60))
+                        .maxTimeToLive())
                 .isEqualTo(Duration.ofDays(60));
         assertThatThrownBy(() -> new AgentLimits(0, 1, 1, 1, 1, 1, 1)).isInstanceOf(IllegalArgumentException.class);
     }
@@ -42,16 +44,25 @@ class SettingsTest {
         IAgentCertificateService ca = dummy(IAgentCertificateService.class);
 
         assertThatThrownBy(() -> AgentManager.builder().certificateService(ca).build())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("store");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("store");
         assertThatThrownBy(() -> AgentManager.builder().store(store).build())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("certificateService");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("certificateService");
         assertThatThrownBy(() -> AgentManager.builder().store(store).store(store))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("already set");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already set");
         assertThatThrownBy(() -> AgentManager.builder().clock(null)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> AgentManager.builder().store(store).certificateService(ca)
-                .heartbeat(Duration.ofSeconds(1), Duration.ofSeconds(3)).sweepInterval(Duration.ofSeconds(3)).build())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("sweepInterval");
-        assertThat(AgentManager.builder().store(store).certificateService(ca).build()).isNotNull();
+        assertThatThrownBy(() -> AgentManager.builder()
+                        .store(store)
+                        .certificateService(ca)
+                        .heartbeat(Duration.ofSeconds(1), Duration.ofSeconds(3))
+                        .sweepInterval(Duration.ofSeconds(3))
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("sweepInterval");
+        assertThat(AgentManager.builder().store(store).certificateService(ca).build())
+                .isNotNull();
     }
 
     @Test
@@ -60,7 +71,8 @@ class SettingsTest {
         String thumbprint = Thumbprints.of("certificate-a".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         double a = policy.shareFor(thumbprint);
         assertThat(policy.shareFor(thumbprint)).isEqualTo(a);
-        assertThat(policy.shareFor(thumbprint.toUpperCase(java.util.Locale.ROOT))).isEqualTo(a);
+        assertThat(policy.shareFor(thumbprint.toUpperCase(java.util.Locale.ROOT)))
+                .isEqualTo(a);
         double min = 1;
         double max = 0;
         for (int i = 0; i < 1_000; i++) {

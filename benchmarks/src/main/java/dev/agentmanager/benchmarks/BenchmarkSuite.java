@@ -44,6 +44,7 @@ public final class BenchmarkSuite {
     private final Map<String, List<Double>> paired = new HashMap<>();
     /** {@link #runPaired}: per key every measured iteration's score, all rounds pooled. */
     private final Map<String, ListStatistics> pooled = new HashMap<>();
+
     private final List<String> rows = new ArrayList<>();
     private final List<String> profilers = new ArrayList<>();
     private int memoryAgents = 1_000_000;
@@ -85,18 +86,29 @@ public final class BenchmarkSuite {
                     // the cross-check: both sides in one JVM, interleaved (RegistrationRuns says why)
                     suite.runChild(RegistrationRuns.class, List.of(heap(2)), "16", "1000");
                 }
-                case "memory" -> suite.runChild(MemoryFootprint.class, List.of("-Xmx10g", "-XX:+UseSerialGC"),
-                        String.valueOf(suite.memoryAgents));
+                case "memory" ->
+                    suite.runChild(
+                            MemoryFootprint.class,
+                            List.of("-Xmx10g", "-XX:+UseSerialGC"),
+                            String.valueOf(suite.memoryAgents));
                 case "jdbc" -> suite.runChild(JdbcHeartbeats.class, List.of("-Xmx2g"), "100000", "10", "4");
-                case "replica-memory" -> suite.runChild(ReplicaMemory.class, List.of("-Xmx4g", "-XX:+UseSerialGC"),
-                        String.valueOf(suite.memoryAgents));
-                default -> throw new IllegalArgumentException("unknown part " + part
-                        + " (heartbeat, sweep, registration, memory, jdbc, replica-memory)");
+                case "replica-memory" ->
+                    suite.runChild(
+                            ReplicaMemory.class,
+                            List.of("-Xmx4g", "-XX:+UseSerialGC"),
+                            String.valueOf(suite.memoryAgents));
+                default ->
+                    throw new IllegalArgumentException(
+                            "unknown part " + part + " (heartbeat, sweep, registration, memory, jdbc, replica-memory)");
             }
         }
         suite.table(parts);
-        System.out.printf(Locale.ROOT, "%nsuite took %.1f min on %d cores, JDK %s%n", (System.nanoTime() - start) / 6e10,
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        System.out.printf(
+                Locale.ROOT,
+                "%nsuite took %.1f min on %d cores, JDK %s%n",
+                (System.nanoTime() - start) / 6e10,
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"));
     }
 
     /**
@@ -137,26 +149,45 @@ public final class BenchmarkSuite {
             for (String method : r % 2 == 0 ? List.of(ours, peer) : List.of(peer, ours)) {
                 // two warm-up iterations of 2 s: with the heap pre-touched, both sides run at their steady rate
                 // from the second on
-                for (RunResult result : runJmhMatching(benchmark + "\\." + method + "$", 1, threads, 2, 2, 3, 2,
-                        jvmArgs)) {
+                for (RunResult result :
+                        runJmhMatching(benchmark + "\\." + method + "$", 1, threads, 2, 2, 3, 2, jvmArgs)) {
                     String key = benchmark + "." + method + "#" + threads;
-                    paired.computeIfAbsent(key, k -> new ArrayList<>()).add(result.getPrimaryResult().getScore());
-                    result.getBenchmarkResults().forEach(b -> b.getIterationResults().forEach(i -> pooled
-                            .computeIfAbsent(key, k -> new ListStatistics()).addValue(i.getPrimaryResult().getScore())));
+                    paired.computeIfAbsent(key, k -> new ArrayList<>())
+                            .add(result.getPrimaryResult().getScore());
+                    result.getBenchmarkResults()
+                            .forEach(b -> b.getIterationResults()
+                                    .forEach(i -> pooled.computeIfAbsent(key, k -> new ListStatistics())
+                                            .addValue(i.getPrimaryResult().getScore())));
                 }
             }
         }
     }
 
-    private void runJmh(String benchmark, int forks, int threads, int warmups, int warmupSeconds, int iterations,
-            int iterationSeconds, String... jvmArgs) throws Exception {
-        runJmhMatching(benchmark + "\\.", forks, threads, warmups, warmupSeconds, iterations, iterationSeconds,
-                jvmArgs);
+    private void runJmh(
+            String benchmark,
+            int forks,
+            int threads,
+            int warmups,
+            int warmupSeconds,
+            int iterations,
+            int iterationSeconds,
+            String... jvmArgs)
+            throws Exception {
+        runJmhMatching(
+                benchmark + "\\.", forks, threads, warmups, warmupSeconds, iterations, iterationSeconds, jvmArgs);
     }
 
     /** Runs the benchmarks whose names (after this package and a dot) match {@code pattern}; keeps their results. */
-    private Collection<RunResult> runJmhMatching(String pattern, int forks, int threads, int warmups, int warmupSeconds,
-            int iterations, int iterationSeconds, String... jvmArgs) throws Exception {
+    private Collection<RunResult> runJmhMatching(
+            String pattern,
+            int forks,
+            int threads,
+            int warmups,
+            int warmupSeconds,
+            int iterations,
+            int iterationSeconds,
+            String... jvmArgs)
+            throws Exception {
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include(BenchmarkSuite.class.getPackageName() + "." + pattern)
                 .forks(forks)
@@ -190,16 +221,19 @@ public final class BenchmarkSuite {
         command.add(System.getProperty("java.class.path"));
         command.add(main.getName());
         command.addAll(List.of(args));
-        System.out.println("# child: " + String.join(" ", command.subList(1, command.size())).replace(
-                System.getProperty("java.class.path"), "<classpath>"));
+        System.out.println("# child: "
+                + String.join(" ", command.subList(1, command.size()))
+                        .replace(System.getProperty("java.class.path"), "<classpath>"));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 System.out.println(line);
                 readResult(line, child);
                 if (line.startsWith(ReplicaMemory.DATABASE_LINE)) {
-                    replicaDatabase = line.substring(ReplicaMemory.DATABASE_LINE.length()).trim();
+                    replicaDatabase =
+                            line.substring(ReplicaMemory.DATABASE_LINE.length()).trim();
                 }
             }
         }
@@ -228,8 +262,12 @@ public final class BenchmarkSuite {
     private void table(Set<String> parts) {
         if (parts.contains("heartbeat")) {
             for (int t : new int[] {1, 2}) {
-                comparePaired("heartbeats/s, 100k agents, " + t + " thread" + (t > 1 ? "s" : ""), "HeartbeatBenchmark.ours#" + t,
-                        "HeartbeatBenchmark.eureka#" + t, "Eureka renew", HEARTBEAT_TARGET);
+                comparePaired(
+                        "heartbeats/s, 100k agents, " + t + " thread" + (t > 1 ? "s" : ""),
+                        "HeartbeatBenchmark.ours#" + t,
+                        "HeartbeatBenchmark.eureka#" + t,
+                        "Eureka renew",
+                        HEARTBEAT_TARGET);
             }
             for (int t : new int[] {1, 2}) {
                 String key = "peer.t" + t;
@@ -237,12 +275,22 @@ public final class BenchmarkSuite {
                 Double eureka = child.get(key + ".eureka");
                 Double ratio = child.get(key + ".ratio");
                 if (ours == null || eureka == null || ratio == null) {
-                    rows.add("| heartbeats/s, " + t + " thread" + (t > 1 ? "s" : "") + ", one JVM interleaved | missing | missing | | | |");
+                    rows.add("| heartbeats/s, " + t + " thread" + (t > 1 ? "s" : "")
+                            + ", one JVM interleaved | missing | missing | | | |");
                     continue;
                 }
-                rows.add(String.format(Locale.ROOT, "| heartbeats/s, 100k agents, %d thread%s, both sides in one JVM, interleaved (%.0f rounds) | %,.0f/s | %,.0f/s (Eureka renew) | %s× (quartiles %.2f–%.2f×) | ≥ %.2f× | %s |",
-                        t, t > 1 ? "s" : "", child.get(key + ".rounds"), ours, eureka, ratioText(ratio, HEARTBEAT_TARGET),
-                        child.get(key + ".q1"), child.get(key + ".q3"), HEARTBEAT_TARGET,
+                rows.add(String.format(
+                        Locale.ROOT,
+                        "| heartbeats/s, 100k agents, %d thread%s, both sides in one JVM, interleaved (%.0f rounds) | %,.0f/s | %,.0f/s (Eureka renew) | %s× (quartiles %.2f–%.2f×) | ≥ %.2f× | %s |",
+                        t,
+                        t > 1 ? "s" : "",
+                        child.get(key + ".rounds"),
+                        ours,
+                        eureka,
+                        ratioText(ratio, HEARTBEAT_TARGET),
+                        child.get(key + ".q1"),
+                        child.get(key + ".q3"),
+                        HEARTBEAT_TARGET,
                         ratio >= HEARTBEAT_TARGET ? "met" : "missed"));
             }
         }
@@ -250,8 +298,16 @@ public final class BenchmarkSuite {
             for (String n : new String[] {"10000", "100000", "1000000"}) {
                 Result<?> ours = jmh.get("SweepBenchmark.ours@" + n + "#1");
                 Result<?> eureka = jmh.get("SweepBenchmark.eureka@" + n + "#1");
-                compare("timeout sweep, " + String.format(Locale.ROOT, "%,d", Integer.parseInt(n)) + " agents, 0.1 % overdue",
-                        eureka, ours, "Eureka evict()", 50, true, " ms", true);
+                compare(
+                        "timeout sweep, " + String.format(Locale.ROOT, "%,d", Integer.parseInt(n))
+                                + " agents, 0.1 % overdue",
+                        eureka,
+                        ours,
+                        "Eureka evict()",
+                        50,
+                        true,
+                        " ms",
+                        true);
             }
             // The overdue share is fixed (0.1 %), so the expiries per sweep grow with the fleet; what must stay
             // flat is the cost per expired agent (the secondary results count the measured sweeps' expiries).
@@ -263,47 +319,88 @@ public final class BenchmarkSuite {
                     continue;
                 }
                 double eurekaPer = eureka.getScore() * 1000 / Math.max(1, Integer.parseInt(n) / 1000);
-                rows.add(String.format(Locale.ROOT, "| sweep cost per expired agent, %,d agents (ours: %.1f expired per sweep) | %.2f µs | %.2f µs per evicted (Eureka evict()) | %.0f× | flat: ≤ 2× the 10k figure | %s |",
-                        Integer.parseInt(n), expiredPerSweep(n), per, eurekaPer, eurekaPer / per,
+                rows.add(String.format(
+                        Locale.ROOT,
+                        "| sweep cost per expired agent, %,d agents (ours: %.1f expired per sweep) | %.2f µs | %.2f µs per evicted (Eureka evict()) | %.0f× | flat: ≤ 2× the 10k figure | %s |",
+                        Integer.parseInt(n),
+                        expiredPerSweep(n),
+                        per,
+                        eurekaPer,
+                        eurekaPer / per,
                         smallPer != null && per <= 2 * smallPer ? "met" : "missed"));
             }
             Double bigPer = microsPerExpired("1000000");
             if (smallPer != null && bigPer != null) {
-                rows.add(String.format(Locale.ROOT, "| sweep cost per expired agent, growth 10k -> 1M (ours) | %.2f µs | %.2f µs | %.2f× | flat (≤ 2×) for 100× the fleet | %s |",
-                        smallPer, bigPer, bigPer / smallPer, bigPer / smallPer <= 2 ? "met" : "missed"));
+                rows.add(String.format(
+                        Locale.ROOT,
+                        "| sweep cost per expired agent, growth 10k -> 1M (ours) | %.2f µs | %.2f µs | %.2f× | flat (≤ 2×) for 100× the fleet | %s |",
+                        smallPer,
+                        bigPer,
+                        bigPer / smallPer,
+                        bigPer / smallPer <= 2 ? "met" : "missed"));
             }
         }
         if (parts.contains("registration")) {
-            compare("registrations/s, in-memory store + BouncyCastle CA, 1 thread",
-                    jmh.get("RegistrationBenchmark.register#1"), jmh.get("RegistrationBenchmark.rawCrypto#1"),
-                    "raw crypto (decode+verify CSR, issue)", 0.85, true, "/s");
+            compare(
+                    "registrations/s, in-memory store + BouncyCastle CA, 1 thread",
+                    jmh.get("RegistrationBenchmark.register#1"),
+                    jmh.get("RegistrationBenchmark.rawCrypto#1"),
+                    "raw crypto (decode+verify CSR, issue)",
+                    0.85,
+                    true,
+                    "/s");
             Double ours = child.get("registration.ours");
             Double raw = child.get("registration.raw");
             Double ratio = child.get("registration.ratio");
             if (ours == null || raw == null || ratio == null) {
                 rows.add("| registrations/s, one JVM interleaved | missing | missing | | | |");
             } else {
-                rows.add(String.format(Locale.ROOT, "| registrations/s, 1 thread, both sides in one JVM, interleaved (%.0f rounds) | %,.0f/s | %,.0f/s (raw crypto) | %s× (quartiles %.2f–%.2f×) | ≥ 0.85× | %s |",
-                        child.get("registration.rounds"), ours, raw, ratioText(ratio, 0.85), child.get("registration.q1"),
-                        child.get("registration.q3"), ratio >= 0.85 ? "met" : "missed"));
+                rows.add(String.format(
+                        Locale.ROOT,
+                        "| registrations/s, 1 thread, both sides in one JVM, interleaved (%.0f rounds) | %,.0f/s | %,.0f/s (raw crypto) | %s× (quartiles %.2f–%.2f×) | ≥ 0.85× | %s |",
+                        child.get("registration.rounds"),
+                        ours,
+                        raw,
+                        ratioText(ratio, 0.85),
+                        child.get("registration.q1"),
+                        child.get("registration.q3"),
+                        ratio >= 0.85 ? "met" : "missed"));
             }
         }
         if (parts.contains("memory")) {
             Double ours = child.get("memory.ours");
             Double eureka = child.get("memory.eureka");
             if (ours != null && eureka != null) {
-                rows.add(String.format(Locale.ROOT, "| heap per agent, in-memory store, %,d agents (3 capabilities, 2 labels, certificate record with its PEM) | %.0f B | %.0f B (Eureka, bare instance) | %.2f× | ≤ %.0f B | %s |",
-                        memoryAgents, ours, eureka, ours / eureka, MEMORY_TARGET, ours <= MEMORY_TARGET ? "met" : "missed"));
-                rows.add(String.format(Locale.ROOT, "| heap per agent without the certificate bodies | %.0f B | %.0f B | %.2f× | — | measured |",
-                        child.get("memory.ours.withoutPem"), eureka, child.get("memory.ours.withoutPem") / eureka));
+                rows.add(String.format(
+                        Locale.ROOT,
+                        "| heap per agent, in-memory store, %,d agents (3 capabilities, 2 labels, certificate record with its PEM) | %.0f B | %.0f B (Eureka, bare instance) | %.2f× | ≤ %.0f B | %s |",
+                        memoryAgents,
+                        ours,
+                        eureka,
+                        ours / eureka,
+                        MEMORY_TARGET,
+                        ours <= MEMORY_TARGET ? "met" : "missed"));
+                rows.add(String.format(
+                        Locale.ROOT,
+                        "| heap per agent without the certificate bodies | %.0f B | %.0f B | %.2f× | — | measured |",
+                        child.get("memory.ours.withoutPem"),
+                        eureka,
+                        child.get("memory.ours.withoutPem") / eureka));
             }
         }
         if (parts.contains("replica-memory")) {
             Double replica = child.get("replica.perAgent");
-            rows.add(replica == null ? "| heap per agent, JDBC replica | missing | | | | |"
-                    : String.format(Locale.ROOT, "| heap per agent, JDBC replica serving %,d agents (caches and heartbeat buffer, after a full collection; database %s) | %.0f B | | | ≤ %.0f B | %s |",
-                            child.get("replica.agents").intValue(), replicaDatabase, replica, REPLICA_MEMORY_TARGET,
-                            replica <= REPLICA_MEMORY_TARGET ? "met" : "missed"));
+            rows.add(
+                    replica == null
+                            ? "| heap per agent, JDBC replica | missing | | | | |"
+                            : String.format(
+                                    Locale.ROOT,
+                                    "| heap per agent, JDBC replica serving %,d agents (caches and heartbeat buffer, after a full collection; database %s) | %.0f B | | | ≤ %.0f B | %s |",
+                                    child.get("replica.agents").intValue(),
+                                    replicaDatabase,
+                                    replica,
+                                    REPLICA_MEMORY_TARGET,
+                                    replica <= REPLICA_MEMORY_TARGET ? "met" : "missed"));
         }
         if (parts.contains("jdbc")) {
             jdbcRows("postgresql", "PostgreSQL", true);
@@ -334,24 +431,49 @@ public final class BenchmarkSuite {
             rows.add("| JDBC " + name + " | skipped (not reachable, see the log) | | | | |");
             return;
         }
-        String measured = db.equals("h2") ? "measured (H2 does not sync each commit: naive is cheap)"
+        String measured = db.equals("h2")
+                ? "measured (H2 does not sync each commit: naive is cheap)"
                 : "measured (the ≥ 50× target is PostgreSQL's)";
         double ratio = co / naive;
-        rows.add(String.format(Locale.ROOT, "| JDBC %s heartbeats/s, 100k agents, 4 threads: coalescing vs naive | %,.0f/s | %,.0f/s (naive) | %.0f× | %s | %s |",
-                name, co, naive, ratio, targets ? "≥ 50×" : "—", targets ? (ratio >= 50 ? "met" : "missed") : measured));
+        rows.add(String.format(
+                Locale.ROOT,
+                "| JDBC %s heartbeats/s, 100k agents, 4 threads: coalescing vs naive | %,.0f/s | %,.0f/s (naive) | %.0f× | %s | %s |",
+                name,
+                co,
+                naive,
+                ratio,
+                targets ? "≥ 50×" : "—",
+                targets ? (ratio >= 50 ? "met" : "missed") : measured));
         double scheduled = JdbcHeartbeats.PACED_PER_SECOND;
         String driverNote = offered < 0.99 * scheduled
-                ? String.format(Locale.ROOT, "; the drivers offered only %,.0f/s of %,.0f/s", offered, scheduled) : "";
-        rows.add(String.format(Locale.ROOT, "| JDBC %s accepted at %,.0f/s offered | %,.0f/s | %,.0f/s (offered) | %.3f× | all offered accepted (≥ 0.999×) | %s%s |",
-                name, scheduled, paced, offered, paced / offered, paced / offered >= 0.999 ? "met" : "missed", driverNote));
-        rows.add(String.format(Locale.ROOT, "| JDBC %s flush capacity at %,.0f/s offered (rows written per second of flushing) vs bulk UPDATE | %,.0f rows/s (%,.0f rows per %,.0f ms flush) | %,.0f rows/s (bulk) | %.2f× | %s | %s |",
-                name, scheduled, capacity, child.get(db + ".paced.flushrows"), child.get(db + ".paced.flushms"), bulk,
-                capacity / bulk, targets ? "≥ 0.33×" : "—",
+                ? String.format(Locale.ROOT, "; the drivers offered only %,.0f/s of %,.0f/s", offered, scheduled)
+                : "";
+        rows.add(String.format(
+                Locale.ROOT,
+                "| JDBC %s accepted at %,.0f/s offered | %,.0f/s | %,.0f/s (offered) | %.3f× | all offered accepted (≥ 0.999×) | %s%s |",
+                name,
+                scheduled,
+                paced,
+                offered,
+                paced / offered,
+                paced / offered >= 0.999 ? "met" : "missed",
+                driverNote));
+        rows.add(String.format(
+                Locale.ROOT,
+                "| JDBC %s flush capacity at %,.0f/s offered (rows written per second of flushing) vs bulk UPDATE | %,.0f rows/s (%,.0f rows per %,.0f ms flush) | %,.0f rows/s (bulk) | %.2f× | %s | %s |",
+                name,
+                scheduled,
+                capacity,
+                child.get(db + ".paced.flushrows"),
+                child.get(db + ".paced.flushms"),
+                bulk,
+                capacity / bulk,
+                targets ? "≥ 0.33×" : "—",
                 targets ? (capacity / bulk >= 1.0 / 3 ? "met" : "missed") : "measured"));
     }
 
-    private void compare(String what, Result<?> ours, Result<?> peer, String peerName, double target, boolean higher,
-            String unit) {
+    private void compare(
+            String what, Result<?> ours, Result<?> peer, String peerName, double target, boolean higher, String unit) {
         compare(what, ours, peer, peerName, target, higher, unit, false);
     }
 
@@ -359,8 +481,15 @@ public final class BenchmarkSuite {
      * One row: ratio = ours / peer (or peer / ours for times, {@code inverted}: how many times faster); met when
      * the ratio reaches the target.
      */
-    private void compare(String what, Result<?> a, Result<?> b, String peerName, double target, boolean higher,
-            String unit, boolean inverted) {
+    private void compare(
+            String what,
+            Result<?> a,
+            Result<?> b,
+            String peerName,
+            double target,
+            boolean higher,
+            String unit,
+            boolean inverted) {
         if (a == null || b == null) {
             rows.add("| " + what + " | missing | missing | | | |");
             return;
@@ -369,9 +498,15 @@ public final class BenchmarkSuite {
         Result<?> ours = inverted ? b : a;
         Result<?> peer = inverted ? a : b;
         String targetText = inverted ? "≥ " + fmtNum(target) + "× faster" : "≥ " + fmtNum(target) + "×";
-        rows.add(String.format(Locale.ROOT, "| %s | %s | %s (%s) | %s× | %s | %s |", what, fmt(ours, unit),
-                fmt(peer, unit), peerName, ratio >= 10 ? String.format(Locale.ROOT, "%.0f", ratio)
-                        : String.format(Locale.ROOT, "%.2f", ratio), targetText,
+        rows.add(String.format(
+                Locale.ROOT,
+                "| %s | %s | %s (%s) | %s× | %s | %s |",
+                what,
+                fmt(ours, unit),
+                fmt(peer, unit),
+                peerName,
+                ratio >= 10 ? String.format(Locale.ROOT, "%.0f", ratio) : String.format(Locale.ROOT, "%.2f", ratio),
+                targetText,
                 (higher ? ratio >= target : ratio <= target) ? "met" : "missed"));
     }
 
@@ -397,10 +532,18 @@ public final class BenchmarkSuite {
             max = Math.max(max, ratio);
         }
         double ratio = Math.exp(logSum / ours.size());
-        rows.add(String.format(Locale.ROOT, "| %s | %s | %s (%s) | %s× (rounds %.2f–%.2f×) | ≥ %s× | %s |", what,
-                fmt(pooled.get(oursKey), "/s"), fmt(pooled.get(peerKey), "/s"), peerName, ratioText(ratio, target),
-                min, max,
-                fmtNum(target), ratio >= target ? "met" : "missed"));
+        rows.add(String.format(
+                Locale.ROOT,
+                "| %s | %s | %s (%s) | %s× (rounds %.2f–%.2f×) | ≥ %s× | %s |",
+                what,
+                fmt(pooled.get(oursKey), "/s"),
+                fmt(pooled.get(peerKey), "/s"),
+                peerName,
+                ratioText(ratio, target),
+                min,
+                max,
+                fmtNum(target),
+                ratio >= target ? "met" : "missed"));
     }
 
     /**
@@ -429,7 +572,8 @@ public final class BenchmarkSuite {
     private @Nullable Double expiredPerSweep(String agents) {
         Result<?> expired = jmh.get("SweepBenchmark.ours@" + agents + "#1:expired");
         Result<?> sweeps = jmh.get("SweepBenchmark.ours@" + agents + "#1:sweeps");
-        return expired == null || sweeps == null || sweeps.getScore() == 0 ? null
+        return expired == null || sweeps == null || sweeps.getScore() == 0
+                ? null
                 : expired.getScore() / sweeps.getScore();
     }
 

@@ -51,13 +51,18 @@ final class EurekaRegistry extends PeerAwareInstanceRegistryImpl {
         EurekaClientConfig clientConfig = new DefaultEurekaClientConfig();
         ServerCodecs codecs = new DefaultServerCodecs(serverConfig);
         EurekaRegistry registry = new EurekaRegistry(serverConfig, clientConfig, codecs);
-        registry.peerEurekaNodes = new PeerEurekaNodes(registry, serverConfig, clientConfig, codecs,
-                SELF) { // never started: no peers, replication off
-            @Override
-            protected PeerEurekaNode createPeerEurekaNode(String peerEurekaNodeUrl) {
-                throw new UnsupportedOperationException("no peers in this benchmark");
-            }
-        };
+        registry.peerEurekaNodes =
+                new PeerEurekaNodes(
+                        registry,
+                        serverConfig,
+                        clientConfig,
+                        codecs,
+                        SELF) { // never started: no peers, replication off
+                    @Override
+                    protected PeerEurekaNode createPeerEurekaNode(String peerEurekaNodeUrl) {
+                        throw new UnsupportedOperationException("no peers in this benchmark");
+                    }
+                };
         registry.initializedResponseCache();
         return registry;
     }
@@ -71,7 +76,9 @@ final class EurekaRegistry extends PeerAwareInstanceRegistryImpl {
                 .setIPAddr("10.0.0.1")
                 .setPort(8080)
                 .setDataCenterInfo(DATA_CENTER)
-                .setLeaseInfo(LeaseInfo.Builder.newBuilder().setDurationInSecs(leaseSeconds).build())
+                .setLeaseInfo(LeaseInfo.Builder.newBuilder()
+                        .setDurationInSecs(leaseSeconds)
+                        .build())
                 .setStatus(InstanceInfo.InstanceStatus.UP)
                 .build();
     }

@@ -43,8 +43,8 @@ import org.jspecify.annotations.Nullable;
  * matters here.
  */
 final class Fleet {
-    static final Set<Capability> CAPABILITIES =
-            Set.of(Capability.of("docker", "24.0.7"), Capability.of("compose", "2.24"), Capability.of("helm", "3.14.2"));
+    static final Set<Capability> CAPABILITIES = Set.of(
+            Capability.of("docker", "24.0.7"), Capability.of("compose", "2.24"), Capability.of("helm", "3.14.2"));
     static final Map<String, String> LABELS = Map.of("env", "prod", "region", "eu-west-1");
     static final Duration CERTIFICATE_LIFETIME = Duration.ofDays(30);
 
@@ -75,8 +75,8 @@ final class Fleet {
      * As {@link #register(IAgentStore, int, Instant, AgentStatus, Instant)}; without {@code pems} the
      * certificates carry an empty PEM (everything else unchanged), to measure the store without their bodies.
      */
-    static Member[] register(IAgentStore store, int count, Instant now, AgentStatus status, Instant deadline,
-            boolean pems) {
+    static Member[] register(
+            IAgentStore store, int count, Instant now, AgentStatus status, Instant deadline, boolean pems) {
         return register(store, count, now, status, i -> deadline, pems);
     }
 
@@ -84,26 +84,56 @@ final class Fleet {
      * As {@link #register(IAgentStore, int, Instant, AgentStatus, Instant, boolean)}, with agent {@code i}'s
      * first-heartbeat deadline {@code deadline.apply(i)}.
      */
-    static Member[] register(IAgentStore store, int count, Instant now, AgentStatus status,
-            IntFunction<Instant> deadline, boolean pems) {
+    static Member[] register(
+            IAgentStore store,
+            int count,
+            Instant now,
+            AgentStatus status,
+            IntFunction<Instant> deadline,
+            boolean pems) {
         Member[] members = new Member[count];
         Instant notBefore = now.minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MINUTES);
         Instant notAfter = now.plus(CERTIFICATE_LIFETIME).truncatedTo(ChronoUnit.MINUTES);
         String pem = samplePem();
         SplittableRandom random = new SplittableRandom(0x5EED);
         for (int i = 0; i < count; i++) {
-            String id = new UUID((random.nextLong() & ~0xF000L) | 0x4000L,
-                    (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L).toString();
+            String id = new UUID(
+                            (random.nextLong() & ~0xF000L) | 0x4000L,
+                            (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L)
+                    .toString();
             String body = pems ? new String(pem.getBytes(StandardCharsets.US_ASCII), StandardCharsets.US_ASCII) : "";
-            AgentCertificate certificate = new AgentCertificate(String.format(Locale.ROOT, "4%031x", i),
-                    sha256Like(i), id, notBefore, notAfter, body, null);
+            AgentCertificate certificate = new AgentCertificate(
+                    String.format(Locale.ROOT, "4%031x", i), sha256Like(i), id, notBefore, notAfter, body, null);
             String thumbprint = certificate.thumbprint();
             String tokenId = "tok" + Long.toHexString(0x1000_0000_0000L + i);
-            Agent agent = new Agent(id, "agent-" + i, status, null, CAPABILITIES, Set.of(), LABELS, "1.42.0",
-                    AgentHealth.HEALTHY, certificate.pin(), null, now, now, tokenId, 1,
+            Agent agent = new Agent(
+                    id,
+                    "agent-" + i,
+                    status,
+                    null,
+                    CAPABILITIES,
+                    Set.of(),
+                    LABELS,
+                    "1.42.0",
+                    AgentHealth.HEALTHY,
+                    certificate.pin(),
+                    null,
+                    now,
+                    now,
+                    tokenId,
+                    1,
                     AgentLiveness.awaitingFirstHeartbeat(deadline.apply(i)));
-            RegistrationToken token = new RegistrationToken(tokenId, sha256Like(-1 - i), "bench", now,
-                    now.plus(Duration.ofHours(1)), TokenScope.UNRESTRICTED, 1, List.of(), 0, null);
+            RegistrationToken token = new RegistrationToken(
+                    tokenId,
+                    sha256Like(-1 - i),
+                    "bench",
+                    now,
+                    now.plus(Duration.ofHours(1)),
+                    TokenScope.UNRESTRICTED,
+                    1,
+                    List.of(),
+                    0,
+                    null);
             store.insertToken(token);
             TokenRedemption redemption = new TokenRedemption(now, id, sha256Like(-1_000_000_000 - i), "10.0.0.1");
             if (!store.registerAgent(tokenId, redemption, now, agent, certificate)) {
@@ -120,7 +150,8 @@ final class Fleet {
     /** One real agent certificate of the BouncyCastle CA with its defaults, issued once per JVM. */
     static synchronized String samplePem() {
         if (samplePem == null) {
-            try (BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder().build()) {
+            try (BouncyCastleCertificateService ca =
+                    BouncyCastleCertificateService.builder().build()) {
                 String agentId = UUID.randomUUID().toString();
                 byte[] csr = AgentKeys.csrPem(AgentKeys.generate(), agentId).getBytes(StandardCharsets.US_ASCII);
                 samplePem = ca.issue(agentId, ca.decodeRequest(csr)).certificatePem();
@@ -143,5 +174,4 @@ final class Fleet {
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
     }
-
 }

@@ -103,6 +103,7 @@ public class HeartbeatBenchmark {
     public static class OurBeater {
         /** The requests of this thread's share, in beating order: id, then thumbprint. */
         byte[] requests;
+
         int count;
         int next;
         long[] sequence;
@@ -132,8 +133,11 @@ public class HeartbeatBenchmark {
         t.next = k + 1 < t.count ? k + 1 : 0;
         byte[] b = t.requests;
         int at = k * REQUEST;
-        return ours.processor.process(Heartbeat.of(new String(b, at, ID, StandardCharsets.ISO_8859_1),
-                new String(b, at + ID, REQUEST - ID, StandardCharsets.ISO_8859_1), 1, ++t.sequence[k]));
+        return ours.processor.process(Heartbeat.of(
+                new String(b, at, ID, StandardCharsets.ISO_8859_1),
+                new String(b, at + ID, REQUEST - ID, StandardCharsets.ISO_8859_1),
+                1,
+                ++t.sequence[k]));
     }
 
     /**
@@ -174,6 +178,7 @@ public class HeartbeatBenchmark {
         EurekaRegistry registry;
         /** Instance ids, ISO-8859-1, back to back; instance i's starts at offsets[i] and ends at offsets[i + 1]. */
         byte[] ids;
+
         int[] offsets;
 
         @Setup(Level.Trial)
@@ -202,6 +207,7 @@ public class HeartbeatBenchmark {
     public static class EurekaRenewer {
         /** The instance ids of this thread's share, in renewing order, back to back (see {@link Eureka#ids}). */
         byte[] ids;
+
         int[] offsets;
         int count;
         int next;

@@ -43,8 +43,13 @@ final class Interleaved {
 
         /** "median m, quartiles a..b, range c..d" of the per-round ratio. */
         String ratioSummary() {
-            return String.format(Locale.ROOT, "median %.3f, quartiles %.3f..%.3f, range %.3f..%.3f", medianRatio(),
-                    quantile(ratio, 0.25), quantile(ratio, 0.75), quantile(ratio, 0),
+            return String.format(
+                    Locale.ROOT,
+                    "median %.3f, quartiles %.3f..%.3f, range %.3f..%.3f",
+                    medianRatio(),
+                    quantile(ratio, 0.25),
+                    quantile(ratio, 0.75),
+                    quantile(ratio, 0),
                     quantile(ratio, 1));
         }
     }

@@ -54,12 +54,21 @@ public final class JdbcHeartbeats {
     static final String DEFAULT_MARIADB_URL = "jdbc:mariadb://127.0.0.1:3306/test?user=root";
     /** The paced run's offered rate, heartbeats/s in total over all drivers. */
     static final int PACED_PER_SECOND = 50_000;
-    static final List<String> TABLES = List.of("agent_labels", "agent_capabilities", "agent_liveness",
-            "certificates", "token_redemptions", "monitor_state", "agents", "registration_tokens");
+
+    static final List<String> TABLES = List.of(
+            "agent_labels",
+            "agent_capabilities",
+            "agent_liveness",
+            "certificates",
+            "token_redemptions",
+            "monitor_state",
+            "agents",
+            "registration_tokens");
     private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
     /** {@link Fleet#CAPABILITIES} and {@link Fleet#LABELS} as the store's JSON columns hold them. */
     private static final String CAPABILITIES_JSON = "[{\"name\":\"compose\",\"version\":\"2.24\"},"
             + "{\"name\":\"docker\",\"version\":\"24.0.7\"},{\"name\":\"helm\",\"version\":\"3.14.2\"}]";
+
     private static final String LABELS_JSON = "{\"env\":\"prod\",\"region\":\"eu-west-1\"}";
 
     private final int agents;
@@ -69,6 +78,7 @@ public final class JdbcHeartbeats {
     private final PrintStream out;
     /** What {@link #result} printed, by key, unrounded. */
     private final Map<String, Double> results = new LinkedHashMap<>();
+
     private AtomicLongArray sequences;
 
     private JdbcHeartbeats(int agents, int seconds, int naiveSeconds, int threads, PrintStream out) {
@@ -87,8 +97,9 @@ public final class JdbcHeartbeats {
      * results by key ({@code <db>.<part>[.<figure>]}), unrounded. Throws when the database cannot be reached or a
      * part fails.
      */
-    static Map<String, Double> measure(String db, String url, int agents, int seconds, int naiveSeconds, int threads,
-            PrintStream out) throws Exception {
+    static Map<String, Double> measure(
+            String db, String url, int agents, int seconds, int naiveSeconds, int threads, PrintStream out)
+            throws Exception {
         JdbcHeartbeats run = new JdbcHeartbeats(agents, seconds, naiveSeconds, threads, out);
         run.run(db, url);
         return Collections.unmodifiableMap(run.results);
@@ -106,18 +117,26 @@ public final class JdbcHeartbeats {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         int naiveSeconds = Math.max(3, seconds / 2);
         List<String> databases = List.of((args.length > 3 ? args[3] : "postgresql,mariadb,h2").split(","));
-        for (String[] server : new String[][] {{"postgresql", POSTGRESQL_URL, DEFAULT_POSTGRESQL_URL},
-                {"mariadb", MARIADB_URL, DEFAULT_MARIADB_URL}}) {
+        for (String[] server : new String[][] {
+            {"postgresql", POSTGRESQL_URL, DEFAULT_POSTGRESQL_URL}, {"mariadb", MARIADB_URL, DEFAULT_MARIADB_URL}
+        }) {
             if (!databases.contains(server[0])) {
                 continue;
             }
             String url = System.getenv(server[1]);
             try {
-                measure(server[0], url == null || url.isBlank() ? server[2] : url, agents, seconds, naiveSeconds, threads,
+                measure(
+                        server[0],
+                        url == null || url.isBlank() ? server[2] : url,
+                        agents,
+                        seconds,
+                        naiveSeconds,
+                        threads,
                         System.out);
             } catch (Exception e) {
                 System.out.println(server[0] + " skipped: " + e);
-                System.out.println("RESULT " + server[0] + ".skipped " + e.getClass().getSimpleName());
+                System.out.println(
+                        "RESULT " + server[0] + ".skipped " + e.getClass().getSimpleName());
             }
         }
         if (!databases.contains("h2")) {
@@ -128,7 +147,8 @@ public final class JdbcHeartbeats {
             measure("h2", h2Url(dir), agents, seconds, naiveSeconds, threads, System.out);
         } finally {
             try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -143,10 +163,14 @@ public final class JdbcHeartbeats {
         config.setJdbcUrl(url);
         config.setMaximumPoolSize(threads + 4);
         config.setConnectionTimeout(10_000);
-        String prefix = String.format(Locale.ROOT, "b%012x_am_", ThreadLocalRandom.current().nextLong(1L << 48));
+        String prefix = String.format(
+                Locale.ROOT, "b%012x_am_", ThreadLocalRandom.current().nextLong(1L << 48));
         try (HikariDataSource pool = new HikariDataSource(config)) {
             try {
-                JdbcAgentStore setup = JdbcAgentStore.builder(pool).tablePrefix(prefix).createSchemaIfMissing().build();
+                JdbcAgentStore setup = JdbcAgentStore.builder(pool)
+                        .tablePrefix(prefix)
+                        .createSchemaIfMissing()
+                        .build();
                 JdbcDialect dialect = setup.dialect();
                 setup.close();
                 long t = System.nanoTime();
@@ -154,11 +178,17 @@ public final class JdbcHeartbeats {
                 out.printf(Locale.ROOT, "%s: seeded %,d agents in %.1f s%n", db, agents, (System.nanoTime() - t) / 1e9);
                 result(db + ".bulk", bulk(pool, dialect, prefix + "agent_liveness"));
 
-                JdbcAgentStore naive = JdbcAgentStore.builder(pool).tablePrefix(prefix).coalesceHeartbeats(false).build();
-                result(db + ".naive", drive(naive, Duration.ofSeconds(naiveSeconds), 0).acceptedPerSecond());
+                JdbcAgentStore naive = JdbcAgentStore.builder(pool)
+                        .tablePrefix(prefix)
+                        .coalesceHeartbeats(false)
+                        .build();
+                result(
+                        db + ".naive",
+                        drive(naive, Duration.ofSeconds(naiveSeconds), 0).acceptedPerSecond());
                 naive.close();
 
-                JdbcAgentStore store = JdbcAgentStore.builder(pool).tablePrefix(prefix)
+                JdbcAgentStore store = JdbcAgentStore.builder(pool)
+                        .tablePrefix(prefix)
                         .heartbeatFlushInterval(Duration.ofMinutes(1)) // flushed below by the same method, timed
                         .build();
                 t = System.nanoTime();
@@ -169,7 +199,8 @@ public final class JdbcHeartbeats {
                 coalescing(db, store, PACED_PER_SECOND);
                 store.close();
             } finally {
-                try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                try (Connection c = pool.getConnection();
+                        Statement s = c.createStatement()) {
                     for (String table : TABLES) {
                         s.execute("DROP TABLE IF EXISTS " + prefix + table);
                     }
@@ -197,9 +228,10 @@ public final class JdbcHeartbeats {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement agentsInsert = c.prepareStatement("INSERT INTO " + prefix + "agents (id, name,"
-                    + " status, capabilities, allowed_capabilities, labels, health, cert_serial, cert_thumbprint,"
-                    + " cert_not_before, cert_not_after, registered_at, status_changed_at, version)"
-                    + " VALUES (?, ?, 'ACTIVE', " + json + ", " + json + ", " + json + ", 'UNKNOWN', ?, ?, ?, ?, ?, ?, 1)");
+                            + " status, capabilities, allowed_capabilities, labels, health, cert_serial, cert_thumbprint,"
+                            + " cert_not_before, cert_not_after, registered_at, status_changed_at, version)"
+                            + " VALUES (?, ?, 'ACTIVE', " + json + ", " + json + ", " + json
+                            + ", 'UNKNOWN', ?, ?, ?, ?, ?, ?, 1)");
                     PreparedStatement livenessInsert = c.prepareStatement("INSERT INTO " + prefix + "agent_liveness"
                             + " (agent_id, version, monitored, boot_epoch, sequence_no, last_heartbeat_at, deadline,"
                             + " clock_skew_nanos, indexed_deadline) VALUES (?, 1, TRUE, -1, -1, NULL, ?, NULL, ?)")) {
@@ -281,19 +313,21 @@ public final class JdbcHeartbeats {
         AtomicLong rows = new AtomicLong();
         AtomicLong timedRows = new AtomicLong(); // written by the once-a-second flushes, whose time is measured
         AtomicLong flushNanos = new AtomicLong();
-        Thread flusher = new Thread(() -> {
-            long next = System.nanoTime();
-            while (!stop.get()) {
-                next += 1_000_000_000L;
-                LockSupport.parkNanos(next - System.nanoTime());
-                long s = System.nanoTime();
-                int written = store.flushHeartbeats();
-                flushNanos.addAndGet(System.nanoTime() - s);
-                rows.addAndGet(written);
-                timedRows.addAndGet(written);
-                flushes.incrementAndGet();
-            }
-        }, "bench-flusher");
+        Thread flusher = new Thread(
+                () -> {
+                    long next = System.nanoTime();
+                    while (!stop.get()) {
+                        next += 1_000_000_000L;
+                        LockSupport.parkNanos(next - System.nanoTime());
+                        long s = System.nanoTime();
+                        int written = store.flushHeartbeats();
+                        flushNanos.addAndGet(System.nanoTime() - s);
+                        rows.addAndGet(written);
+                        timedRows.addAndGet(written);
+                        flushes.incrementAndGet();
+                    }
+                },
+                "bench-flusher");
         flusher.start();
         Drive drive = drive(store, Duration.ofSeconds(seconds), pacedPerSecond);
         stop.set(true);
@@ -337,43 +371,45 @@ public final class JdbcHeartbeats {
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int first = t;
-            Thread w = new Thread(() -> {
-                long mine = 0;
-                long tries = 0;
-                long intervalNanos = perSecond > 0 ? 1_000_000_000L * threads / perSecond : 0;
-                long next = start;
-                int i = first;
-                while (true) {
-                    if (intervalNanos > 0) {
-                        next += intervalNanos;
-                        if (next >= deadline) {
-                            break;
+            Thread w = new Thread(
+                    () -> {
+                        long mine = 0;
+                        long tries = 0;
+                        long intervalNanos = perSecond > 0 ? 1_000_000_000L * threads / perSecond : 0;
+                        long next = start;
+                        int i = first;
+                        while (true) {
+                            if (intervalNanos > 0) {
+                                next += intervalNanos;
+                                if (next >= deadline) {
+                                    break;
+                                }
+                                long wait = next - System.nanoTime();
+                                if (wait > 20_000) {
+                                    LockSupport.parkNanos(wait);
+                                }
+                            } else if (System.nanoTime() >= deadline) {
+                                break;
+                            }
+                            long s = sequences.incrementAndGet(i);
+                            Instant now = Instant.now();
+                            HeartbeatWrite w1 = store.recordHeartbeat(id(i), 1, 0, s, now, now.plusSeconds(30), null);
+                            tries++;
+                            if (w1 == HeartbeatWrite.ACCEPTED || w1 == HeartbeatWrite.ACCEPTED_NEW_EPOCH) {
+                                mine++;
+                            }
+                            i += threads;
+                            if (i >= agents) {
+                                if (once) {
+                                    break;
+                                }
+                                i = first;
+                            }
                         }
-                        long wait = next - System.nanoTime();
-                        if (wait > 20_000) {
-                            LockSupport.parkNanos(wait);
-                        }
-                    } else if (System.nanoTime() >= deadline) {
-                        break;
-                    }
-                    long s = sequences.incrementAndGet(i);
-                    Instant now = Instant.now();
-                    HeartbeatWrite w1 = store.recordHeartbeat(id(i), 1, 0, s, now, now.plusSeconds(30), null);
-                    tries++;
-                    if (w1 == HeartbeatWrite.ACCEPTED || w1 == HeartbeatWrite.ACCEPTED_NEW_EPOCH) {
-                        mine++;
-                    }
-                    i += threads;
-                    if (i >= agents) {
-                        if (once) {
-                            break;
-                        }
-                        i = first;
-                    }
-                }
-                accepted.addAndGet(mine);
-                attempted.addAndGet(tries);
-            }, "bench-driver-" + t);
+                        accepted.addAndGet(mine);
+                        attempted.addAndGet(tries);
+                    },
+                    "bench-driver-" + t);
             workers.add(w);
             w.start();
         }

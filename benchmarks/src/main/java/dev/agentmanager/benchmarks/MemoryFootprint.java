@@ -30,21 +30,31 @@ public final class MemoryFootprint {
 
         // warm both code paths (class loading, interned statics) so the baselines include them
         InMemoryAgentStore warm = new InMemoryAgentStore();
-        Fleet.register(warm, 100, Instant.now(), AgentStatus.ACTIVE, Instant.now().plusSeconds(90));
+        Fleet.register(
+                warm, 100, Instant.now(), AgentStatus.ACTIVE, Instant.now().plusSeconds(90));
         EurekaRegistry warmEureka = EurekaRegistry.create();
         warmEureka.registerFleet(100);
 
         if (args.length > 1 && args[1].equals("histogram")) {
             InMemoryAgentStore store = new InMemoryAgentStore();
-            Fleet.register(store, agents, Instant.now(), AgentStatus.ACTIVE, Instant.now().plusSeconds(90));
+            Fleet.register(
+                    store,
+                    agents,
+                    Instant.now(),
+                    AgentStatus.ACTIVE,
+                    Instant.now().plusSeconds(90));
             keep = store;
             printHistogram();
             System.exit(0);
         }
         double ours = perAgent(agents, true);
         double withoutBodies = perAgent(agents, false);
-        System.out.printf(Locale.ROOT, "ours: %,d agents, %.0f bytes/agent, %.0f without the certificate bodies%n",
-                agents, ours, withoutBodies);
+        System.out.printf(
+                Locale.ROOT,
+                "ours: %,d agents, %.0f bytes/agent, %.0f without the certificate bodies%n",
+                agents,
+                ours,
+                withoutBodies);
 
         long before = usedAfterGc();
         EurekaRegistry registry = EurekaRegistry.create();
@@ -52,10 +62,14 @@ public final class MemoryFootprint {
         keep = registry;
         long after = usedAfterGc();
         double eureka = (after - before) / (double) agents;
-        System.out.printf(Locale.ROOT, "eureka: %,d instances, %,d bytes, %.0f bytes/instance%n", agents, after - before,
+        System.out.printf(
+                Locale.ROOT, "eureka: %,d instances, %,d bytes, %.0f bytes/instance%n", agents, after - before, eureka);
+        System.out.printf(
+                Locale.ROOT,
+                "RESULT memory.ours %.1f%nRESULT memory.ours.withoutPem %.1f%nRESULT memory.eureka %.1f%n",
+                ours,
+                withoutBodies,
                 eureka);
-        System.out.printf(Locale.ROOT, "RESULT memory.ours %.1f%nRESULT memory.ours.withoutPem %.1f%nRESULT memory.eureka %.1f%n",
-                ours, withoutBodies, eureka);
         keep = null;
         registry.shutdown();
         warmEureka.shutdown();
@@ -76,8 +90,10 @@ public final class MemoryFootprint {
 
     /** The top of the live-object class histogram of this JVM, through the JDK's {@code jcmd}. */
     private static void printHistogram() throws java.io.IOException {
-        Process jcmd = new ProcessBuilder("jcmd", Long.toString(ProcessHandle.current().pid()), "GC.class_histogram")
-                .redirectErrorStream(true).start();
+        Process jcmd = new ProcessBuilder(
+                        "jcmd", Long.toString(ProcessHandle.current().pid()), "GC.class_histogram")
+                .redirectErrorStream(true)
+                .start();
         try (var lines = jcmd.inputReader().lines()) {
             lines.limit(30).forEach(System.out::println);
         }
@@ -88,7 +104,9 @@ public final class MemoryFootprint {
         for (int i = 0; i < 4; i++) {
             System.gc();
             Thread.sleep(100);
-            used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+            used = Math.min(
+                    used,
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         }
         return used;
     }

@@ -87,13 +87,21 @@ public final class PeerRuns {
             sides[0].run(perThread);
             sides[1].run(perThread);
         }
-        Interleaved.Rounds result = Interleaved.run(rounds, () -> perThread * threads * 1e9 / sides[0].run(perThread),
+        Interleaved.Rounds result = Interleaved.run(
+                rounds,
+                () -> perThread * threads * 1e9 / sides[0].run(perThread),
                 () -> perThread * threads * 1e9 / sides[1].run(perThread));
         pool.shutdown();
         eureka.tearDown();
-        System.out.printf(Locale.ROOT, "ours %.3fM beats/s, Eureka %.3fM renews/s (medians of %d rounds, %d thread%s,"
-                        + " %d agents)%n", Interleaved.quantile(result.first(), 0.5) / 1e6,
-                Interleaved.quantile(result.second(), 0.5) / 1e6, rounds, threads, threads == 1 ? "" : "s", agents);
+        System.out.printf(
+                Locale.ROOT,
+                "ours %.3fM beats/s, Eureka %.3fM renews/s (medians of %d rounds, %d thread%s," + " %d agents)%n",
+                Interleaved.quantile(result.first(), 0.5) / 1e6,
+                Interleaved.quantile(result.second(), 0.5) / 1e6,
+                rounds,
+                threads,
+                threads == 1 ? "" : "s",
+                agents);
         System.out.println("ours/Eureka per round: " + result.ratioSummary());
         result.printResults("peer.t" + threads, "ours", "eureka");
         if (Arrays.stream(sink).sum() == 42) {
@@ -121,5 +129,4 @@ public final class PeerRuns {
         }
         return System.nanoTime() - start;
     }
-
 }

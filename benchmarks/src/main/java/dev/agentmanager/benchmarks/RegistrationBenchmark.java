@@ -3,10 +3,10 @@ package dev.agentmanager.benchmarks;
 import dev.agentmanager.AgentManager;
 import dev.agentmanager.ca.bouncycastle.BouncyCastleCertificateService;
 import dev.agentmanager.ca.bouncycastle.client.AgentKeys;
+import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.Registration;
 import dev.agentmanager.model.RegistrationRequest;
 import dev.agentmanager.model.RegistrationTokenRequest;
-import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.store.inmemory.InMemoryAgentStore;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -87,7 +87,8 @@ public class RegistrationBenchmark {
         /** Creates {@code count} one-time tokens and queues their plaintexts. */
         void createTokens(int count) {
             for (int i = 0; i < count; i++) {
-                tokens.add(manager.createToken(RegistrationTokenRequest.oneTime("bench")).plaintext());
+                tokens.add(manager.createToken(RegistrationTokenRequest.oneTime("bench"))
+                        .plaintext());
             }
         }
     }
@@ -97,7 +98,9 @@ public class RegistrationBenchmark {
         long n = ca.counter.getAndIncrement();
         String token = m.tokens.poll();
         if (token == null) { // ran out: create one inline (counted in the figure)
-            token = m.manager.createToken(RegistrationTokenRequest.oneTime("bench")).plaintext();
+            token = m.manager
+                    .createToken(RegistrationTokenRequest.oneTime("bench"))
+                    .plaintext();
         }
         return m.manager.register(RegistrationRequest.builder()
                 .token(token)

@@ -56,11 +56,18 @@ public final class RegistrationRuns {
             sides[0].applyAsLong(slice);
             sides[1].applyAsLong(slice);
         }
-        Interleaved.Rounds result = Interleaved.run(rounds, () -> slice * 1e9 / sides[0].applyAsLong(slice),
+        Interleaved.Rounds result = Interleaved.run(
+                rounds,
+                () -> slice * 1e9 / sides[0].applyAsLong(slice),
                 () -> slice * 1e9 / sides[1].applyAsLong(slice));
         ca.tearDown();
-        System.out.printf(Locale.ROOT, "ours %.1f registrations/s, raw crypto %.1f/s (medians of %d rounds of %d)%n",
-                Interleaved.quantile(result.first(), 0.5), Interleaved.quantile(result.second(), 0.5), rounds, slice);
+        System.out.printf(
+                Locale.ROOT,
+                "ours %.1f registrations/s, raw crypto %.1f/s (medians of %d rounds of %d)%n",
+                Interleaved.quantile(result.first(), 0.5),
+                Interleaved.quantile(result.second(), 0.5),
+                rounds,
+                slice);
         System.out.println("ours/raw per round: " + result.ratioSummary());
         result.printResults("registration", "ours", "raw");
         if (sink[0] == 42) {

@@ -41,9 +41,19 @@ public final class ReplicaMemory {
         Process h2 = null;
         if (url == null || url.isBlank()) {
             int port = freePort();
-            h2 = new ProcessBuilder(javaBinary(), "-Xmx4g", "-cp", System.getProperty("java.class.path"),
-                    "org.h2.tools.Server", "-tcp", "-tcpPort", String.valueOf(port), "-ifNotExists")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            h2 = new ProcessBuilder(
+                            javaBinary(),
+                            "-Xmx4g",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            "org.h2.tools.Server",
+                            "-tcp",
+                            "-tcpPort",
+                            String.valueOf(port),
+                            "-ifNotExists")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             url = "jdbc:h2:tcp://127.0.0.1:" + port + "/mem:replica;DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
             System.out.println(DATABASE_LINE + "H2 server (child JVM)");
         } else {
@@ -65,29 +75,46 @@ public final class ReplicaMemory {
         config.setJdbcUrl(url);
         config.setMaximumPoolSize(4);
         config.setConnectionTimeout(30_000);
-        String prefix = String.format(Locale.ROOT, "m%012x_am_", ThreadLocalRandom.current().nextLong(1L << 48));
+        String prefix = String.format(
+                Locale.ROOT, "m%012x_am_", ThreadLocalRandom.current().nextLong(1L << 48));
         try (HikariDataSource pool = connect(config)) {
             try {
-                JdbcAgentStore setup = JdbcAgentStore.builder(pool).tablePrefix(prefix).createSchemaIfMissing().build();
+                JdbcAgentStore setup = JdbcAgentStore.builder(pool)
+                        .tablePrefix(prefix)
+                        .createSchemaIfMissing()
+                        .build();
                 JdbcHeartbeats.seed(pool, setup.dialect(), prefix, agents);
                 setup.close();
                 long before = MemoryFootprint.usedAfterGc();
-                JdbcAgentStore store = JdbcAgentStore.builder(pool).tablePrefix(prefix)
-                        .heartbeatFlushInterval(Duration.ofMinutes(1)).build();
+                JdbcAgentStore store = JdbcAgentStore.builder(pool)
+                        .tablePrefix(prefix)
+                        .heartbeatFlushInterval(Duration.ofMinutes(1))
+                        .build();
                 beatEveryAgent(store, agents);
                 long buffered = MemoryFootprint.usedAfterGc();
                 store.flushHeartbeats();
                 long cached = MemoryFootprint.usedAfterGc();
                 double withBuffer = (buffered - before) / (double) agents;
                 double cacheOnly = (cached - before) / (double) agents;
-                System.out.printf(Locale.ROOT, "replica: %,d agents, %.0f B/agent with every beat buffered, %.0f B/agent"
-                        + " after the flush%n", agents, withBuffer, cacheOnly);
-                System.out.printf(Locale.ROOT, "RESULT replica.agents %d%nRESULT replica.perAgent %.1f%n"
-                        + "RESULT replica.perAgent.flushed %.1f%n", agents, withBuffer, cacheOnly);
+                System.out.printf(
+                        Locale.ROOT,
+                        "replica: %,d agents, %.0f B/agent with every beat buffered, %.0f B/agent"
+                                + " after the flush%n",
+                        agents,
+                        withBuffer,
+                        cacheOnly);
+                System.out.printf(
+                        Locale.ROOT,
+                        "RESULT replica.agents %d%nRESULT replica.perAgent %.1f%n"
+                                + "RESULT replica.perAgent.flushed %.1f%n",
+                        agents,
+                        withBuffer,
+                        cacheOnly);
                 store.close();
                 return withBuffer;
             } finally {
-                try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                try (Connection c = pool.getConnection();
+                        Statement s = c.createStatement()) {
                     for (String table : JdbcHeartbeats.TABLES) {
                         s.execute("DROP TABLE IF EXISTS " + prefix + table);
                     }

@@ -51,6 +51,7 @@ public class SweepBenchmark {
     static final int COHORTS = 30;
     /** About one agent in FAIL_ONE_IN of a cohort starts missing beats each second: 1/30/33 ≈ 0.1 % of the fleet. */
     static final int FAIL_ONE_IN = 33;
+
     static final int MISSED_ROUNDS = 4;
 
     @State(Scope.Benchmark)
@@ -62,6 +63,7 @@ public class SweepBenchmark {
         Instant start;
         /** The fleet's manager (the smoke test reads the agents' statuses through it). */
         AgentManager manager;
+
         HeartbeatProcessor processor;
         HeartbeatTimeoutMonitor monitor;
         Fleet.Member[] members;
@@ -81,8 +83,8 @@ public class SweepBenchmark {
             // a fleet that registered over time, so each sweep re-files the third of the just-beaten cohort whose
             // deadline it reaches. (Registered with one deadline and beating from the start, the whole fleet
             // stays in step: all re-filing falls in 30 of every 90 sweeps.)
-            members = Fleet.register(store, agents, start, AgentStatus.ACTIVE,
-                    i -> start.plusSeconds(firstBeat(i) + 90), true);
+            members = Fleet.register(
+                    store, agents, start, AgentStatus.ACTIVE, i -> start.plusSeconds(firstBeat(i) + 90), true);
             sequence = new long[agents];
             manager = AgentManager.builder()
                     .store(store)
@@ -141,8 +143,12 @@ public class SweepBenchmark {
 
         @TearDown(Level.Trial)
         public void report() {
-            System.out.printf("%n[ours %d agents] %d sweeps, %.1f agents expired per sweep (%.3f %% of the fleet)%n",
-                    agents, sweeps, (double) expired / Math.max(1, sweeps), 100.0 * expired / Math.max(1, sweeps) / agents);
+            System.out.printf(
+                    "%n[ours %d agents] %d sweeps, %.1f agents expired per sweep (%.3f %% of the fleet)%n",
+                    agents,
+                    sweeps,
+                    (double) expired / Math.max(1, sweeps),
+                    100.0 * expired / Math.max(1, sweeps) / agents);
         }
     }
 
@@ -209,8 +215,9 @@ public class SweepBenchmark {
 
         @TearDown(Level.Trial)
         public void report() {
-            System.out.printf("%n[eureka %d instances] %d passes, %.1f evicted per pass%n", agents, passes,
-                    (double) evicted / Math.max(1, passes));
+            System.out.printf(
+                    "%n[eureka %d instances] %d passes, %.1f evicted per pass%n",
+                    agents, passes, (double) evicted / Math.max(1, passes));
             registry.shutdown();
         }
     }

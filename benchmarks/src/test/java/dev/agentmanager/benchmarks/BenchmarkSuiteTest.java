@@ -12,9 +12,14 @@ class BenchmarkSuiteTest {
     @Test
     void keeps_the_figures_of_result_lines_only() {
         Map<String, Double> results = new HashMap<>();
-        for (String line : new String[] {"h2: seeded 200 agents in 0.1 s", "RESULT h2.bulk 202645.3",
-                "RESULT memory.ours 487.0", "postgresql skipped: java.sql.SQLException: refused",
-                "RESULT postgresql.skipped SQLException", "# RESULT not.a.result 1.0"}) {
+        for (String line : new String[] {
+            "h2: seeded 200 agents in 0.1 s",
+            "RESULT h2.bulk 202645.3",
+            "RESULT memory.ours 487.0",
+            "postgresql skipped: java.sql.SQLException: refused",
+            "RESULT postgresql.skipped SQLException",
+            "# RESULT not.a.result 1.0"
+        }) {
             BenchmarkSuite.readResult(line, results);
         }
         assertThat(results).containsOnly(Map.entry("h2.bulk", 202645.3), Map.entry("memory.ours", 487.0));

@@ -28,10 +28,14 @@ class HeartbeatBenchmarkSmokeTest {
 
     @Test
     void the_threads_shares_are_disjoint_and_cover_the_fleet() {
-        int[] all = IntStream.range(0, 3).flatMap(t -> Arrays.stream(HeartbeatBenchmark.share(1_000, 3, t))).sorted()
+        int[] all = IntStream.range(0, 3)
+                .flatMap(t -> Arrays.stream(HeartbeatBenchmark.share(1_000, 3, t)))
+                .sorted()
                 .toArray();
         assertThat(all).isEqualTo(IntStream.range(0, 1_000).toArray());
-        assertThat(HeartbeatBenchmark.share(1_000, 3, 0)).as("a random order, not the registration order").isNotEqualTo(IntStream.iterate(0, i -> i + 3).limit(334).toArray());
+        assertThat(HeartbeatBenchmark.share(1_000, 3, 0))
+                .as("a random order, not the registration order")
+                .isNotEqualTo(IntStream.iterate(0, i -> i + 3).limit(334).toArray());
     }
 
     @Test
@@ -55,7 +59,8 @@ class HeartbeatBenchmarkSmokeTest {
                     assertThat(response.status()).isEqualTo(AgentStatus.ACTIVE);
                     assertThat(response.bootEpoch()).isEqualTo(1);
                     assertThat(response.sequence()).isEqualTo(round);
-                    assertThat(response.deadline()).isEqualTo(response.serverTime().plus(Duration.ofSeconds(90)));
+                    assertThat(response.deadline())
+                            .isEqualTo(response.serverTime().plus(Duration.ofSeconds(90)));
                     beats++;
                 }
                 assertThat(beater.next).as("wrapped around its share").isZero();
@@ -81,7 +86,9 @@ class HeartbeatBenchmarkSmokeTest {
             for (int round = 0; round < ROUNDS; round++) {
                 for (HeartbeatBenchmark.EurekaRenewer renewer : renewers) {
                     for (int k = 0; k < renewer.count; k++) {
-                        assertThat(benchmark.eureka(eureka, renewer)).as("renew %d", k).isTrue();
+                        assertThat(benchmark.eureka(eureka, renewer))
+                                .as("renew %d", k)
+                                .isTrue();
                     }
                 }
             }

@@ -32,9 +32,20 @@ class JdbcHeartbeatsSmokeTest {
     private static final int AGENTS = 200;
     private static final int THREADS = 2;
     /** Every figure a database's run prints, as {@code BenchmarkSuite}'s JDBC rows read them. */
-    private static final List<String> FIGURES = List.of("bulk", "naive",
-            "coalescing", "coalescing.rows", "coalescing.flushrows", "coalescing.flushms", "coalescing.capacity",
-            "paced", "paced.offered", "paced.rows", "paced.flushrows", "paced.flushms", "paced.capacity");
+    private static final List<String> FIGURES = List.of(
+            "bulk",
+            "naive",
+            "coalescing",
+            "coalescing.rows",
+            "coalescing.flushrows",
+            "coalescing.flushms",
+            "coalescing.capacity",
+            "paced",
+            "paced.offered",
+            "paced.rows",
+            "paced.flushrows",
+            "paced.flushms",
+            "paced.capacity");
 
     @BeforeAll
     static void quiet() {
@@ -93,12 +104,19 @@ class JdbcHeartbeatsSmokeTest {
             double accepted = f.get(run);
             assertThat(accepted).as(run + ": accepted heartbeats/s").isPositive();
             // every row a flush writes carries at least one heartbeat accepted in this run
-            assertThat(f.get(run + ".rows")).as(run + ": rows written/s").isPositive().isLessThanOrEqualTo(accepted);
+            assertThat(f.get(run + ".rows"))
+                    .as(run + ": rows written/s")
+                    .isPositive()
+                    .isLessThanOrEqualTo(accepted);
             // a flush writes each agent's liveness at most once
-            assertThat(f.get(run + ".flushrows")).as(run + ": rows per timed flush").isPositive()
+            assertThat(f.get(run + ".flushrows"))
+                    .as(run + ": rows per timed flush")
+                    .isPositive()
                     .isLessThanOrEqualTo(AGENTS);
             assertThat(f.get(run + ".flushms")).as(run + ": ms per timed flush").isPositive();
-            assertThat(f.get(run + ".capacity")).as(run + ": rows per second of flushing").isPositive();
+            assertThat(f.get(run + ".capacity"))
+                    .as(run + ": rows per second of flushing")
+                    .isPositive();
         }
         // the paced drivers never run ahead of their schedule, and the store accepts every beat they offer
         assertThat(f.get("paced.offered")).isPositive().isLessThanOrEqualTo(JdbcHeartbeats.PACED_PER_SECOND);

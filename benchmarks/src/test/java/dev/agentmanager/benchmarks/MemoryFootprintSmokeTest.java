@@ -24,10 +24,18 @@ class MemoryFootprintSmokeTest {
     @Test
     void prints_the_heap_per_agent_of_both_fleets(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("memory.log");
-        List<String> command = List.of(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
-                "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                MemoryFootprint.class.getName(), String.valueOf(AGENTS));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> command = List.of(
+                System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                MemoryFootprint.class.getName(),
+                String.valueOf(AGENTS));
+        Process child = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         boolean exited = child.waitFor(2, TimeUnit.MINUTES);
         if (!exited) {
             child.destroyForcibly();

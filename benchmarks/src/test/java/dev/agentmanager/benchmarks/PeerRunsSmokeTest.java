@@ -12,7 +12,8 @@ class PeerRunsSmokeTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void interleaves_both_sides_and_prints_the_suites_results(int threads) throws Exception {
-        Map<String, Double> results = MainResults.of(() -> PeerRuns.main(new String[] {String.valueOf(threads), "2000", "3", "20000"}));
+        Map<String, Double> results =
+                MainResults.of(() -> PeerRuns.main(new String[] {String.valueOf(threads), "2000", "3", "20000"}));
         String key = "peer.t" + threads;
         assertThat(results).containsKeys(key + ".ours", key + ".eureka", key + ".ratio", key + ".q1", key + ".q3");
         assertThat(results.get(key + ".rounds")).isEqualTo(3.0);

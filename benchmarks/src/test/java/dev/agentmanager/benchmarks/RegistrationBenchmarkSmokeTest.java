@@ -74,8 +74,9 @@ class RegistrationBenchmarkSmokeTest {
 
     /** The certificate's PEM is an X.509 certificate the benchmark's CA signed, for the agent it names. */
     private static void assertSignedFor(AgentCertificate certificate) throws Exception {
-        X509Certificate x509 = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
-                new ByteArrayInputStream(certificate.certificatePem().getBytes(StandardCharsets.US_ASCII)));
+        X509Certificate x509 = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(
+                        new ByteArrayInputStream(certificate.certificatePem().getBytes(StandardCharsets.US_ASCII)));
         PublicKey caKey = ca.ca.caCertificates().get(0).getPublicKey();
         x509.verify(caKey);
         assertThat(x509.getSubjectX500Principal().getName()).isEqualTo("CN=" + certificate.agentId());

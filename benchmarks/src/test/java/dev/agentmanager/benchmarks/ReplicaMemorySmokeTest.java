@@ -24,10 +24,16 @@ class ReplicaMemorySmokeTest {
     @Test
     void prints_the_heap_per_agent_of_a_replica(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("replica.log");
-        List<String> command = List.of(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
-                "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                ReplicaMemory.class.getName(), String.valueOf(AGENTS));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        List<String> command = List.of(
+                System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ReplicaMemory.class.getName(),
+                String.valueOf(AGENTS));
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().remove(JdbcHeartbeats.POSTGRESQL_URL); // the H2 server path
         Process child = builder.start();
         boolean exited = child.waitFor(2, TimeUnit.MINUTES);
@@ -42,7 +48,8 @@ class ReplicaMemorySmokeTest {
 
         Map<String, Double> results = new HashMap<>();
         output.lines().forEach(line -> BenchmarkSuite.readResult(line, results));
-        assertThat(results).as(output)
+        assertThat(results)
+                .as(output)
                 .containsOnlyKeys("replica.agents", "replica.perAgent", "replica.perAgent.flushed");
         assertThat(results.get("replica.agents")).isEqualTo(AGENTS);
     }

@@ -39,7 +39,8 @@ class SweepBenchmarkSmokeTest {
         for (int s = 0; s < SWEEPS; s++) {
             ours.nextSecond();
             int expired = benchmark.ours(ours, counts);
-            assertThat(expired).as("expired at simulated second %d", ours.second)
+            assertThat(expired)
+                    .as("expired at simulated second %d", ours.second)
                     .isEqualTo(designedExpiries(ours.second));
             total += expired;
         }
@@ -54,8 +55,10 @@ class SweepBenchmarkSmokeTest {
         // An agent stays inactive from its expiry until its cohort's second round after (60 s): the inactive ones
         // now are exactly those that expired in the 60 sweeps above.
         Instant now = ours.clock.instant();
-        List<Agent> inactive = ours.manager.findAgents(AgentQuery.builder().status(AgentStatus.INACTIVE)
-                .limit(AgentQuery.MAX_LIMIT).build());
+        List<Agent> inactive = ours.manager.findAgents(AgentQuery.builder()
+                .status(AgentStatus.INACTIVE)
+                .limit(AgentQuery.MAX_LIMIT)
+                .build());
         assertThat(inactive).hasSize((int) total);
 
         for (int s = 0; s < SWEEPS; s++) {
@@ -78,8 +81,11 @@ class SweepBenchmarkSmokeTest {
         int round = second / SweepBenchmark.COHORTS;
         int expected = 0;
         for (int i = second % SweepBenchmark.COHORTS; i < AGENTS; i += SweepBenchmark.COHORTS) {
-            boolean beat = second - 90 >= SweepBenchmark.Ours.firstBeat(i) && !SweepBenchmark.Ours.missing(i, round - 3);
-            if (beat && SweepBenchmark.Ours.missing(i, round - 2) && SweepBenchmark.Ours.missing(i, round - 1)
+            boolean beat =
+                    second - 90 >= SweepBenchmark.Ours.firstBeat(i) && !SweepBenchmark.Ours.missing(i, round - 3);
+            if (beat
+                    && SweepBenchmark.Ours.missing(i, round - 2)
+                    && SweepBenchmark.Ours.missing(i, round - 1)
                     && SweepBenchmark.Ours.missing(i, round)) {
                 expected++;
             }

@@ -29,16 +29,22 @@ public sealed interface AgentEvent {
     record TokenRevoked(Instant at, String tokenId) implements AgentEvent {}
 
     /** A registration consumed one use of a token. */
-    record TokenConsumed(Instant at, String tokenId, String agentId, int usesLeft, @Nullable String remoteAddress)
-            implements AgentEvent {}
+    record TokenConsumed(
+            Instant at,
+            String tokenId,
+            String agentId,
+            int usesLeft,
+            @Nullable String remoteAddress) implements AgentEvent {}
 
     /** Too many wrong secrets: the token is locked and refuses every further registration. */
     record TokenLocked(Instant at, String tokenId, int failedAttempts) implements AgentEvent {}
 
     /** A registration was refused at the token check; {@code reason} is the precise cause. */
     record RegistrationRejected(
-            Instant at, @Nullable String tokenId, TokenRejectionReason reason, @Nullable String remoteAddress)
-            implements AgentEvent {}
+            Instant at,
+            @Nullable String tokenId,
+            TokenRejectionReason reason,
+            @Nullable String remoteAddress) implements AgentEvent {}
 
     /** An agent registered; it is {@link AgentStatus#PENDING} until its first heartbeat. */
     record AgentRegistered(Instant at, Agent agent) implements AgentEvent {}
@@ -84,12 +90,11 @@ public sealed interface AgentEvent {
     }
 
     /** An agent reported a different health. */
-    record HealthChanged(Instant at, String agentId, AgentHealth previous, AgentHealth current)
-            implements AgentEvent {}
+    record HealthChanged(Instant at, String agentId, AgentHealth previous, AgentHealth current) implements AgentEvent {}
 
     /** An agent reported a different software version. */
-    record AgentVersionChanged(Instant at, String agentId, @Nullable String previous, String current)
-            implements AgentEvent {}
+    record AgentVersionChanged(
+            Instant at, String agentId, @Nullable String previous, String current) implements AgentEvent {}
 
     /** A heartbeat was refused. {@code agentId} is the id the heartbeat claimed. */
     record HeartbeatRejected(Instant at, String agentId, HeartbeatRejection reason) implements AgentEvent {}

@@ -11,7 +11,7 @@ package dev.agentmanager.event;
 public interface AgentEventListener {
 
     /** A listener that ignores everything. */
-    AgentEventListener NO_OP = event -> { };
+    AgentEventListener NO_OP = event -> {};
 
     void onEvent(AgentEvent event);
 }

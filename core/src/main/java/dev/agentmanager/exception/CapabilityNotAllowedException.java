@@ -18,8 +18,10 @@ public final class CapabilityNotAllowedException extends InvalidRequestException
     private final Set<String> allowedCapabilities;
 
     public CapabilityNotAllowedException(@Nullable String agentId, String capability, Set<String> allowedCapabilities) {
-        super("capabilities", "'" + capability + "' is not allowed by the registration token's scope"
-                + (agentId == null ? "" : " of agent " + agentId));
+        super(
+                "capabilities",
+                "'" + capability + "' is not allowed by the registration token's scope"
+                        + (agentId == null ? "" : " of agent " + agentId));
         this.agentId = agentId;
         this.capability = capability;
         this.allowedCapabilities = Set.copyOf(allowedCapabilities);

@@ -12,8 +12,10 @@ public final class StaleHeartbeatException extends AgentManagerException {
     private final long sequence;
 
     public StaleHeartbeatException(String agentId, long bootEpoch, long sequence) {
-        super("stale heartbeat from agent " + agentId + ": epoch " + bootEpoch + ", sequence " + sequence
-                + " is not newer than the last accepted one", false);
+        super(
+                "stale heartbeat from agent " + agentId + ": epoch " + bootEpoch + ", sequence " + sequence
+                        + " is not newer than the last accepted one",
+                false);
         this.agentId = agentId;
         this.bootEpoch = bootEpoch;
         this.sequence = sequence;

@@ -22,8 +22,11 @@ public final class EventDispatcher {
             } catch (VirtualMachineError e) {
                 throw e;
             } catch (Throwable t) {
-                LOG.log(Level.WARNING, "event listener " + listener.getClass().getName() + " failed on "
-                        + event.getClass().getSimpleName() + "; continuing", t);
+                LOG.log(
+                        Level.WARNING,
+                        "event listener " + listener.getClass().getName() + " failed on "
+                                + event.getClass().getSimpleName() + "; continuing",
+                        t);
             }
         }
     }

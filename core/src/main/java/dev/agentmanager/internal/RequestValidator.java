@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 public final class RequestValidator {
     /** Capability names and label keys: alphanumerics inside, plus {@code . _ / -}. */
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?");
+
     private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z][0-9A-Za-z.+_-]*");
     /**
      * The longest agent or token id accepted (the library's own are far shorter). 127, not 128: the JDBC store's
@@ -19,6 +20,7 @@ public final class RequestValidator {
      * memory.
      */
     public static final int MAX_ID_LENGTH = 127;
+
     private static final int MAX_ADDRESS_LENGTH = 256;
 
     private final AgentLimits limits;
@@ -64,8 +66,8 @@ public final class RequestValidator {
             throw new InvalidRequestException(field, "longer than " + limits.maxVersionLength() + " characters");
         }
         if (!VERSION.matcher(value).matches()) {
-            throw new InvalidRequestException(field, "must be letters, digits and . + _ - (got '"
-                    + printable(value) + "')");
+            throw new InvalidRequestException(
+                    field, "must be letters, digits and . + _ - (got '" + printable(value) + "')");
         }
         return value;
     }
@@ -103,8 +105,10 @@ public final class RequestValidator {
             throw new InvalidRequestException(field, "key longer than " + limits.maxKeyLength() + " characters");
         }
         if (!KEY.matcher(key).matches()) {
-            throw new InvalidRequestException(field, "'" + printable(key)
-                    + "' must start and end with a letter or digit and contain only letters, digits and . _ / -");
+            throw new InvalidRequestException(
+                    field,
+                    "'" + printable(key)
+                            + "' must start and end with a letter or digit and contain only letters, digits and . _ / -");
         }
         return key;
     }
@@ -119,8 +123,11 @@ public final class RequestValidator {
         for (int i = 0; i < value.length(); ) {
             int cp = value.codePointAt(i);
             int type = Character.getType(cp);
-            if (type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
-                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE) {
+            if (type == Character.CONTROL
+                    || type == Character.FORMAT
+                    || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR
+                    || type == Character.SURROGATE) {
                 throw new InvalidRequestException(field, "contains a control or format character at index " + i);
             }
             i += Character.charCount(cp);

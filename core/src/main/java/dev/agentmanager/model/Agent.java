@@ -109,8 +109,23 @@ public record Agent(
 
     /** A copy in another status. {@code reason} must be non-null exactly for INACTIVE. */
     public Agent withStatus(AgentStatus newStatus, @Nullable InactiveReason reason, Instant at) {
-        return new Agent(id, name, newStatus, reason, capabilities, allowedCapabilities, labels, agentVersion, health,
-                certificate, nextCertificate, registeredAt, at, registrationTokenId, version, liveness);
+        return new Agent(
+                id,
+                name,
+                newStatus,
+                reason,
+                capabilities,
+                allowedCapabilities,
+                labels,
+                agentVersion,
+                health,
+                certificate,
+                nextCertificate,
+                registeredAt,
+                at,
+                registrationTokenId,
+                version,
+                liveness);
     }
 
     /**
@@ -119,35 +134,106 @@ public record Agent(
      * @throws IllegalArgumentException if one of them is not allowed ({@link #allowsCapability})
      */
     public Agent withCapabilities(Set<Capability> newCapabilities) {
-        return new Agent(id, name, status, inactiveReason, newCapabilities, allowedCapabilities, labels, agentVersion,
-                health, certificate, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, version,
+        return new Agent(
+                id,
+                name,
+                status,
+                inactiveReason,
+                newCapabilities,
+                allowedCapabilities,
+                labels,
+                agentVersion,
+                health,
+                certificate,
+                nextCertificate,
+                registeredAt,
+                statusChangedAt,
+                registrationTokenId,
+                version,
                 liveness);
     }
 
     /** A copy with another reported health and agent version. */
     public Agent withReport(AgentHealth newHealth, @Nullable String newAgentVersion) {
-        return new Agent(id, name, status, inactiveReason, capabilities, allowedCapabilities, labels, newAgentVersion,
-                newHealth, certificate, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, version,
+        return new Agent(
+                id,
+                name,
+                status,
+                inactiveReason,
+                capabilities,
+                allowedCapabilities,
+                labels,
+                newAgentVersion,
+                newHealth,
+                certificate,
+                nextCertificate,
+                registeredAt,
+                statusChangedAt,
+                registrationTokenId,
+                version,
                 liveness);
     }
 
     /** A copy with other pinned certificates. */
     public Agent withCertificates(CertificatePin current, @Nullable CertificatePin next) {
-        return new Agent(id, name, status, inactiveReason, capabilities, allowedCapabilities, labels, agentVersion,
-                health, current, next, registeredAt, statusChangedAt, registrationTokenId, version, liveness);
+        return new Agent(
+                id,
+                name,
+                status,
+                inactiveReason,
+                capabilities,
+                allowedCapabilities,
+                labels,
+                agentVersion,
+                health,
+                current,
+                next,
+                registeredAt,
+                statusChangedAt,
+                registrationTokenId,
+                version,
+                liveness);
     }
 
     /** A copy with another version; stores use this when they write an update. */
     public Agent withVersion(long newVersion) {
-        return new Agent(id, name, status, inactiveReason, capabilities, allowedCapabilities, labels, agentVersion,
-                health, certificate, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, newVersion,
+        return new Agent(
+                id,
+                name,
+                status,
+                inactiveReason,
+                capabilities,
+                allowedCapabilities,
+                labels,
+                agentVersion,
+                health,
+                certificate,
+                nextCertificate,
+                registeredAt,
+                statusChangedAt,
+                registrationTokenId,
+                newVersion,
                 liveness);
     }
 
     /** A copy with other liveness; stores use this to merge their liveness bookkeeping into a read. */
     public Agent withLiveness(AgentLiveness newLiveness) {
-        return new Agent(id, name, status, inactiveReason, capabilities, allowedCapabilities, labels, agentVersion,
-                health, certificate, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, version,
+        return new Agent(
+                id,
+                name,
+                status,
+                inactiveReason,
+                capabilities,
+                allowedCapabilities,
+                labels,
+                agentVersion,
+                health,
+                certificate,
+                nextCertificate,
+                registeredAt,
+                statusChangedAt,
+                registrationTokenId,
+                version,
                 newLiveness);
     }
 }

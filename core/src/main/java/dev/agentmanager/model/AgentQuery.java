@@ -66,8 +66,8 @@ public record AgentQuery(
 
     /** The same query for the page after {@code lastId}. */
     public AgentQuery after(String lastId) {
-        return new AgentQuery(statuses, capabilityName, minimumCapabilityVersion, labels,
-                requireNonNull(lastId, "lastId"), limit);
+        return new AgentQuery(
+                statuses, capabilityName, minimumCapabilityVersion, labels, requireNonNull(lastId, "lastId"), limit);
     }
 
     public static Builder builder() {

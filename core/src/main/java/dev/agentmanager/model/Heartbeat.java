@@ -95,8 +95,8 @@ public record Heartbeat(
         }
 
         public Heartbeat build() {
-            return new Heartbeat(agentId, certificateThumbprint, bootEpoch, sequence, agentTime, capabilities,
-                    health, agentVersion);
+            return new Heartbeat(
+                    agentId, certificateThumbprint, bootEpoch, sequence, agentTime, capabilities, health, agentVersion);
         }
     }
 }

@@ -15,7 +15,10 @@ import java.time.Duration;
  *     token, same key, within the grace window): the same agent and certificate as the first time
  */
 public record Registration(
-        Agent agent, AgentCertificate certificate, TrustBundle trustBundle, Duration heartbeatInterval,
+        Agent agent,
+        AgentCertificate certificate,
+        TrustBundle trustBundle,
+        Duration heartbeatInterval,
         boolean replayed) {
 
     public Registration {

@@ -45,16 +45,20 @@ public record RegistrationRequest(
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RegistrationRequest r && token.equals(r.token) && Arrays.equals(csr, r.csr)
-                && name.equals(r.name) && capabilities.equals(r.capabilities) && labels.equals(r.labels)
+        return o instanceof RegistrationRequest r
+                && token.equals(r.token)
+                && Arrays.equals(csr, r.csr)
+                && name.equals(r.name)
+                && capabilities.equals(r.capabilities)
+                && labels.equals(r.labels)
                 && java.util.Objects.equals(agentVersion, r.agentVersion)
                 && java.util.Objects.equals(remoteAddress, r.remoteAddress);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(token, Arrays.hashCode(csr), name, capabilities, labels, agentVersion,
-                remoteAddress);
+        return java.util.Objects.hash(
+                token, Arrays.hashCode(csr), name, capabilities, labels, agentVersion, remoteAddress);
     }
 
     /** Never prints the token. */

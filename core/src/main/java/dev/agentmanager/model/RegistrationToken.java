@@ -59,11 +59,29 @@ public record RegistrationToken(
     }
 
     /** A token that registers new agents. */
-    public RegistrationToken(String id, String secretHash, String description, Instant createdAt, Instant expiresAt,
-            TokenScope scope, int maxUses, List<TokenRedemption> redemptions, int failedAttempts,
+    public RegistrationToken(
+            String id,
+            String secretHash,
+            String description,
+            Instant createdAt,
+            Instant expiresAt,
+            TokenScope scope,
+            int maxUses,
+            List<TokenRedemption> redemptions,
+            int failedAttempts,
             @Nullable Instant revokedAt) {
-        this(id, secretHash, description, createdAt, expiresAt, scope, maxUses, redemptions, failedAttempts,
-                revokedAt, null);
+        this(
+                id,
+                secretHash,
+                description,
+                createdAt,
+                expiresAt,
+                scope,
+                maxUses,
+                redemptions,
+                failedAttempts,
+                revokedAt,
+                null);
     }
 
     /** How many registrations the token has made. */
@@ -106,20 +124,50 @@ public record RegistrationToken(
     public RegistrationToken withRedemption(TokenRedemption redemption) {
         var list = new java.util.ArrayList<>(redemptions);
         list.add(redemption);
-        return new RegistrationToken(id, secretHash, description, createdAt, expiresAt, scope, maxUses, list,
-                failedAttempts, revokedAt, reenrollAgentId);
+        return new RegistrationToken(
+                id,
+                secretHash,
+                description,
+                createdAt,
+                expiresAt,
+                scope,
+                maxUses,
+                list,
+                failedAttempts,
+                revokedAt,
+                reenrollAgentId);
     }
 
     /** A copy with another failed-attempt count. */
     public RegistrationToken withFailedAttempts(int count) {
-        return new RegistrationToken(id, secretHash, description, createdAt, expiresAt, scope, maxUses,
-                redemptions, count, revokedAt, reenrollAgentId);
+        return new RegistrationToken(
+                id,
+                secretHash,
+                description,
+                createdAt,
+                expiresAt,
+                scope,
+                maxUses,
+                redemptions,
+                count,
+                revokedAt,
+                reenrollAgentId);
     }
 
     /** A copy revoked at {@code at}. */
     public RegistrationToken withRevokedAt(Instant at) {
-        return new RegistrationToken(id, secretHash, description, createdAt, expiresAt, scope, maxUses,
-                redemptions, failedAttempts, at, reenrollAgentId);
+        return new RegistrationToken(
+                id,
+                secretHash,
+                description,
+                createdAt,
+                expiresAt,
+                scope,
+                maxUses,
+                redemptions,
+                failedAttempts,
+                at,
+                reenrollAgentId);
     }
 
     /** Never prints the hash. */

@@ -19,7 +19,10 @@ import org.jspecify.annotations.Nullable;
  * @param reenrollAgentId for a re-enrollment token, the existing agent it re-enrolls; {@code null} otherwise
  */
 public record RegistrationTokenRequest(
-        String description, @Nullable Duration timeToLive, TokenScope scope, int maxUses,
+        String description,
+        @Nullable Duration timeToLive,
+        TokenScope scope,
+        int maxUses,
         @Nullable String reenrollAgentId) {
 
     public RegistrationTokenRequest {
@@ -100,8 +103,8 @@ public record RegistrationTokenRequest(
         }
 
         public RegistrationTokenRequest build() {
-            return new RegistrationTokenRequest(description, timeToLive, new TokenScope(labels, allowedCapabilities),
-                    maxUses, reenrollAgentId);
+            return new RegistrationTokenRequest(
+                    description, timeToLive, new TokenScope(labels, allowedCapabilities), maxUses, reenrollAgentId);
         }
     }
 }

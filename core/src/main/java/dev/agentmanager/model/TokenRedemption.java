@@ -15,7 +15,10 @@ import org.jspecify.annotations.Nullable;
  * @param remoteAddress the address the host saw the request come from, or {@code null}
  */
 public record TokenRedemption(
-        Instant redeemedAt, String agentId, String publicKeySha256, @Nullable String remoteAddress) {
+        Instant redeemedAt,
+        String agentId,
+        String publicKeySha256,
+        @Nullable String remoteAddress) {
 
     public TokenRedemption {
         requireNonNull(redeemedAt, "redeemedAt");

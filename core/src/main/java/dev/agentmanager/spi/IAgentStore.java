@@ -57,6 +57,11 @@ public interface IAgentStore extends RegistrationTokenStore, AgentRecordStore, L
      * @return the agent as now stored; empty if the token could not be consumed or the version did not match
      * @throws IllegalStateException if the certificate serial already exists (nothing written)
      */
-    Optional<Agent> reenrollAgent(String tokenId, TokenRedemption redemption, Instant now, Agent updated,
-            long expectedVersion, AgentCertificate certificate);
+    Optional<Agent> reenrollAgent(
+            String tokenId,
+            TokenRedemption redemption,
+            Instant now,
+            Agent updated,
+            long expectedVersion,
+            AgentCertificate certificate);
 }

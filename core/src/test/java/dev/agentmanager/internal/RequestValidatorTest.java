@@ -20,7 +20,8 @@ class RequestValidatorTest {
         assertThat(validator.name("name", "web-01 (eu-west)")).isEqualTo("web-01 (eu-west)");
         assertThat(validator.capabilities(Set.of(Capability.of("docker", "24.0.7"), Capability.of("ssh"))))
                 .hasSize(2);
-        assertThat(validator.labels(Map.of("env", "prod", "team/owner", "release eng"))).hasSize(2);
+        assertThat(validator.labels(Map.of("env", "prod", "team/owner", "release eng")))
+                .hasSize(2);
         assertThat(validator.version("agentVersion", "1.2.3-rc.1+build5")).isEqualTo("1.2.3-rc.1+build5");
     }
 
@@ -41,7 +42,8 @@ class RequestValidatorTest {
         assertInvalid(() -> validator.capabilities(Set.of(Capability.of("-leading"))), "capabilities");
         assertInvalid(() -> validator.capabilities(Set.of(Capability.of("x".repeat(64)))), "capabilities");
         assertInvalid(() -> validator.capabilities(Set.of(Capability.of("docker", "1 .0"))), "capabilities");
-        assertInvalid(() -> validator.capabilities(Set.of(Capability.of("docker", "1"), Capability.of("docker", "2"))),
+        assertInvalid(
+                () -> validator.capabilities(Set.of(Capability.of("docker", "1"), Capability.of("docker", "2"))),
                 "capabilities");
         Set<Capability> many = new HashSet<>();
         for (int i = 0; i < 65; i++) {
@@ -81,6 +83,7 @@ class RequestValidatorTest {
     private static void assertInvalid(Runnable call, String field) {
         assertThatThrownBy(call::run)
                 .isInstanceOf(InvalidRequestException.class)
-                .satisfies(e -> assertThat(((InvalidRequestException) e).field()).isEqualTo(field));
+                .satisfies(
+                        e -> assertThat(((InvalidRequestException) e).field()).isEqualTo(field));
     }
 }

@@ -48,8 +48,10 @@ class TokenCodecTest {
         assertThat(TokenCodec.parse(good.replace('.', 'x'))).isNull();
         assertThat(TokenCodec.parse(good + "a")).isNull();
         assertThat(TokenCodec.parse(good.substring(1))).isNull();
-        assertThat(TokenCodec.parse(good.substring(0, 20) + "=" + good.substring(21))).isNull();
-        assertThat(TokenCodec.parse(good.substring(0, 5) + "\n" + good.substring(6))).isNull();
+        assertThat(TokenCodec.parse(good.substring(0, 20) + "=" + good.substring(21)))
+                .isNull();
+        assertThat(TokenCodec.parse(good.substring(0, 5) + "\n" + good.substring(6)))
+                .isNull();
     }
 
     @Test

@@ -52,6 +52,7 @@ import javax.net.ssl.X509TrustManager;
 public final class AgentClient {
     /** The software version the agent reports. */
     public static final String VERSION = "1.0.0";
+
     private static final String STATE = "agent.json";
     private static final String BUNDLE = "ca-bundle.pem";
 
@@ -64,7 +65,7 @@ public final class AgentClient {
     private final Path directory;
     private final String agentId;
     private final URI agentUrl;
-    private final long bootEpoch = System.currentTimeMillis();    // new on every start: the server sees restarts
+    private final long bootEpoch = System.currentTimeMillis(); // new on every start: the server sees restarts
     private final AtomicLong sequence = new AtomicLong();
     private volatile String serial;
     private volatile HttpClient http;
@@ -83,18 +84,29 @@ public final class AgentClient {
      *
      * @throws JsonHttp.Refused if the server refused, e.g. {@code 401} for a used, expired or unknown token
      */
-    public static AgentClient register(URI enrollmentUrl, String token, String trustPin, String name,
-            List<Api.CapabilityView> capabilities, Path directory) throws IOException {
-        KeyPair keys = AgentKeys.generate();                          // the private key never leaves the agent
+    public static AgentClient register(
+            URI enrollmentUrl,
+            String token,
+            String trustPin,
+            String name,
+            List<Api.CapabilityView> capabilities,
+            Path directory)
+            throws IOException {
+        KeyPair keys = AgentKeys.generate(); // the private key never leaves the agent
         HttpClient firstContact = JsonHttp.client(pinnedTls(trustPin));
-        Api.Registered registered = JsonHttp.post(firstContact, enrollmentUrl.resolve("/v1/register"), null,
+        Api.Registered registered = JsonHttp.post(
+                firstContact,
+                enrollmentUrl.resolve("/v1/register"),
+                null,
                 new Api.RegisterRequest(token, AgentKeys.csrPem(keys, name), name, capabilities, Map.of(), VERSION),
                 Api.Registered.class);
-        AgentTls.verifyPin(registered.trustBundlePem(), trustPin);   // trust from now on only the pinned CA
+        AgentTls.verifyPin(registered.trustBundlePem(), trustPin); // trust from now on only the pinned CA
 
         Files.createDirectories(directory);
         write(directory.resolve(BUNDLE), registered.trustBundlePem());
-        String serial = Pem.readCertificate(registered.certificatePem()).getSerialNumber().toString(16);
+        String serial = Pem.readCertificate(registered.certificatePem())
+                .getSerialNumber()
+                .toString(16);
         saveIdentity(directory, serial, keys.getPrivate(), registered.certificatePem());
         State state = new State(registered.agentId(), registered.agentUrl(), serial);
         write(directory.resolve(STATE), Api.JSON.writeValueAsString(state));
@@ -103,7 +115,8 @@ public final class AgentClient {
 
     /** An agent that registered earlier, starting again from its files (with a new boot epoch). */
     public static AgentClient load(Path directory) throws IOException {
-        return new AgentClient(directory, Api.JSON.readValue(directory.resolve(STATE).toFile(), State.class));
+        return new AgentClient(
+                directory, Api.JSON.readValue(directory.resolve(STATE).toFile(), State.class));
     }
 
     public String agentId() {
@@ -122,8 +135,15 @@ public final class AgentClient {
      * @throws javax.net.ssl.SSLException if the TLS handshake was refused (revoked or unknown certificate)
      */
     public Beat heartbeat() throws IOException {
-        Api.HeartbeatReply reply = JsonHttp.post(http, agentUrl.resolve("/v1/heartbeat"), null,
-                new Api.HeartbeatRequest(agentId, bootEpoch, sequence.incrementAndGet(), Instant.now().toString(),
+        Api.HeartbeatReply reply = JsonHttp.post(
+                http,
+                agentUrl.resolve("/v1/heartbeat"),
+                null,
+                new Api.HeartbeatRequest(
+                        agentId,
+                        bootEpoch,
+                        sequence.incrementAndGet(),
+                        Instant.now().toString(),
                         "HEALTHY"),
                 Api.HeartbeatReply.class);
         if (reply.renewCertificate()) {
@@ -139,11 +159,16 @@ public final class AgentClient {
      */
     public void renew() throws IOException {
         KeyPair keys = AgentKeys.generate();
-        Api.Renewed renewed = JsonHttp.post(http, agentUrl.resolve("/v1/renew"), null,
-                new Api.RenewRequest(agentId, AgentKeys.csrPem(keys, "renewal")), Api.Renewed.class);
+        Api.Renewed renewed = JsonHttp.post(
+                http,
+                agentUrl.resolve("/v1/renew"),
+                null,
+                new Api.RenewRequest(agentId, AgentKeys.csrPem(keys, "renewal")),
+                Api.Renewed.class);
         String previous = serial;
         saveIdentity(directory, renewed.serial(), keys.getPrivate(), renewed.certificatePem());
-        write(directory.resolve(STATE),
+        write(
+                directory.resolve(STATE),
                 Api.JSON.writeValueAsString(new State(agentId, agentUrl.toString(), renewed.serial())));
         http = mutualTls(directory, renewed.serial());
         serial = renewed.serial();
@@ -171,7 +196,7 @@ public final class AgentClient {
                 } catch (IllegalArgumentException e) {
                     throw new CertificateException(e.getMessage(), e);
                 }
-                trusting(root).checkServerTrusted(chain, authType);    // the chain must really lead to it
+                trusting(root).checkServerTrusted(chain, authType); // the chain must really lead to it
             }
 
             @Override
@@ -211,7 +236,8 @@ public final class AgentClient {
         Path keyFile = directory.resolve(serial + ".key.pem");
         Files.deleteIfExists(keyFile);
         if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.createFile(
+                    keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
         Files.writeString(keyFile, Pem.write(key), US_ASCII);
         write(directory.resolve(serial + ".cert.pem"), certificatePem);

@@ -39,7 +39,9 @@ public final class EventsToSlf4j implements AgentEventListener {
 
     @Override
     public void onEvent(AgentEvent event) {
-        log.atLevel(level(event)).addKeyValue("event", event.getClass().getSimpleName()).log(describe(event));
+        log.atLevel(level(event))
+                .addKeyValue("event", event.getClass().getSimpleName())
+                .log(describe(event));
     }
 
     /** WARN for what may need a person (refusals, lock-outs, agents lost, mass-expiry protection), else INFO. */
@@ -48,10 +50,12 @@ public final class EventsToSlf4j implements AgentEventListener {
             return e.reason() == InactiveReason.OPERATOR ? Level.INFO : Level.WARN;
         }
         if (event instanceof AgentEvent.GracePeriodGranted e) {
-            return e.pausedFor() == null ? Level.INFO : Level.WARN;          // null: the monitor just started
+            return e.pausedFor() == null ? Level.INFO : Level.WARN; // null: the monitor just started
         }
-        boolean warn = event instanceof AgentEvent.RegistrationRejected || event instanceof AgentEvent.TokenLocked
-                || event instanceof AgentEvent.HeartbeatRejected || event instanceof AgentEvent.AgentRevoked
+        boolean warn = event instanceof AgentEvent.RegistrationRejected
+                || event instanceof AgentEvent.TokenLocked
+                || event instanceof AgentEvent.HeartbeatRejected
+                || event instanceof AgentEvent.AgentRevoked
                 || event instanceof AgentEvent.ExpiriesHeld;
         return warn ? Level.WARN : Level.INFO;
     }

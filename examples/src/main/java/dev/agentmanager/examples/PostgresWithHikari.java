@@ -26,12 +26,13 @@ public final class PostgresWithHikari {
     private PostgresWithHikari() {}
 
     /** What the host owns; {@link #close()} releases it in reverse order. */
-    public record Orchestrator(HikariDataSource pool, JdbcAgentStore store, BouncyCastleCertificateService ca,
-            AgentManager manager) implements AutoCloseable {
+    public record Orchestrator(
+            HikariDataSource pool, JdbcAgentStore store, BouncyCastleCertificateService ca, AgentManager manager)
+            implements AutoCloseable {
         @Override
         public void close() {
-            manager.close();        // stops the timeout monitor
-            store.close();          // writes the heartbeats it buffered
+            manager.close(); // stops the timeout monitor
+            store.close(); // writes the heartbeats it buffered
             ca.close();
             pool.close();
         }
@@ -47,17 +48,18 @@ public final class PostgresWithHikari {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
         config.setPoolName("agentmanager");
-        config.setMaximumPoolSize(10);          // heartbeats are buffered: a small pool carries a large fleet
+        config.setMaximumPoolSize(10); // heartbeats are buffered: a small pool carries a large fleet
         HikariDataSource pool = new HikariDataSource(config);
         try {
             JdbcAgentStore store = JdbcAgentStore.builder(pool)
                     .tablePrefix(tablePrefix)
-                    .createSchemaIfMissing()    // or run db/agentmanager/postgresql/V1__*.sql with Flyway
+                    .createSchemaIfMissing() // or run db/agentmanager/postgresql/V1__*.sql with Flyway
                     .build();
             BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder()
                     .stateDirectory(caDirectory)
                     .build();
-            AgentManager manager = AgentManager.builder().store(store).certificateService(ca).build();
+            AgentManager manager =
+                    AgentManager.builder().store(store).certificateService(ca).build();
             manager.start();
             return new Orchestrator(pool, store, ca, manager);
         } catch (RuntimeException e) {
@@ -75,8 +77,12 @@ public final class PostgresWithHikari {
                 .name(name)
                 .capability("docker", "24.0")
                 .build());
-        manager.heartbeatProcessor().process(Heartbeat.of(registration.agent().id(),
-                registration.certificate().thumbprint(), System.currentTimeMillis(), 1));
+        manager.heartbeatProcessor()
+                .process(Heartbeat.of(
+                        registration.agent().id(),
+                        registration.certificate().thumbprint(),
+                        System.currentTimeMillis(),
+                        1));
         return registration.agent().id();
     }
 
@@ -85,7 +91,8 @@ public final class PostgresWithHikari {
             System.err.println("usage: PostgresWithHikari <jdbc-url>");
             System.exit(2);
         }
-        try (Orchestrator o = open(args[0], JdbcAgentStore.DEFAULT_TABLE_PREFIX, Path.of("target/postgres-example-ca"))) {
+        try (Orchestrator o =
+                open(args[0], JdbcAgentStore.DEFAULT_TABLE_PREFIX, Path.of("target/postgres-example-ca"))) {
             String id = registerOneAgent(o.manager(), "pg-example-" + System.currentTimeMillis());
             System.out.println("registered " + id + "; the database now holds "
                     + o.store().countAgents(AgentStatus.ACTIVE) + " active agent(s)");

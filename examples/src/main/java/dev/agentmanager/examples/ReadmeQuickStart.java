@@ -22,6 +22,7 @@ public final class ReadmeQuickStart {
 
     /** Runs the snippet and returns the first heartbeat's response. */
     public static HeartbeatResponse run() {
+        // spotless:off (README.md shows these lines as they are)
         // README:BEGIN
         BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder().build();
         AgentManager manager = AgentManager.builder()
@@ -38,6 +39,7 @@ public final class ReadmeQuickStart {
         HeartbeatResponse response = manager.heartbeatProcessor().process(Heartbeat.of(registration.agent().id(),
                 registration.certificate().thumbprint(), 1, 1)); // host: the thumbprint its TLS layer saw
         // README:END
+        // spotless:on
         manager.close();
         ca.close();
         return response;

@@ -28,6 +28,7 @@ class AgentClientTest {
 
     @TempDir
     static Path serverDirectory;
+
     private static DemoOrchestrator orchestrator;
 
     @TempDir
@@ -35,7 +36,8 @@ class AgentClientTest {
 
     @BeforeAll
     static void startOrchestrator() throws Exception {
-        orchestrator = DemoOrchestrator.start(serverDirectory, DemoOrchestrator.Settings.demo(), AgentEventListener.NO_OP);
+        orchestrator =
+                DemoOrchestrator.start(serverDirectory, DemoOrchestrator.Settings.demo(), AgentEventListener.NO_OP);
     }
 
     @AfterAll
@@ -58,44 +60,63 @@ class AgentClientTest {
     @Test
     void registers_stores_its_identity_in_files_and_heartbeats_over_mutual_tls() throws Exception {
         CreatedRegistrationToken token = token("web-01");
-        AgentClient client = AgentClient.register(orchestrator.enrollmentUrl(), token.plaintext(),
-                token.trustAnchorSha256(), "web-01", DOCKER, agentDirectory);
+        AgentClient client = AgentClient.register(
+                orchestrator.enrollmentUrl(),
+                token.plaintext(),
+                token.trustAnchorSha256(),
+                "web-01",
+                DOCKER,
+                agentDirectory);
 
         assertThat(agent(client.agentId()).status()).isEqualTo(AgentStatus.PENDING);
         Path key = agentDirectory.resolve(client.certificateSerial() + ".key.pem");
         assertThat(Files.readString(key)).startsWith("-----BEGIN PRIVATE KEY-----");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
-        assertThat(agentDirectory.resolve(client.certificateSerial() + ".cert.pem")).exists();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
+                .isEqualTo("rw-------");
+        assertThat(agentDirectory.resolve(client.certificateSerial() + ".cert.pem"))
+                .exists();
         assertThat(agentDirectory.resolve("ca-bundle.pem")).hasContent(orchestrator.trustBundlePem());
 
         AgentClient.Beat beat = client.heartbeat();
         assertThat(beat.reply().status()).isEqualTo("ACTIVE");
         assertThat(agent(client.agentId()).status()).isEqualTo(AgentStatus.ACTIVE);
-        assertThat(agent(client.agentId()).capabilities()).extracting(c -> c.name()).containsExactly("docker");
+        assertThat(agent(client.agentId()).capabilities())
+                .extracting(c -> c.name())
+                .containsExactly("docker");
     }
 
     @Test
     void restarts_from_its_files_with_a_new_boot_epoch() throws Exception {
         CreatedRegistrationToken token = token("web-02");
-        AgentClient first = AgentClient.register(orchestrator.enrollmentUrl(), token.plaintext(),
-                token.trustAnchorSha256(), "web-02", DOCKER, agentDirectory);
+        AgentClient first = AgentClient.register(
+                orchestrator.enrollmentUrl(),
+                token.plaintext(),
+                token.trustAnchorSha256(),
+                "web-02",
+                DOCKER,
+                agentDirectory);
         first.heartbeat();
         first.heartbeat();
 
         AgentClient restarted = AgentClient.load(agentDirectory);
         assertThat(restarted.agentId()).isEqualTo(first.agentId());
-        assertThat(restarted.heartbeat().reply().status()).isEqualTo("ACTIVE");   // sequence 1 of a new epoch
+        assertThat(restarted.heartbeat().reply().status()).isEqualTo("ACTIVE"); // sequence 1 of a new epoch
         assertThat(agent(first.agentId()).liveness().sequence()).isEqualTo(1);
     }
 
     @Test
     void renews_with_a_new_key_and_the_old_certificate_stops_working_once_the_new_one_is_used() throws Exception {
         CreatedRegistrationToken token = token("web-03");
-        AgentClient client = AgentClient.register(orchestrator.enrollmentUrl(), token.plaintext(),
-                token.trustAnchorSha256(), "web-03", DOCKER, agentDirectory);
+        AgentClient client = AgentClient.register(
+                orchestrator.enrollmentUrl(),
+                token.plaintext(),
+                token.trustAnchorSha256(),
+                "web-03",
+                DOCKER,
+                agentDirectory);
         client.heartbeat();
         String oldSerial = client.certificateSerial();
-        AgentClient oldIdentity = AgentClient.load(agentDirectory);              // keeps the old key in memory
+        AgentClient oldIdentity = AgentClient.load(agentDirectory); // keeps the old key in memory
 
         client.renew();
         assertThat(client.certificateSerial()).isNotEqualTo(oldSerial);
@@ -103,7 +124,7 @@ class AgentClientTest {
         assertThat(AgentClient.load(agentDirectory).certificateSerial()).isEqualTo(client.certificateSerial());
         assertThat(agent(client.agentId()).nextCertificate().serial()).isEqualTo(client.certificateSerial());
 
-        client.heartbeat();                                                      // presents the new one
+        client.heartbeat(); // presents the new one
         assertThat(agent(client.agentId()).certificate().serial()).isEqualTo(client.certificateSerial());
         assertThat(agent(client.agentId()).nextCertificate()).isNull();
         // Presenting the new certificate revoked the old one at the CA: its TLS handshake is refused now, before
@@ -118,25 +139,41 @@ class AgentClientTest {
         CreatedRegistrationToken token = token("web-04");
         String wrongPin = "0".repeat(64);
 
-        assertThatThrownBy(() -> AgentClient.register(orchestrator.enrollmentUrl(), token.plaintext(), wrongPin,
-                "web-04", DOCKER, agentDirectory))
+        assertThatThrownBy(() -> AgentClient.register(
+                        orchestrator.enrollmentUrl(), token.plaintext(), wrongPin, "web-04", DOCKER, agentDirectory))
                 .isInstanceOf(SSLHandshakeException.class);
         assertThat(manager().findToken(token.token().id()).orElseThrow().uses()).isZero();
 
-        AgentClient client = AgentClient.register(orchestrator.enrollmentUrl(), token.plaintext(),
-                token.trustAnchorSha256(), "web-04", DOCKER, agentDirectory);          // the token still works
+        AgentClient client = AgentClient.register(
+                orchestrator.enrollmentUrl(),
+                token.plaintext(),
+                token.trustAnchorSha256(),
+                "web-04",
+                DOCKER,
+                agentDirectory); // the token still works
         assertThat(agent(client.agentId()).name()).isEqualTo("web-04");
     }
 
     @Test
     void a_used_token_is_refused_with_401() throws Exception {
         CreatedRegistrationToken token = token("web-05");
-        AgentClient.register(orchestrator.enrollmentUrl(), token.plaintext(), token.trustAnchorSha256(), "web-05",
-                DOCKER, agentDirectory.resolve("first"));
+        AgentClient.register(
+                orchestrator.enrollmentUrl(),
+                token.plaintext(),
+                token.trustAnchorSha256(),
+                "web-05",
+                DOCKER,
+                agentDirectory.resolve("first"));
 
-        assertThatThrownBy(() -> AgentClient.register(orchestrator.enrollmentUrl(), token.plaintext(),
-                token.trustAnchorSha256(), "web-05b", DOCKER, agentDirectory.resolve("second")))
-                .isInstanceOfSatisfying(JsonHttp.Refused.class, e -> assertThat(e.status()).isEqualTo(401));
+        assertThatThrownBy(() -> AgentClient.register(
+                        orchestrator.enrollmentUrl(),
+                        token.plaintext(),
+                        token.trustAnchorSha256(),
+                        "web-05b",
+                        DOCKER,
+                        agentDirectory.resolve("second")))
+                .isInstanceOfSatisfying(
+                        JsonHttp.Refused.class, e -> assertThat(e.status()).isEqualTo(401));
         assertThat(agentDirectory.resolve("second")).doesNotExist();
     }
 }

@@ -23,7 +23,9 @@ class EventsToSlf4jTest {
     /** An SLF4J logger that keeps what it is given (slf4j-api's own base class, no binding needed). */
     static final class RecordingLogger extends LegacyAbstractLogger {
         private static final long serialVersionUID = 1L;
+
         record Line(Level level, String message) {}
+
         final List<Line> lines = new CopyOnWriteArrayList<>();
 
         RecordingLogger() {
@@ -31,8 +33,8 @@ class EventsToSlf4jTest {
         }
 
         @Override
-        protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
-                Throwable throwable) {
+        protected void handleNormalizedLoggingCall(
+                Level level, Marker marker, String pattern, Object[] arguments, Throwable throwable) {
             lines.add(new Line(level, MessageFormatter.basicArrayFormat(pattern, arguments)));
         }
 
@@ -41,11 +43,30 @@ class EventsToSlf4jTest {
             return null;
         }
 
-        @Override public boolean isTraceEnabled() { return true; }
-        @Override public boolean isDebugEnabled() { return true; }
-        @Override public boolean isInfoEnabled() { return true; }
-        @Override public boolean isWarnEnabled() { return true; }
-        @Override public boolean isErrorEnabled() { return true; }
+        @Override
+        public boolean isTraceEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isDebugEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isInfoEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isWarnEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isErrorEnabled() {
+            return true;
+        }
     }
 
     @Test
@@ -60,26 +81,36 @@ class EventsToSlf4jTest {
                 .build();
 
         CreatedRegistrationToken token = manager.createToken(RegistrationTokenRequest.oneTime("web-01"));
-        Registration registration = manager.register(RegistrationRequest.builder().token(token.plaintext())
-                .csr(FakeCertificateService.csrFor("web-01")).name("web-01").capability("docker", "24.0").build());
+        Registration registration = manager.register(RegistrationRequest.builder()
+                .token(token.plaintext())
+                .csr(FakeCertificateService.csrFor("web-01"))
+                .name("web-01")
+                .capability("docker", "24.0")
+                .build());
         try {
-            manager.register(RegistrationRequest.builder().token(token.plaintext())
-                    .csr(FakeCertificateService.csrFor("other")).name("other").build());
+            manager.register(RegistrationRequest.builder()
+                    .token(token.plaintext())
+                    .csr(FakeCertificateService.csrFor("other"))
+                    .name("other")
+                    .build());
         } catch (RuntimeException expected) {
             // the token was used: RegistrationRejected
         }
         manager.revoke(registration.agent().id());
 
-        assertThat(log.lines).extracting(RecordingLogger.Line::level).containsExactly(
-                Level.INFO,   // TokenCreated
-                Level.INFO,   // TokenConsumed
-                Level.INFO,   // AgentRegistered
-                Level.INFO,   // CertificateIssued
-                Level.WARN,   // RegistrationRejected
-                Level.WARN);  // AgentRevoked
+        assertThat(log.lines)
+                .extracting(RecordingLogger.Line::level)
+                .containsExactly(
+                        Level.INFO, // TokenCreated
+                        Level.INFO, // TokenConsumed
+                        Level.INFO, // AgentRegistered
+                        Level.INFO, // CertificateIssued
+                        Level.WARN, // RegistrationRejected
+                        Level.WARN); // AgentRevoked
         assertThat(log.lines.get(0).message()).contains("event=TokenCreated");
         assertThat(log.lines.get(2).message())
-                .contains("event=AgentRegistered", "agent " + registration.agent().id() + " (web-01)", "docker 24.0");
+                .contains(
+                        "event=AgentRegistered", "agent " + registration.agent().id() + " (web-01)", "docker 24.0");
         assertThat(log.lines.get(4).message()).contains("RegistrationRejected", "USED");
         String secret = token.plaintext().substring(token.plaintext().indexOf('.') + 1);
         assertThat(log.lines).noneSatisfy(line -> assertThat(line.message()).contains(secret));

@@ -39,18 +39,23 @@ class InMemoryQuickStartTest {
 
     @BeforeEach
     void startMonitor() {
-        manager.timeoutMonitor().runOnce();   // a monitor's first sweep only grants a grace period
+        manager.timeoutMonitor().runOnce(); // a monitor's first sweep only grants a grace period
     }
 
     private Registration register(String name, String capability, String version) {
-        String token = manager.createToken(RegistrationTokenRequest.oneTime(name)).plaintext();
-        return manager.register(RegistrationRequest.builder().token(token)
-                .csr(FakeCertificateService.csrFor(name)).name(name).capability(capability, version).build());
+        String token =
+                manager.createToken(RegistrationTokenRequest.oneTime(name)).plaintext();
+        return manager.register(RegistrationRequest.builder()
+                .token(token)
+                .csr(FakeCertificateService.csrFor(name))
+                .name(name)
+                .capability(capability, version)
+                .build());
     }
 
     private void heartbeat(Registration r) {
-        manager.heartbeatProcessor().process(
-                Heartbeat.of(r.agent().id(), r.certificate().thumbprint(), 1, ++sequence));
+        manager.heartbeatProcessor()
+                .process(Heartbeat.of(r.agent().id(), r.certificate().thumbprint(), 1, ++sequence));
     }
 
     /** Lets time pass as the running monitor would see it: a sweep every 10 s. */
@@ -71,10 +76,11 @@ class InMemoryQuickStartTest {
         heartbeat(web);
         assertThat(agent(web).status()).isEqualTo(AgentStatus.ACTIVE);
 
-        letTimePass(Duration.ofSeconds(100));                      // timeout is 90 s
+        letTimePass(Duration.ofSeconds(100)); // timeout is 90 s
         assertThat(agent(web).status()).isEqualTo(AgentStatus.INACTIVE);
         assertThat(agent(web).inactiveReason()).isEqualTo(InactiveReason.MISSED_HEARTBEATS);
-        assertThat(events.last(AgentEvent.AgentInactivated.class).agentId()).isEqualTo(web.agent().id());
+        assertThat(events.last(AgentEvent.AgentInactivated.class).agentId())
+                .isEqualTo(web.agent().id());
 
         heartbeat(web);
         assertThat(agent(web).status()).isEqualTo(AgentStatus.ACTIVE);
@@ -84,11 +90,14 @@ class InMemoryQuickStartTest {
     void the_host_picks_active_agents_by_capability_and_minimum_version() {
         Registration old = register("old", "docker", "19.3");
         Registration recent = register("recent", "docker", "24.0");
-        Registration quiet = register("quiet", "docker", "25.0");       // never heartbeats
+        Registration quiet = register("quiet", "docker", "25.0"); // never heartbeats
         heartbeat(old);
         heartbeat(recent);
 
-        AgentQuery docker24 = AgentQuery.builder().status(AgentStatus.ACTIVE).capability("docker", "24").build();
+        AgentQuery docker24 = AgentQuery.builder()
+                .status(AgentStatus.ACTIVE)
+                .capability("docker", "24")
+                .build();
         assertThat(manager.findAgents(docker24)).extracting(Agent::name).containsExactly("recent");
 
         letTimePass(Duration.ofSeconds(100));

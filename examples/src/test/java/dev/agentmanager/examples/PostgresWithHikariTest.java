@@ -43,14 +43,15 @@ class PostgresWithHikariTest {
             assertThat(first.store().dialect()).isEqualTo(JdbcDialect.POSTGRESQL);
             String id = PostgresWithHikari.registerOneAgent(first.manager(), "pg-01");
             first.store().flushHeartbeats();
-            first.ca().close();    // one CA per state directory: the second replica opens the same one
+            first.ca().close(); // one CA per state directory: the second replica opens the same one
 
             try (PostgresWithHikari.Orchestrator second = PostgresWithHikari.open(url, prefix, ca)) {
                 Agent seen = second.manager().findAgent(id).orElseThrow();
                 assertThat(seen.status()).isEqualTo(AgentStatus.ACTIVE);
                 assertThat(seen.name()).isEqualTo("pg-01");
                 assertThat(seen.liveness().lastHeartbeatAt()).isNotNull();
-                assertThat(second.manager().trustBundle()).isEqualTo(first.manager().trustBundle());
+                assertThat(second.manager().trustBundle())
+                        .isEqualTo(first.manager().trustBundle());
             }
         } finally {
             dropTables(url, prefix);
@@ -58,7 +59,8 @@ class PostgresWithHikariTest {
     }
 
     private static void dropTables(String url, String prefix) throws Exception {
-        try (Connection c = java.sql.DriverManager.getConnection(url); Statement s = c.createStatement()) {
+        try (Connection c = java.sql.DriverManager.getConnection(url);
+                Statement s = c.createStatement()) {
             List<String> tables = new ArrayList<>();
             try (ResultSet rs = s.executeQuery("SELECT table_name FROM information_schema.tables"
                     + " WHERE table_schema = current_schema() AND table_name LIKE '" + prefix + "%'")) {

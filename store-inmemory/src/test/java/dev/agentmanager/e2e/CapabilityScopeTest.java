@@ -31,15 +31,19 @@ class CapabilityScopeTest {
     private final Fleet fleet = new Fleet();
 
     private Registration registerScoped(String name, String... allowed) {
-        CreatedRegistrationToken token = fleet.manager.createToken(RegistrationTokenRequest.builder()
-                .allowCapabilities(allowed).build());
-        return fleet.manager.register(fleet.request(token.plaintext(), name).capability("deploy-linux", "1.0")
+        CreatedRegistrationToken token = fleet.manager.createToken(
+                RegistrationTokenRequest.builder().allowCapabilities(allowed).build());
+        return fleet.manager.register(fleet.request(token.plaintext(), name)
+                .capability("deploy-linux", "1.0")
                 .build());
     }
 
     private Heartbeat declaring(Registration r, long sequence, Capability... capabilities) {
-        return Heartbeat.builder(r.agent().id(), r.certificate().thumbprint()).bootEpoch(1).sequence(sequence)
-                .capabilities(Set.of(capabilities)).build();
+        return Heartbeat.builder(r.agent().id(), r.certificate().thumbprint())
+                .bootEpoch(1)
+                .sequence(sequence)
+                .capabilities(Set.of(capabilities))
+                .build();
     }
 
     @Test
@@ -56,11 +60,14 @@ class CapabilityScopeTest {
     @Test
     void aRegistrationOutsideTheScopeIsRefusedWithATypedErrorAndBurnsNothing() {
         CreatedRegistrationToken token = fleet.manager.createToken(RegistrationTokenRequest.builder()
-                .allowCapabilities("deploy-linux").build());
+                .allowCapabilities("deploy-linux")
+                .build());
 
         assertThatThrownBy(() -> fleet.manager.register(fleet.request(token.plaintext(), "w")
-                .capability("deploy-windows", "1.0").build()))
-                .isInstanceOf(CapabilityNotAllowedException.class).isInstanceOf(InvalidRequestException.class)
+                        .capability("deploy-windows", "1.0")
+                        .build()))
+                .isInstanceOf(CapabilityNotAllowedException.class)
+                .isInstanceOf(InvalidRequestException.class)
                 .satisfies(e -> {
                     CapabilityNotAllowedException c = (CapabilityNotAllowedException) e;
                     assertThat(c.capability()).isEqualTo("deploy-windows");
@@ -68,7 +75,8 @@ class CapabilityScopeTest {
                     assertThat(c.allowedCapabilities()).containsExactly("deploy-linux");
                     assertThat(c.field()).isEqualTo("capabilities");
                 });
-        assertThat(fleet.manager.findToken(token.token().id()).orElseThrow().uses()).isZero();
+        assertThat(fleet.manager.findToken(token.token().id()).orElseThrow().uses())
+                .isZero();
         assertThat(fleet.manager.findAgents(AgentQuery.all())).isEmpty();
     }
 
@@ -94,9 +102,13 @@ class CapabilityScopeTest {
                 .isEqualTo(HeartbeatRejection.CAPABILITY_NOT_ALLOWED);
         assertThat(fleet.events.count(AgentEvent.CapabilitiesChanged.class)).isZero();
         assertThat(fleet.agent(id)).as("durable state and liveness untouched").isEqualTo(before);
-        assertThat(fleet.manager.findAgents(AgentQuery.builder().capability("deploy-windows").build())).isEmpty();
+        assertThat(fleet.manager.findAgents(
+                        AgentQuery.builder().capability("deploy-windows").build()))
+                .isEmpty();
         // nothing was recorded, not even the sequence: the same sequence number is still new
-        fleet.manager.heartbeatProcessor().process(Heartbeat.of(id, r.certificate().thumbprint(), 1, 2));
+        fleet.manager
+                .heartbeatProcessor()
+                .process(Heartbeat.of(id, r.certificate().thumbprint(), 1, 2));
         assertThat(fleet.agent(id).liveness().sequence()).isEqualTo(2);
         assertThat(fleet.agent(id).capabilities()).containsExactly(LINUX);
     }
@@ -117,8 +129,11 @@ class CapabilityScopeTest {
     @Test
     void theAgentMustAuthenticateBeforeItsCapabilitiesAreLookedAt() {
         Registration r = registerScoped("linux-01", "deploy-linux");
-        Heartbeat forged = Heartbeat.builder(r.agent().id(), "ab".repeat(32)).bootEpoch(1).sequence(1)
-                .capabilities(Set.of(WINDOWS)).build();
+        Heartbeat forged = Heartbeat.builder(r.agent().id(), "ab".repeat(32))
+                .bootEpoch(1)
+                .sequence(1)
+                .capabilities(Set.of(WINDOWS))
+                .build();
 
         assertThatThrownBy(() -> fleet.manager.heartbeatProcessor().process(forged))
                 .isInstanceOf(CertificateMismatchException.class);
@@ -132,12 +147,13 @@ class CapabilityScopeTest {
         String id = r.agent().id();
         fleet.beat(r);
 
-        fleet.manager.heartbeatProcessor().process(declaring(r, 2, Capability.of("deploy-linux", "2.0"),
-                Capability.of("docker", "25.0")));
+        fleet.manager
+                .heartbeatProcessor()
+                .process(declaring(r, 2, Capability.of("deploy-linux", "2.0"), Capability.of("docker", "25.0")));
 
         Agent agent = fleet.agent(id);
-        assertThat(agent.capabilities()).containsExactlyInAnyOrder(Capability.of("deploy-linux", "2.0"),
-                Capability.of("docker", "25.0"));
+        assertThat(agent.capabilities())
+                .containsExactlyInAnyOrder(Capability.of("deploy-linux", "2.0"), Capability.of("docker", "25.0"));
         assertThat(agent.allowedCapabilities()).containsExactlyInAnyOrder("deploy-linux", "docker");
         assertThat(fleet.events.single(AgentEvent.CapabilitiesChanged.class).current())
                 .contains(Capability.of("docker", "25.0"));
@@ -168,7 +184,8 @@ class CapabilityScopeTest {
         fleet.clock.advance(fleet.ca.lifetime().plus(Duration.ofHours(1))); // offline past its certificate
 
         CreatedRegistrationToken token = fleet.manager.createToken(RegistrationTokenRequest.reenroll(id, "back"));
-        Registration again = fleet.manager.register(fleet.request(token.plaintext(), "linux-01 again").build());
+        Registration again = fleet.manager.register(
+                fleet.request(token.plaintext(), "linux-01 again").build());
 
         assertThat(again.agent().id()).isEqualTo(id);
         assertThat(again.agent().allowedCapabilities()).containsExactly("deploy-linux");

@@ -35,7 +35,7 @@ final class Fleet {
     private final Map<String, AtomicLong> sequences = new ConcurrentHashMap<>();
 
     Fleet() {
-        this(b -> { });
+        this(b -> {});
     }
 
     Fleet(Consumer<AgentManagerBuilder> customize) {
@@ -58,11 +58,15 @@ final class Fleet {
     }
 
     RegistrationRequest.Builder request(String token, String name) {
-        return RegistrationRequest.builder().token(token).csr(FakeCertificateService.csrFor(name)).name(name);
+        return RegistrationRequest.builder()
+                .token(token)
+                .csr(FakeCertificateService.csrFor(name))
+                .name(name);
     }
 
     Registration register(String name) {
-        return manager.register(request(oneTimeToken(), name).capability("docker", "24.0").build());
+        return manager.register(
+                request(oneTimeToken(), name).capability("docker", "24.0").build());
     }
 
     /** The next liveness-only heartbeat of an agent with its current certificate, epoch 1. */
@@ -71,7 +75,8 @@ final class Fleet {
     }
 
     HeartbeatResponse beat(String agentId, AgentCertificate certificate) {
-        return manager.heartbeatProcessor().process(Heartbeat.of(agentId, certificate.thumbprint(), 1, nextSeq(agentId)));
+        return manager.heartbeatProcessor()
+                .process(Heartbeat.of(agentId, certificate.thumbprint(), 1, nextSeq(agentId)));
     }
 
     long nextSeq(String agentId) {

@@ -56,7 +56,9 @@ class HeartbeatTest {
         assertThatThrownBy(() -> beat(1, 4)).isInstanceOf(StaleHeartbeatException.class);
         assertThatThrownBy(() -> beat(0, 100)).isInstanceOf(StaleHeartbeatException.class);
         assertThat(fleet.events.events(AgentEvent.HeartbeatRejected.class))
-                .extracting(AgentEvent.HeartbeatRejected::reason).containsOnly(HeartbeatRejection.STALE).hasSize(3);
+                .extracting(AgentEvent.HeartbeatRejected::reason)
+                .containsOnly(HeartbeatRejection.STALE)
+                .hasSize(3);
         assertThat(fleet.agent(id).liveness().sequence()).isEqualTo(5);
         assertThat(beat(1, 6).sequence()).isEqualTo(6);
     }
@@ -74,19 +76,26 @@ class HeartbeatTest {
 
     @Test
     void theAgentsOwnClockIsDataOnly() {
-        fleet.manager.heartbeatProcessor().process(Heartbeat.builder(id, thumbprint).bootEpoch(1).sequence(1)
-                .agentTime(fleet.clock.instant().plusSeconds(3600)).build());
+        fleet.manager
+                .heartbeatProcessor()
+                .process(Heartbeat.builder(id, thumbprint)
+                        .bootEpoch(1)
+                        .sequence(1)
+                        .agentTime(fleet.clock.instant().plusSeconds(3600))
+                        .build());
 
         assertThat(fleet.agent(id).liveness().clockSkew()).isEqualTo(Duration.ofHours(1));
-        assertThat(fleet.agent(id).liveness().deadline()).isEqualTo(fleet.clock.instant().plus(Fleet.TIMEOUT));
+        assertThat(fleet.agent(id).liveness().deadline())
+                .isEqualTo(fleet.clock.instant().plus(Fleet.TIMEOUT));
     }
 
     @Test
     void onlyTheAgentsOwnValidCertificateIsAccepted() {
         Registration other = fleet.register("other");
 
-        assertThatThrownBy(() -> fleet.manager.heartbeatProcessor()
-                .process(Heartbeat.of(id, other.certificate().thumbprint(), 1, 1)))
+        assertThatThrownBy(() -> fleet.manager
+                        .heartbeatProcessor()
+                        .process(Heartbeat.of(id, other.certificate().thumbprint(), 1, 1)))
                 .isInstanceOf(CertificateMismatchException.class);
         assertThatThrownBy(() -> fleet.manager.heartbeatProcessor().process(Heartbeat.of("nobody", thumbprint, 1, 1)))
                 .isInstanceOf(AgentNotFoundException.class);
@@ -94,7 +103,9 @@ class HeartbeatTest {
         assertThatThrownBy(() -> beat(1, 1)).isInstanceOf(CertificateMismatchException.class);
         assertThat(fleet.events.events(AgentEvent.HeartbeatRejected.class))
                 .extracting(AgentEvent.HeartbeatRejected::reason)
-                .containsExactly(HeartbeatRejection.CERTIFICATE_MISMATCH, HeartbeatRejection.UNKNOWN_AGENT,
+                .containsExactly(
+                        HeartbeatRejection.CERTIFICATE_MISMATCH,
+                        HeartbeatRejection.UNKNOWN_AGENT,
                         HeartbeatRejection.CERTIFICATE_EXPIRED);
         assertThat(fleet.agent(id).status()).isEqualTo(AgentStatus.PENDING);
     }
@@ -104,8 +115,12 @@ class HeartbeatTest {
         assertThatThrownBy(() -> beat(-1, 1)).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> fleet.manager.heartbeatProcessor().process(Heartbeat.of(id, "not-hex", 1, 1)))
                 .isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> fleet.manager.heartbeatProcessor().process(Heartbeat.builder(id, thumbprint)
-                .sequence(1).capabilities(Set.of(Capability.of("bad name"))).build()))
+        assertThatThrownBy(() -> fleet.manager
+                        .heartbeatProcessor()
+                        .process(Heartbeat.builder(id, thumbprint)
+                                .sequence(1)
+                                .capabilities(Set.of(Capability.of("bad name")))
+                                .build()))
                 .isInstanceOf(InvalidRequestException.class);
         assertThat(fleet.agent(id).liveness().lastHeartbeatAt()).isNull();
     }
@@ -117,26 +132,34 @@ class HeartbeatTest {
         long version = fleet.agent(id).version();
 
         // an upper-case thumbprint is the same certificate: the full path normalises it
-        fleet.manager.heartbeatProcessor().process(Heartbeat.of(id, thumbprint.toUpperCase(java.util.Locale.ROOT), 1,
-                2));
+        fleet.manager
+                .heartbeatProcessor()
+                .process(Heartbeat.of(id, thumbprint.toUpperCase(java.util.Locale.ROOT), 1, 2));
         beat(1, 3);
         assertThatThrownBy(() -> beat(1, 3)).isInstanceOf(StaleHeartbeatException.class);
         Registration other = fleet.register("other");
-        assertThatThrownBy(() -> fleet.manager.heartbeatProcessor()
-                .process(Heartbeat.of(id, other.certificate().thumbprint(), 1, 4)))
+        assertThatThrownBy(() -> fleet.manager
+                        .heartbeatProcessor()
+                        .process(Heartbeat.of(id, other.certificate().thumbprint(), 1, 4)))
                 .isInstanceOf(CertificateMismatchException.class);
-        assertThatThrownBy(() -> fleet.manager.heartbeatProcessor().process(Heartbeat.of(id + "\u0000", thumbprint,
-                1, 4))).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(
+                        () -> fleet.manager.heartbeatProcessor().process(Heartbeat.of(id + "\u0000", thumbprint, 1, 4)))
+                .isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> fleet.manager.heartbeatProcessor().process(Heartbeat.of(id, "g".repeat(64), 1, 4)))
                 .isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> fleet.manager.heartbeatProcessor().process(
-                Heartbeat.of(id.toUpperCase(java.util.Locale.ROOT), thumbprint, 1, 4)))
+        assertThatThrownBy(() -> fleet.manager
+                        .heartbeatProcessor()
+                        .process(Heartbeat.of(id.toUpperCase(java.util.Locale.ROOT), thumbprint, 1, 4)))
                 .isInstanceOf(AgentNotFoundException.class); // ids are case-sensitive
 
         assertThat(fleet.events.events(AgentEvent.HeartbeatRejected.class))
                 .extracting(AgentEvent.HeartbeatRejected::reason)
-                .containsExactly(HeartbeatRejection.STALE, HeartbeatRejection.CERTIFICATE_MISMATCH,
-                        HeartbeatRejection.INVALID, HeartbeatRejection.INVALID, HeartbeatRejection.UNKNOWN_AGENT);
+                .containsExactly(
+                        HeartbeatRejection.STALE,
+                        HeartbeatRejection.CERTIFICATE_MISMATCH,
+                        HeartbeatRejection.INVALID,
+                        HeartbeatRejection.INVALID,
+                        HeartbeatRejection.UNKNOWN_AGENT);
         assertThat(fleet.agent(id).liveness().sequence()).isEqualTo(3);
         assertThat(fleet.agent(id).version()).isEqualTo(version); // liveness only: no durable write
     }
@@ -147,22 +170,34 @@ class HeartbeatTest {
         java.util.List<Registration> agents = new java.util.ArrayList<>();
         for (int i = 0; i < 40; i++) {
             Registration r = fleet.register("agent-" + i);
-            fleet.manager.heartbeatProcessor().process(Heartbeat.of(r.agent().id(), r.certificate().thumbprint(), 1,
-                    1)); // ACTIVE
+            fleet.manager
+                    .heartbeatProcessor()
+                    .process(Heartbeat.of(r.agent().id(), r.certificate().thumbprint(), 1, 1)); // ACTIVE
             agents.add(r);
         }
         long seq = 2;
         java.util.Set<Integer> partlyRenewing = new java.util.TreeSet<>(); // percents where some renew, some not
         for (int percent = 60; percent <= 74; percent++) { // across 2/3 ± 5 %
             int renewing = 0;
-            fleet.clock.set(agents.get(0).certificate().notBefore().plus(lifetime.multipliedBy(percent).dividedBy(100)));
+            fleet.clock.set(agents.get(0)
+                    .certificate()
+                    .notBefore()
+                    .plus(lifetime.multipliedBy(percent).dividedBy(100)));
             for (Registration r : agents) {
                 String agentId = r.agent().id();
                 String tp = r.certificate().thumbprint();
-                boolean fast = fleet.manager.heartbeatProcessor().process(Heartbeat.of(agentId, tp, 1, seq))
+                boolean fast = fleet.manager
+                        .heartbeatProcessor()
+                        .process(Heartbeat.of(agentId, tp, 1, seq))
                         .renewCertificate();
-                boolean full = fleet.manager.heartbeatProcessor().process(Heartbeat.builder(agentId, tp).bootEpoch(1)
-                        .sequence(seq + 1).health(AgentHealth.HEALTHY).build()).renewCertificate();
+                boolean full = fleet.manager
+                        .heartbeatProcessor()
+                        .process(Heartbeat.builder(agentId, tp)
+                                .bootEpoch(1)
+                                .sequence(seq + 1)
+                                .health(AgentHealth.HEALTHY)
+                                .build())
+                        .renewCertificate();
                 assertThat(fast).as("agent %s at %d %%", agentId, percent).isEqualTo(full);
                 renewing += fast ? 1 : 0;
             }
@@ -171,15 +206,19 @@ class HeartbeatTest {
             }
             seq += 2;
         }
-        assertThat(partlyRenewing).as("percents of the lifetime where only some agents renew").isNotEmpty()
+        assertThat(partlyRenewing)
+                .as("percents of the lifetime where only some agents renew")
+                .isNotEmpty()
                 .allMatch(p -> p >= 61 && p <= 72);
     }
 
     @Test
     void capabilityHealthAndVersionChangesAreStoredOnceAndAnnounced() {
-        Heartbeat.Builder report = Heartbeat.builder(id, thumbprint).bootEpoch(1)
+        Heartbeat.Builder report = Heartbeat.builder(id, thumbprint)
+                .bootEpoch(1)
                 .capabilities(Set.of(Capability.of("docker", "25.0"), Capability.of("compose", "2.24")))
-                .health(AgentHealth.DEGRADED).agentVersion("1.4.0");
+                .health(AgentHealth.DEGRADED)
+                .agentVersion("1.4.0");
         long versionBefore = fleet.agent(id).version();
         fleet.manager.heartbeatProcessor().process(report.sequence(1).build());
         long versionAfter = fleet.agent(id).version();
@@ -188,11 +227,17 @@ class HeartbeatTest {
         assertThat(fleet.agent(id).version()).isEqualTo(versionAfter).isGreaterThan(versionBefore);
         assertThat(fleet.events.single(AgentEvent.CapabilitiesChanged.class).current())
                 .contains(Capability.of("compose", "2.24"));
-        assertThat(fleet.events.single(AgentEvent.HealthChanged.class).current()).isEqualTo(AgentHealth.DEGRADED);
-        assertThat(fleet.events.single(AgentEvent.AgentVersionChanged.class).current()).isEqualTo("1.4.0");
-        assertThat(fleet.manager.findAgents(AgentQuery.builder().capability("compose", "2.0").build()))
-                .extracting(a -> a.id()).containsExactly(id);
-        assertThat(fleet.manager.findAgents(AgentQuery.builder().capability("docker", "25.1").build())).isEmpty();
+        assertThat(fleet.events.single(AgentEvent.HealthChanged.class).current())
+                .isEqualTo(AgentHealth.DEGRADED);
+        assertThat(fleet.events.single(AgentEvent.AgentVersionChanged.class).current())
+                .isEqualTo("1.4.0");
+        assertThat(fleet.manager.findAgents(
+                        AgentQuery.builder().capability("compose", "2.0").build()))
+                .extracting(a -> a.id())
+                .containsExactly(id);
+        assertThat(fleet.manager.findAgents(
+                        AgentQuery.builder().capability("docker", "25.1").build()))
+                .isEmpty();
     }
 
     @Test
@@ -207,7 +252,8 @@ class HeartbeatTest {
     @Test
     void renewalPinsTheNewCertificateAndTheOldOneStopsOnceTheNewOneIsUsed() {
         beat(1, 1);
-        AgentCertificate renewed = fleet.manager.renewCertificate(id, thumbprint, FakeCertificateService.csrFor("web-2"));
+        AgentCertificate renewed =
+                fleet.manager.renewCertificate(id, thumbprint, FakeCertificateService.csrFor("web-2"));
 
         assertThat(fleet.agent(id).nextCertificate()).isEqualTo(renewed.pin());
         assertThat(beat(1, 2).renewCertificate()).isFalse(); // old one still works during the overlap
@@ -215,14 +261,19 @@ class HeartbeatTest {
 
         assertThat(fleet.agent(id).certificate()).isEqualTo(renewed.pin());
         assertThat(fleet.agent(id).nextCertificate()).isNull();
-        assertThat(fleet.manager.findAgentByThumbprint(renewed.thumbprint())).map(a -> a.id()).contains(id);
+        assertThat(fleet.manager.findAgentByThumbprint(renewed.thumbprint()))
+                .map(a -> a.id())
+                .contains(id);
         assertThatThrownBy(() -> beat(1, 4)).isInstanceOf(CertificateMismatchException.class);
         assertThat(fleet.ca.isRevoked(web.certificate().serial())).isTrue(); // refused by TLS layers too
-        assertThat(fleet.manager.certificates(id)).as("the store's records agree with the authority")
+        assertThat(fleet.manager.certificates(id))
+                .as("the store's records agree with the authority")
                 .extracting(c -> c.serial(), c -> c.revokedAt() != null)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(web.certificate().serial(), true),
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(web.certificate().serial(), true),
                         org.assertj.core.groups.Tuple.tuple(renewed.serial(), false));
-        assertThat(fleet.events.events(AgentEvent.CertificateIssued.class)).extracting(e -> e.renewal())
+        assertThat(fleet.events.events(AgentEvent.CertificateIssued.class))
+                .extracting(e -> e.renewal())
                 .containsExactly(false, true);
     }
 

@@ -48,8 +48,10 @@ class LifecycleTest {
 
         fleet.manager.revoke(id);
         fleet.manager.revoke(id);
-        assertThat(fleet.events.events(AgentEvent.AgentRevoked.class)).singleElement()
-                .satisfies(e -> assertThat(e.revokedSerials()).containsExactly(web.certificate().serial()));
+        assertThat(fleet.events.events(AgentEvent.AgentRevoked.class))
+                .singleElement()
+                .satisfies(e -> assertThat(e.revokedSerials())
+                        .containsExactly(web.certificate().serial()));
         assertThatThrownBy(() -> fleet.manager.deactivate(id)).isInstanceOf(AgentRevokedException.class);
     }
 
@@ -66,23 +68,36 @@ class LifecycleTest {
 
     @Test
     void agentsAreQueryableByStatusCapabilityAndLabel() {
-        fleet.manager.register(fleet.request(fleet.oneTimeToken(), "a").capability("docker", "24.0")
-                .label("env", "prod").build());
-        fleet.manager.register(fleet.request(fleet.oneTimeToken(), "b").capability("docker", "19.03")
-                .label("env", "dev").build());
-        Registration c = fleet.manager.register(fleet.request(fleet.oneTimeToken(), "c").capability("ssh").build());
+        fleet.manager.register(fleet.request(fleet.oneTimeToken(), "a")
+                .capability("docker", "24.0")
+                .label("env", "prod")
+                .build());
+        fleet.manager.register(fleet.request(fleet.oneTimeToken(), "b")
+                .capability("docker", "19.03")
+                .label("env", "dev")
+                .build());
+        Registration c = fleet.manager.register(
+                fleet.request(fleet.oneTimeToken(), "c").capability("ssh").build());
         fleet.beat(c);
 
-        assertThat(fleet.manager.findAgents(AgentQuery.builder().capability("docker", "20").build()))
-                .extracting(a -> a.name()).containsExactly("a");
-        assertThat(fleet.manager.findAgents(AgentQuery.builder().label("env", "dev").build()))
-                .extracting(a -> a.name()).containsExactly("b");
-        assertThat(fleet.manager.findAgents(AgentQuery.builder().status(AgentStatus.ACTIVE).build()))
-                .extracting(a -> a.name()).containsExactly("c");
+        assertThat(fleet.manager.findAgents(
+                        AgentQuery.builder().capability("docker", "20").build()))
+                .extracting(a -> a.name())
+                .containsExactly("a");
+        assertThat(fleet.manager.findAgents(
+                        AgentQuery.builder().label("env", "dev").build()))
+                .extracting(a -> a.name())
+                .containsExactly("b");
+        assertThat(fleet.manager.findAgents(
+                        AgentQuery.builder().status(AgentStatus.ACTIVE).build()))
+                .extracting(a -> a.name())
+                .containsExactly("c");
         List<String> paged = new ArrayList<>();
         AgentQuery page = AgentQuery.builder().limit(2).build();
-        for (var agents = fleet.manager.findAgents(page); !agents.isEmpty();
-                agents = fleet.manager.findAgents(page.after(agents.get(agents.size() - 1).id()))) {
+        for (var agents = fleet.manager.findAgents(page);
+                !agents.isEmpty();
+                agents = fleet.manager.findAgents(
+                        page.after(agents.get(agents.size() - 1).id()))) {
             agents.forEach(a -> paged.add(a.name()));
         }
         assertThat(paged).containsExactlyInAnyOrder("a", "b", "c");
@@ -131,8 +146,10 @@ class LifecycleTest {
                     for (int i = 0; i < 2_000; i++) {
                         boolean afterRevoke = revoked.get();
                         try {
-                            fleet.manager.heartbeatProcessor().process(
-                                    Heartbeat.of(id, web.certificate().thumbprint(), 1, sequence.incrementAndGet()));
+                            fleet.manager
+                                    .heartbeatProcessor()
+                                    .process(Heartbeat.of(
+                                            id, web.certificate().thumbprint(), 1, sequence.incrementAndGet()));
                             accepted.incrementAndGet();
                             if (afterRevoke) {
                                 acceptedAfterRevoke.incrementAndGet();

@@ -32,13 +32,15 @@ class ReenrollmentTest {
         assertThatThrownBy(() -> fleet.beat(first)).isInstanceOf(CertificateMismatchException.class);
 
         CreatedRegistrationToken token = fleet.manager.createToken(RegistrationTokenRequest.reenroll(id, "web back"));
-        Registration again = fleet.manager.register(fleet.request(token.plaintext(), "ignored-name").build());
+        Registration again = fleet.manager.register(
+                fleet.request(token.plaintext(), "ignored-name").build());
 
         assertThat(again.agent().id()).isEqualTo(id);
         assertThat(again.agent().name()).isEqualTo("web");
         assertThat(again.agent().capabilities()).containsExactly(Capability.of("docker", "24.0"));
         assertThat(again.agent().certificate()).isEqualTo(again.certificate().pin());
-        assertThat(again.certificate().serial()).isNotEqualTo(first.certificate().serial());
+        assertThat(again.certificate().serial())
+                .isNotEqualTo(first.certificate().serial());
         assertThat(fleet.ca.isRevoked(first.certificate().serial())).isTrue();
         assertThat(fleet.events.single(AgentEvent.AgentReenrolled.class).revokedSerials())
                 .containsExactly(first.certificate().serial());
@@ -48,12 +50,15 @@ class ReenrollmentTest {
         Agent agent = fleet.agent(id);
         assertThat(agent.status()).isEqualTo(AgentStatus.ACTIVE);
         assertThat(fleet.manager.certificates(id)).hasSize(2);
-        assertThat(fleet.manager.certificates(id)).as("the superseded record is revoked, the new one is not")
+        assertThat(fleet.manager.certificates(id))
+                .as("the superseded record is revoked, the new one is not")
                 .extracting(c -> c.serial(), c -> c.revokedAt() != null)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(first.certificate().serial(), true),
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(first.certificate().serial(), true),
                         org.assertj.core.groups.Tuple.tuple(again.certificate().serial(), false));
         // one-time
-        assertThatThrownBy(() -> fleet.manager.register(fleet.request(token.plaintext(), "other").build()))
+        assertThatThrownBy(() -> fleet.manager.register(
+                        fleet.request(token.plaintext(), "other").build()))
                 .isInstanceOf(RegistrationTokenRejectedException.class);
     }
 
@@ -63,17 +68,22 @@ class ReenrollmentTest {
         assertThatThrownBy(() -> fleet.manager.createToken(RegistrationTokenRequest.reenroll("nobody", "x")))
                 .isInstanceOf(AgentNotFoundException.class);
         assertThatThrownBy(() -> fleet.manager.createToken(RegistrationTokenRequest.builder()
-                .reenrollAgent(web.agent().id()).label("env", "prod").build()))
+                        .reenrollAgent(web.agent().id())
+                        .label("env", "prod")
+                        .build()))
                 .isInstanceOf(InvalidRequestException.class);
 
         CreatedRegistrationToken token = fleet.manager.createToken(
                 RegistrationTokenRequest.reenroll(web.agent().id(), "x"));
         fleet.manager.revoke(web.agent().id());
 
-        assertThatThrownBy(() -> fleet.manager.register(fleet.request(token.plaintext(), "web").build()))
+        assertThatThrownBy(() -> fleet.manager.register(
+                        fleet.request(token.plaintext(), "web").build()))
                 .isInstanceOf(AgentRevokedException.class);
-        assertThat(fleet.manager.findToken(token.token().id()).orElseThrow().uses()).isZero();
-        assertThatThrownBy(() -> fleet.manager.createToken(RegistrationTokenRequest.reenroll(web.agent().id(), "y")))
+        assertThat(fleet.manager.findToken(token.token().id()).orElseThrow().uses())
+                .isZero();
+        assertThatThrownBy(() -> fleet.manager.createToken(
+                        RegistrationTokenRequest.reenroll(web.agent().id(), "y")))
                 .isInstanceOf(AgentRevokedException.class);
     }
 }

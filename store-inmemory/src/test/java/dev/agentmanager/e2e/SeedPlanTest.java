@@ -24,18 +24,22 @@ class SeedPlanTest {
     void generateATokenAndRegisterAnAgentWithACertificateIssued() {
         CreatedRegistrationToken token = fleet.manager.createToken(RegistrationTokenRequest.oneTime("web-01"));
 
-        Registration registration = fleet.manager.register(
-                fleet.request(token.plaintext(), "web-01").capability("docker", "24.0").build());
+        Registration registration = fleet.manager.register(fleet.request(token.plaintext(), "web-01")
+                .capability("docker", "24.0")
+                .build());
 
         assertThat(registration.agent().status()).isEqualTo(AgentStatus.PENDING);
-        assertThat(registration.certificate().agentId()).isEqualTo(registration.agent().id());
-        assertThat(registration.agent().certificate()).isEqualTo(registration.certificate().pin());
+        assertThat(registration.certificate().agentId())
+                .isEqualTo(registration.agent().id());
+        assertThat(registration.agent().certificate())
+                .isEqualTo(registration.certificate().pin());
         assertThat(fleet.ca.issuedCount()).isEqualTo(1);
         assertThat(fleet.ca.isValidSerial(registration.certificate().serial())).isTrue();
         assertThat(fleet.manager.certificates(registration.agent().id())).containsExactly(registration.certificate());
         assertThat(fleet.events.single(AgentEvent.CertificateIssued.class).serial())
                 .isEqualTo(registration.certificate().serial());
-        assertThat(fleet.events.single(AgentEvent.TokenConsumed.class).tokenId()).isEqualTo(token.token().id());
+        assertThat(fleet.events.single(AgentEvent.TokenConsumed.class).tokenId())
+                .isEqualTo(token.token().id());
     }
 
     @Test
@@ -89,8 +93,10 @@ class SeedPlanTest {
         assertThat(fleet.ca.isRevoked(registration.certificate().serial())).isTrue();
         assertThatThrownBy(() -> fleet.beat(registration)).isInstanceOf(AgentRevokedException.class);
         assertThatThrownBy(() -> fleet.manager.reactivate(id)).isInstanceOf(AgentRevokedException.class);
-        assertThat(fleet.events.events()).map(e -> e.getClass().getSimpleName()).containsSubsequence(
-                "AgentRegistered", "AgentActivated", "AgentInactivated", "AgentActivated", "AgentRevoked");
+        assertThat(fleet.events.events())
+                .map(e -> e.getClass().getSimpleName())
+                .containsSubsequence(
+                        "AgentRegistered", "AgentActivated", "AgentInactivated", "AgentActivated", "AgentRevoked");
     }
 
     @Test
@@ -98,13 +104,15 @@ class SeedPlanTest {
         String token = fleet.oneTimeToken();
         fleet.manager.register(fleet.request(token, "first").build());
 
-        assertThatThrownBy(() -> fleet.manager.register(fleet.request(token, "second").build()))
+        assertThatThrownBy(() ->
+                        fleet.manager.register(fleet.request(token, "second").build()))
                 .isInstanceOf(RegistrationTokenRejectedException.class)
                 .hasMessage(RegistrationTokenRejectedException.MESSAGE);
         assertThat(fleet.events.single(AgentEvent.RegistrationRejected.class).reason())
                 .isEqualTo(TokenRejectionReason.USED);
         assertThat(fleet.ca.issuedCount()).isEqualTo(1);
-        assertThat(fleet.manager.findAgents(dev.agentmanager.model.AgentQuery.all())).hasSize(1);
+        assertThat(fleet.manager.findAgents(dev.agentmanager.model.AgentQuery.all()))
+                .hasSize(1);
         assertThat(FakeCertificateService.csrFor("second")).isNotEqualTo(FakeCertificateService.csrFor("first"));
     }
 }

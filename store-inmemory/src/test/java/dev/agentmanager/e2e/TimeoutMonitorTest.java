@@ -97,7 +97,9 @@ class TimeoutMonitorTest {
     }
 
     private static long count(Fleet fleet, AgentStatus status) {
-        return fleet.manager.findAgents(AgentQuery.builder().status(status).build()).size();
+        return fleet.manager
+                .findAgents(AgentQuery.builder().status(status).build())
+                .size();
     }
 
     @Test
@@ -132,7 +134,8 @@ class TimeoutMonitorTest {
         assertThat(fleet.monitor().isHoldingExpiries()).isTrue();
 
         runFor(fleet, Duration.ofSeconds(1), alive); // the first 10 expiries leave the window: 2 of 30 is no disruption
-        assertThat(fleet.events.single(AgentEvent.ExpiriesReleased.class).stillOverdue()).isEqualTo(2);
+        assertThat(fleet.events.single(AgentEvent.ExpiriesReleased.class).stillOverdue())
+                .isEqualTo(2);
         assertThat(count(fleet, AgentStatus.INACTIVE)).isEqualTo(11); // one per sweep
         runFor(fleet, Duration.ofSeconds(1), alive);
         assertThat(count(fleet, AgentStatus.INACTIVE)).isEqualTo(12);
@@ -150,7 +153,8 @@ class TimeoutMonitorTest {
 
         assertThat(fleet.events.events(AgentEvent.ExpiriesHeld.class)).isEmpty();
         assertThat(fleet.events.events(AgentEvent.AgentInactivated.class))
-                .filteredOn(e -> e.reason() == InactiveReason.MISSED_HEARTBEATS).hasSize(2);
+                .filteredOn(e -> e.reason() == InactiveReason.MISSED_HEARTBEATS)
+                .hasSize(2);
     }
 
     @Test

@@ -57,10 +57,12 @@ public abstract class AgentRecordStoreContract extends StoreContract {
             AgentCertificate renewal = TestAgents.certificate("agent-001", at(3600));
             store.insertCertificate(renewal);
 
-            Agent updated = store.updateAgent(stored("agent-001").withCertificates(a.certificate().pin(),
-                    renewal.pin()), 1).orElseThrow();
+            Agent updated = store.updateAgent(
+                            stored("agent-001").withCertificates(a.certificate().pin(), renewal.pin()), 1)
+                    .orElseThrow();
 
-            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint())).contains(updated);
+            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint()))
+                    .contains(updated);
             assertThat(store.findAgentByThumbprint(renewal.thumbprint())).contains(updated);
         }
 
@@ -70,13 +72,15 @@ public abstract class AgentRecordStoreContract extends StoreContract {
             register(a);
             AgentCertificate renewal = TestAgents.certificate("agent-001", at(3600));
             store.insertCertificate(renewal);
-            Agent withNext = store.updateAgent(stored("agent-001").withCertificates(a.certificate().pin(),
-                    renewal.pin()), 1).orElseThrow();
+            Agent withNext = store.updateAgent(
+                            stored("agent-001").withCertificates(a.certificate().pin(), renewal.pin()), 1)
+                    .orElseThrow();
 
             Agent promoted = store.updateAgent(withNext.withCertificates(renewal.pin(), null), withNext.version())
                     .orElseThrow();
 
-            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint())).isEmpty();
+            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint()))
+                    .isEmpty();
             assertThat(store.findAgentByThumbprint(renewal.thumbprint())).contains(promoted);
             assertThat(promoted.certificate()).isEqualTo(renewal.pin());
             assertThat(promoted.nextCertificate()).isNull();
@@ -87,13 +91,16 @@ public abstract class AgentRecordStoreContract extends StoreContract {
             TestAgents.NewAgent a = TestAgents.newAgent("agent-001", T0);
             register(a);
             AgentCertificate renewal = TestAgents.certificate("agent-001", at(3600));
-            Agent withNext = store.updateAgent(stored("agent-001").withCertificates(a.certificate().pin(),
-                    renewal.pin()), 1).orElseThrow();
+            Agent withNext = store.updateAgent(
+                            stored("agent-001").withCertificates(a.certificate().pin(), renewal.pin()), 1)
+                    .orElseThrow();
 
-            store.updateAgent(withNext.withCertificates(a.certificate().pin(), null), withNext.version()).orElseThrow();
+            store.updateAgent(withNext.withCertificates(a.certificate().pin(), null), withNext.version())
+                    .orElseThrow();
 
             assertThat(store.findAgentByThumbprint(renewal.thumbprint())).isEmpty();
-            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint())).isPresent();
+            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint()))
+                    .isPresent();
         }
 
         @Test
@@ -102,7 +109,8 @@ public abstract class AgentRecordStoreContract extends StoreContract {
             Agent registered = register(a);
             Agent revoked = changeStatus(registered, AgentStatus.REVOKED);
 
-            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint())).contains(revoked);
+            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint()))
+                    .contains(revoked);
         }
 
         @Test
@@ -116,7 +124,8 @@ public abstract class AgentRecordStoreContract extends StoreContract {
 
             Agent expected = a.agent().withLiveness(liveness);
             assertThat(store.findAgent("agent-001")).contains(expected);
-            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint())).contains(expected);
+            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint()))
+                    .contains(expected);
             assertThat(store.findAgents(AgentQuery.all())).containsExactly(expected);
         }
     }
@@ -135,20 +144,32 @@ public abstract class AgentRecordStoreContract extends StoreContract {
             List<Agent> agents = new ArrayList<>();
             agents.add(TestAgents.agent("agent-a1", T0)
                     .capabilities(Capability.of("docker", "1.9"), Capability.of("compose", "2.24"))
-                    .labels(Map.of("env", "prod", "region", "eu")).build());
-            agents.add(TestAgents.agent("agent-a2", T0).capabilities(Capability.of("docker", "1.10"))
-                    .labels(Map.of("env", "prod", "region", "us")).build());
-            agents.add(TestAgents.agent("agent-a3", T0).capabilities(Capability.of("docker"))
-                    .labels(Map.of("env", "test")).build());
-            agents.add(TestAgents.agent("agent-a4", T0).capabilities(Capability.of("podman", "4.0"))
-                    .labels(Map.of()).build());
+                    .labels(Map.of("env", "prod", "region", "eu"))
+                    .build());
+            agents.add(TestAgents.agent("agent-a2", T0)
+                    .capabilities(Capability.of("docker", "1.10"))
+                    .labels(Map.of("env", "prod", "region", "us"))
+                    .build());
+            agents.add(TestAgents.agent("agent-a3", T0)
+                    .capabilities(Capability.of("docker"))
+                    .labels(Map.of("env", "test"))
+                    .build());
+            agents.add(TestAgents.agent("agent-a4", T0)
+                    .capabilities(Capability.of("podman", "4.0"))
+                    .labels(Map.of())
+                    .build());
             for (int i = 5; i <= 7; i++) {
-                agents.add(TestAgents.agent("agent-a" + i, T0).capabilities(Set.of()).labels(Map.of("env", "dev"))
+                agents.add(TestAgents.agent("agent-a" + i, T0)
+                        .capabilities(Set.of())
+                        .labels(Map.of("env", "dev"))
                         .build());
             }
             Collections.shuffle(agents, new Random(42));
             for (Agent agent : agents) {
-                AgentCertificate cert = TestAgents.certificate(agent.id(), agent.certificate().serial(), T0,
+                AgentCertificate cert = TestAgents.certificate(
+                        agent.id(),
+                        agent.certificate().serial(),
+                        T0,
                         agent.certificate().notAfter());
                 register(new TestAgents.NewAgent(agent.withCertificates(cert.pin(), null), cert));
             }
@@ -165,8 +186,9 @@ public abstract class AgentRecordStoreContract extends StoreContract {
 
         @Test
         void allAgentsOrderedById() {
-            assertThat(query(AgentQuery.builder())).containsExactly(
-                    "agent-a1", "agent-a2", "agent-a3", "agent-a4", "agent-a5", "agent-a6", "agent-a7");
+            assertThat(query(AgentQuery.builder()))
+                    .containsExactly(
+                            "agent-a1", "agent-a2", "agent-a3", "agent-a4", "agent-a5", "agent-a6", "agent-a7");
         }
 
         @Test
@@ -193,7 +215,8 @@ public abstract class AgentRecordStoreContract extends StoreContract {
             assertThat(query(AgentQuery.builder().capability("docker", "1.9")))
                     .as("1.10 > 1.9 and 1.9 >= 1.9; a versionless capability never satisfies a minimum")
                     .containsExactly("agent-a1", "agent-a2");
-            assertThat(query(AgentQuery.builder().capability("docker", "1.9.1"))).containsExactly("agent-a2");
+            assertThat(query(AgentQuery.builder().capability("docker", "1.9.1")))
+                    .containsExactly("agent-a2");
             assertThat(query(AgentQuery.builder().capability("docker", "2"))).isEmpty();
             assertThat(query(AgentQuery.builder().capability("podman", "4"))).containsExactly("agent-a4");
         }
@@ -210,11 +233,17 @@ public abstract class AgentRecordStoreContract extends StoreContract {
 
         @Test
         void criteriaCombine() {
-            assertThat(query(AgentQuery.builder().status(AgentStatus.ACTIVE, AgentStatus.PENDING)
-                    .capability("docker"))).containsExactly("agent-a1", "agent-a2");
-            assertThat(query(AgentQuery.builder().status(AgentStatus.PENDING).label("env", "prod")
-                    .capability("docker", "1.0"))).containsExactly("agent-a2");
-            assertThat(query(AgentQuery.builder().status(AgentStatus.ACTIVE).label("env", "test"))).isEmpty();
+            assertThat(query(AgentQuery.builder()
+                            .status(AgentStatus.ACTIVE, AgentStatus.PENDING)
+                            .capability("docker")))
+                    .containsExactly("agent-a1", "agent-a2");
+            assertThat(query(AgentQuery.builder()
+                            .status(AgentStatus.PENDING)
+                            .label("env", "prod")
+                            .capability("docker", "1.0")))
+                    .containsExactly("agent-a2");
+            assertThat(query(AgentQuery.builder().status(AgentStatus.ACTIVE).label("env", "test")))
+                    .isEmpty();
         }
 
         @Test
@@ -229,12 +258,16 @@ public abstract class AgentRecordStoreContract extends StoreContract {
 
         @Test
         void filteredPagesCoverEveryMatchOnce() {
-            AgentQuery q = AgentQuery.builder().status(AgentStatus.PENDING).limit(1).build();
+            AgentQuery q =
+                    AgentQuery.builder().status(AgentStatus.PENDING).limit(1).build();
             List<String> seen = new ArrayList<>();
             List<Agent> page = store.findAgents(q);
             while (!page.isEmpty()) {
                 assertThat(page).hasSize(1);
-                assertThat(seen).as("pages so far").hasSizeLessThan(4).doesNotContain(page.get(0).id());
+                assertThat(seen)
+                        .as("pages so far")
+                        .hasSizeLessThan(4)
+                        .doesNotContain(page.get(0).id());
                 seen.add(page.get(0).id());
                 page = store.findAgents(q.after(page.get(0).id()));
             }
@@ -244,8 +277,8 @@ public abstract class AgentRecordStoreContract extends StoreContract {
         @Test
         void queriesSeeUpdatedCapabilitiesAndLabels() {
             Agent a3 = stored("agent-a3");
-            Agent changed = withLabels(a3.withCapabilities(Set.of(Capability.of("podman", "5.1"))),
-                    Map.of("env", "prod", "region", "ap"));
+            Agent changed = withLabels(
+                    a3.withCapabilities(Set.of(Capability.of("podman", "5.1"))), Map.of("env", "prod", "region", "ap"));
             store.updateAgent(changed, a3.version()).orElseThrow();
 
             assertThat(query(AgentQuery.builder().capability("docker"))).containsExactly("agent-a1", "agent-a2");
@@ -287,7 +320,8 @@ public abstract class AgentRecordStoreContract extends StoreContract {
         @Test
         void writesDurableStateWithTheNextVersion() {
             Agent registered = register("agent-001");
-            Agent desired = registered.withStatus(AgentStatus.ACTIVE, null, at(3))
+            Agent desired = registered
+                    .withStatus(AgentStatus.ACTIVE, null, at(3))
                     .withCapabilities(Set.of(Capability.of("kubectl", "1.29")))
                     .withReport(AgentHealth.DEGRADED, "2.0.0");
 
@@ -305,7 +339,8 @@ public abstract class AgentRecordStoreContract extends StoreContract {
             Agent current = stored("agent-001");
             AgentLiveness bogus = new AgentLiveness(at(999), 99, 99, at(99_999), Duration.ofSeconds(9));
 
-            Agent result = store.updateAgent(current.withStatus(AgentStatus.ACTIVE, null, at(10)).withLiveness(bogus), 1)
+            Agent result = store.updateAgent(
+                            current.withStatus(AgentStatus.ACTIVE, null, at(10)).withLiveness(bogus), 1)
                     .orElseThrow();
 
             assertThat(result.liveness()).isEqualTo(current.liveness());
@@ -316,10 +351,13 @@ public abstract class AgentRecordStoreContract extends StoreContract {
         @Test
         void staleVersionWritesNothing() {
             Agent v1 = register("agent-001");
-            Agent v2 = store.updateAgent(v1.withReport(AgentHealth.HEALTHY, "1.1.0"), 1).orElseThrow();
+            Agent v2 = store.updateAgent(v1.withReport(AgentHealth.HEALTHY, "1.1.0"), 1)
+                    .orElseThrow();
 
-            assertThat(store.updateAgent(v1.withReport(AgentHealth.UNHEALTHY, "9.9.9"), 1)).isEmpty();
-            assertThat(store.updateAgent(v1.withReport(AgentHealth.UNHEALTHY, "9.9.9"), 3)).as("future version")
+            assertThat(store.updateAgent(v1.withReport(AgentHealth.UNHEALTHY, "9.9.9"), 1))
+                    .isEmpty();
+            assertThat(store.updateAgent(v1.withReport(AgentHealth.UNHEALTHY, "9.9.9"), 3))
+                    .as("future version")
                     .isEmpty();
 
             assertThat(store.findAgent("agent-001")).contains(v2);
@@ -331,15 +369,18 @@ public abstract class AgentRecordStoreContract extends StoreContract {
 
             assertThat(store.updateAgent(ghost, 1)).isEmpty();
             assertThat(store.findAgent("agent-404")).isEmpty();
-            assertThat(store.findAgentByThumbprint(ghost.certificate().thumbprint())).isEmpty();
+            assertThat(store.findAgentByThumbprint(ghost.certificate().thumbprint()))
+                    .isEmpty();
         }
 
         @Test
         void versionsKeepCounting() {
             Agent a = register("agent-001");
             for (int i = 0; i < 5; i++) {
-                a = store.updateAgent(a.withReport(i % 2 == 0 ? AgentHealth.HEALTHY : AgentHealth.DEGRADED, null),
-                        a.version()).orElseThrow();
+                a = store.updateAgent(
+                                a.withReport(i % 2 == 0 ? AgentHealth.HEALTHY : AgentHealth.DEGRADED, null),
+                                a.version())
+                        .orElseThrow();
             }
             assertThat(a.version()).isEqualTo(6);
             assertThat(stored("agent-001").version()).isEqualTo(6);
@@ -351,8 +392,8 @@ public abstract class AgentRecordStoreContract extends StoreContract {
             Agent v1 = register("agent-001");
             int threads = 16;
 
-            List<Optional<Agent>> results = race(threads, i -> () -> store.updateAgent(
-                    v1.withCapabilities(Set.of(Capability.of("cap-" + i))), 1));
+            List<Optional<Agent>> results = race(
+                    threads, i -> () -> store.updateAgent(v1.withCapabilities(Set.of(Capability.of("cap-" + i))), 1));
 
             List<Agent> winners = results.stream().flatMap(Optional::stream).toList();
             assertThat(winners).hasSize(1);
@@ -370,15 +411,19 @@ public abstract class AgentRecordStoreContract extends StoreContract {
             for (int i = 0; i < agents; i++) {
                 String id = String.format("agent-%03d", i);
                 Agent v1 = stored(id);
-                List<Object> results = race(2, t -> () -> t == 0
-                        ? store.recordHeartbeat(id, 1, 1, 1, at(10), at(100), null)
-                        : store.updateAgent(v1.withStatus(AgentStatus.ACTIVE, null, at(10)), 1));
+                List<Object> results = race(
+                        2,
+                        t -> () -> t == 0
+                                ? store.recordHeartbeat(id, 1, 1, 1, at(10), at(100), null)
+                                : store.updateAgent(v1.withStatus(AgentStatus.ACTIVE, null, at(10)), 1));
                 HeartbeatWrite hb = (HeartbeatWrite) results.get(0);
                 assertThat((Optional<?>) results.get(1)).as("update of " + id).isPresent();
                 Agent after = stored(id);
                 assertThat(after.status()).isEqualTo(AgentStatus.ACTIVE);
                 if (accepted(hb)) {
-                    assertThat(after.liveness().sequence()).as("heartbeat of " + id + " kept").isEqualTo(1);
+                    assertThat(after.liveness().sequence())
+                            .as("heartbeat of " + id + " kept")
+                            .isEqualTo(1);
                     assertThat(after.liveness().deadline()).isEqualTo(at(100));
                 } else {
                     assertThat(hb).isEqualTo(HeartbeatWrite.VERSION_CHANGED);

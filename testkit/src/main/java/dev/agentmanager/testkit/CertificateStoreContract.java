@@ -40,7 +40,8 @@ public abstract class CertificateStoreContract extends StoreContract {
         @Test
         void revokedCertificateRoundTrips() {
             register("agent-001");
-            AgentCertificate revoked = TestAgents.certificate("agent-001", at(3600)).withRevokedAt(at(4000));
+            AgentCertificate revoked =
+                    TestAgents.certificate("agent-001", at(3600)).withRevokedAt(at(4000));
 
             store.insertCertificate(revoked);
 
@@ -58,8 +59,8 @@ public abstract class CertificateStoreContract extends StoreContract {
         void duplicateSerialIsRefusedAndTheFirstIsKept() {
             TestAgents.NewAgent a = TestAgents.newAgent("agent-001", T0);
             register(a);
-            AgentCertificate clash = TestAgents.certificate("agent-001", a.certificate().serial(), at(3600),
-                    at(7200));
+            AgentCertificate clash =
+                    TestAgents.certificate("agent-001", a.certificate().serial(), at(3600), at(7200));
 
             assertThatThrownBy(() -> store.insertCertificate(clash)).isInstanceOf(IllegalStateException.class);
 
@@ -88,7 +89,8 @@ public abstract class CertificateStoreContract extends StoreContract {
             register(a);
             TestAgents.NewAgent b = TestAgents.newAgent("agent-002", T0);
             register(b);
-            AgentCertificate alreadyRevoked = TestAgents.certificate("agent-001", at(60)).withRevokedAt(at(70));
+            AgentCertificate alreadyRevoked =
+                    TestAgents.certificate("agent-001", at(60)).withRevokedAt(at(70));
             AgentCertificate renewal = TestAgents.certificate("agent-001", at(3600));
             store.insertCertificate(alreadyRevoked);
             store.insertCertificate(renewal);
@@ -96,16 +98,20 @@ public abstract class CertificateStoreContract extends StoreContract {
             List<String> revoked = store.revokeCertificates("agent-001", at(5000));
 
             assertThat(revoked).containsExactlyInAnyOrder(a.certificate().serial(), renewal.serial());
-            assertThat(store.findCertificate(a.certificate().serial())).contains(a.certificate().withRevokedAt(at(5000)));
+            assertThat(store.findCertificate(a.certificate().serial()))
+                    .contains(a.certificate().withRevokedAt(at(5000)));
             assertThat(store.findCertificate(renewal.serial())).contains(renewal.withRevokedAt(at(5000)));
-            assertThat(store.findCertificate(alreadyRevoked.serial())).as("first revocation kept")
+            assertThat(store.findCertificate(alreadyRevoked.serial()))
+                    .as("first revocation kept")
                     .contains(alreadyRevoked);
-            assertThat(store.findCertificate(b.certificate().serial())).as("other agent untouched")
+            assertThat(store.findCertificate(b.certificate().serial()))
+                    .as("other agent untouched")
                     .contains(b.certificate());
 
             assertThat(store.revokeCertificates("agent-001", at(6000))).isEmpty();
             assertThat(store.findCertificate(renewal.serial())).contains(renewal.withRevokedAt(at(5000)));
-            assertThat(store.findCertificates("agent-001")).extracting(AgentCertificate::revokedAt)
+            assertThat(store.findCertificates("agent-001"))
+                    .extracting(AgentCertificate::revokedAt)
                     .containsExactly(at(5000), at(70), at(5000));
         }
 
@@ -117,17 +123,26 @@ public abstract class CertificateStoreContract extends StoreContract {
             store.insertCertificate(renewal);
             Agent before = stored("agent-001");
 
-            assertThat(store.revokeCertificate(a.certificate().serial(), at(4000))).isTrue();
+            assertThat(store.revokeCertificate(a.certificate().serial(), at(4000)))
+                    .isTrue();
 
             assertThat(store.findCertificate(a.certificate().serial()))
                     .contains(a.certificate().withRevokedAt(at(4000)));
-            assertThat(store.findCertificate(renewal.serial())).as("the agent's other certificate").contains(renewal);
+            assertThat(store.findCertificate(renewal.serial()))
+                    .as("the agent's other certificate")
+                    .contains(renewal);
             assertThat(stored("agent-001")).as("the agent record").isEqualTo(before);
-            assertThat(store.revokeCertificate(a.certificate().serial(), at(5000))).as("already revoked").isFalse();
-            assertThat(store.findCertificate(a.certificate().serial())).as("first revocation kept")
+            assertThat(store.revokeCertificate(a.certificate().serial(), at(5000)))
+                    .as("already revoked")
+                    .isFalse();
+            assertThat(store.findCertificate(a.certificate().serial()))
+                    .as("first revocation kept")
                     .contains(a.certificate().withRevokedAt(at(4000)));
-            assertThat(store.revokeCertificate("00ff00ff00ff00ff", at(5000))).as("unknown serial").isFalse();
-            assertThat(store.revokeCertificates("agent-001", at(6000))).as("only what was left")
+            assertThat(store.revokeCertificate("00ff00ff00ff00ff", at(5000)))
+                    .as("unknown serial")
+                    .isFalse();
+            assertThat(store.revokeCertificates("agent-001", at(6000)))
+                    .as("only what was left")
                     .containsExactly(renewal.serial());
         }
 
@@ -136,11 +151,14 @@ public abstract class CertificateStoreContract extends StoreContract {
             TestAgents.NewAgent a = TestAgents.newAgent("agent-001", T0);
             register(a);
 
-            List<Boolean> results = race(RACE_THREADS,
+            List<Boolean> results = race(
+                    RACE_THREADS,
                     i -> () -> store.revokeCertificate(a.certificate().serial(), at(100 + i)));
 
             assertThat(results).filteredOn(Boolean::booleanValue).hasSize(1);
-            assertThat(store.findCertificate(a.certificate().serial())).map(AgentCertificate::revokedAt).isPresent();
+            assertThat(store.findCertificate(a.certificate().serial()))
+                    .map(AgentCertificate::revokedAt)
+                    .isPresent();
         }
 
         @Test

@@ -60,8 +60,8 @@ public final class FakeCertificateService implements IAgentCertificateService {
     public static final String KEY_ALGORITHM = "FAKE";
 
     private static final HexFormat HEX = HexFormat.of();
-    private static final byte[] ROOT_DER = "agentmanager testkit fake root CA; not a certificate"
-            .getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ROOT_DER =
+            "agentmanager testkit fake root CA; not a certificate".getBytes(StandardCharsets.US_ASCII);
     private static final TrustBundle TRUST_BUNDLE = new TrustBundle(pem(ROOT_DER), sha256Hex(ROOT_DER));
 
     private final Clock clock;
@@ -137,7 +137,7 @@ public final class FakeCertificateService implements IAgentCertificateService {
         while (true) {
             String serial = new BigInteger(64, random).setBit(64).toString(16);
             byte[] der = ("FAKE CERTIFICATE serial=" + serial + " subject=" + agentId + " key="
-                    + request.publicKeySha256() + " notBefore=" + notBefore + " notAfter=" + notAfter)
+                            + request.publicKeySha256() + " notBefore=" + notBefore + " notAfter=" + notAfter)
                     .getBytes(StandardCharsets.UTF_8);
             AgentCertificate certificate =
                     new AgentCertificate(serial, sha256Hex(der), agentId, notBefore, notAfter, pem(der), null);

@@ -49,7 +49,9 @@ public abstract class LivenessStoreContract extends StoreContract {
 
             Agent after = stored("agent-001");
             assertThat(after.liveness()).isEqualTo(new AgentLiveness(at(2), 0, 0, at(92), Duration.ofMillis(1500)));
-            assertThat(after.withLiveness(agent.liveness())).as("durable state untouched").isEqualTo(agent);
+            assertThat(after.withLiveness(agent.liveness()))
+                    .as("durable state untouched")
+                    .isEqualTo(agent);
             assertThat(after.version()).isEqualTo(1);
         }
 
@@ -126,8 +128,9 @@ public abstract class LivenessStoreContract extends StoreContract {
 
         @Test
         void heartbeatsAreRecordedWhateverTheStatus() {
-            Agent inactive = store.updateAgent(agent.withStatus(AgentStatus.INACTIVE, InactiveReason.OPERATOR, at(1)),
-                    1).orElseThrow();
+            Agent inactive = store.updateAgent(
+                            agent.withStatus(AgentStatus.INACTIVE, InactiveReason.OPERATOR, at(1)), 1)
+                    .orElseThrow();
 
             assertThat(store.recordHeartbeat("agent-001", inactive.version(), 1, 1, at(5), at(95), null))
                     .isEqualTo(HeartbeatWrite.ACCEPTED_NEW_EPOCH);
@@ -147,8 +150,8 @@ public abstract class LivenessStoreContract extends StoreContract {
         @Test
         @Timeout(60)
         void ofRacingHeartbeatsWithOnePairExactlyOneIsAccepted() {
-            List<HeartbeatWrite> results = race(RACE_THREADS, i -> () ->
-                    store.recordHeartbeat("agent-001", 1, 3, 9, at(5), at(95), null));
+            List<HeartbeatWrite> results =
+                    race(RACE_THREADS, i -> () -> store.recordHeartbeat("agent-001", 1, 3, 9, at(5), at(95), null));
 
             assertThat(results).filteredOn(StoreContract::accepted).hasSize(1);
             assertThat(results).filteredOn(w -> w == HeartbeatWrite.STALE).hasSize(RACE_THREADS - 1);
@@ -158,12 +161,15 @@ public abstract class LivenessStoreContract extends StoreContract {
         @Test
         @Timeout(60)
         void racingHeartbeatsEndAtTheNewestPair() {
-            List<HeartbeatWrite> results = race(RACE_THREADS, i -> () ->
-                    store.recordHeartbeat("agent-001", 1, 3, i, at(5 + i), at(95 + i), null));
+            List<HeartbeatWrite> results = race(
+                    RACE_THREADS, i -> () -> store.recordHeartbeat("agent-001", 1, 3, i, at(5 + i), at(95 + i), null));
 
-            assertThat(results.get(RACE_THREADS - 1)).as("the newest pair is never stale")
+            assertThat(results.get(RACE_THREADS - 1))
+                    .as("the newest pair is never stale")
                     .isIn(HeartbeatWrite.ACCEPTED, HeartbeatWrite.ACCEPTED_NEW_EPOCH);
-            assertThat(results).filteredOn(w -> w == HeartbeatWrite.ACCEPTED_NEW_EPOCH).hasSize(1);
+            assertThat(results)
+                    .filteredOn(w -> w == HeartbeatWrite.ACCEPTED_NEW_EPOCH)
+                    .hasSize(1);
             int last = RACE_THREADS - 1;
             assertThat(stored("agent-001").liveness())
                     .isEqualTo(new AgentLiveness(at(5 + last), 3, last, at(95 + last), null));
@@ -193,8 +199,10 @@ public abstract class LivenessStoreContract extends StoreContract {
             assertThat(stored("agent-rev")).isEqualTo(revoked);
             Agent extended = stored("agent-act");
             assertThat(extended.version()).isEqualTo(active.version());
-            assertThat(extended.liveness().lastHeartbeatAt()).isEqualTo(active.liveness().lastHeartbeatAt());
-            assertThat(extended.liveness().sequence()).isEqualTo(active.liveness().sequence());
+            assertThat(extended.liveness().lastHeartbeatAt())
+                    .isEqualTo(active.liveness().lastHeartbeatAt());
+            assertThat(extended.liveness().sequence())
+                    .isEqualTo(active.liveness().sequence());
         }
 
         @Test
@@ -215,8 +223,11 @@ public abstract class LivenessStoreContract extends StoreContract {
             Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
             store.extendDeadlines(at(190));
 
-            assertThat(store.expireAgent(a.withStatus(AgentStatus.INACTIVE, InactiveReason.MISSED_HEARTBEATS, at(100)),
-                    a.version(), at(100))).isEmpty();
+            assertThat(store.expireAgent(
+                            a.withStatus(AgentStatus.INACTIVE, InactiveReason.MISSED_HEARTBEATS, at(100)),
+                            a.version(),
+                            at(100)))
+                    .isEmpty();
         }
 
         @Test
@@ -250,7 +261,9 @@ public abstract class LivenessStoreContract extends StoreContract {
             store.recordSweep(at(10));
 
             assertThat(store.recordSweep(at(5))).contains(at(10));
-            assertThat(store.recordSweep(at(11))).as("the earlier sweep was not stored").contains(at(10));
+            assertThat(store.recordSweep(at(11)))
+                    .as("the earlier sweep was not stored")
+                    .contains(at(10));
         }
 
         @Test

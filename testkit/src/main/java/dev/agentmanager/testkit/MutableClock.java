@@ -53,12 +53,12 @@ public final class MutableClock extends Clock {
 
     @Override
     public Instant instant() {
-        return time.get();
+        return requireNonNull(time.get());
     }
 
     @Override
     public long millis() {
-        return time.get().toEpochMilli();
+        return requireNonNull(time.get()).toEpochMilli();
     }
 
     @Override

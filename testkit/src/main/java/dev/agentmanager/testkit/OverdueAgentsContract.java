@@ -52,7 +52,9 @@ public abstract class OverdueAgentsContract extends StoreContract {
             registerWithDeadline("agent-rev", at(90), AgentStatus.REVOKED);
             registerWithDeadline("agent-lat", at(91), AgentStatus.ACTIVE);
 
-            assertThat(overdue(at(90), 100)).as("deadline equal to now is not overdue").isEmpty();
+            assertThat(overdue(at(90), 100))
+                    .as("deadline equal to now is not overdue")
+                    .isEmpty();
             assertThat(overdue(at(90).plusMillis(1), 100)).containsExactlyInAnyOrder("agent-act", "agent-pen");
             assertThat(overdue(at(91).plusMillis(1), 100))
                     .containsExactlyInAnyOrder("agent-act", "agent-pen", "agent-lat");
@@ -126,9 +128,14 @@ public abstract class OverdueAgentsContract extends StoreContract {
                 List<Agent> batch = store.findOverdue(at(100), 10);
                 assertThat(batch).hasSize(round < 2 ? 10 : 5);
                 for (Agent a : batch) {
-                    assertThat(expired.add(a.id())).as("returned again after expiry: " + a.id()).isTrue();
-                    store.expireAgent(a.withStatus(AgentStatus.INACTIVE, InactiveReason.MISSED_HEARTBEATS, at(100)),
-                            a.version(), at(100)).orElseThrow();
+                    assertThat(expired.add(a.id()))
+                            .as("returned again after expiry: " + a.id())
+                            .isTrue();
+                    store.expireAgent(
+                                    a.withStatus(AgentStatus.INACTIVE, InactiveReason.MISSED_HEARTBEATS, at(100)),
+                                    a.version(),
+                                    at(100))
+                            .orElseThrow();
                 }
             }
             assertThat(expired).hasSize(25);
@@ -145,9 +152,14 @@ public abstract class OverdueAgentsContract extends StoreContract {
             Set<String> expired = new HashSet<>();
             for (int round = 0; round < 4; round++) {
                 for (Agent a : store.findOverdue(at(100), 7)) {
-                    assertThat(expired.add(a.id())).as("returned again after expiry: " + a.id()).isTrue();
-                    store.expireAgent(a.withStatus(AgentStatus.INACTIVE, InactiveReason.MISSED_HEARTBEATS, at(100)),
-                            a.version(), at(100)).orElseThrow();
+                    assertThat(expired.add(a.id()))
+                            .as("returned again after expiry: " + a.id())
+                            .isTrue();
+                    store.expireAgent(
+                                    a.withStatus(AgentStatus.INACTIVE, InactiveReason.MISSED_HEARTBEATS, at(100)),
+                                    a.version(),
+                                    at(100))
+                            .orElseThrow();
                 }
             }
             assertThat(expired).hasSize(26);
@@ -157,12 +169,13 @@ public abstract class OverdueAgentsContract extends StoreContract {
         @Test
         void statusChangesTakeAgentsOutAndBackIn() {
             Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
-            Agent inactive = store.updateAgent(a.withStatus(AgentStatus.INACTIVE, InactiveReason.OPERATOR, at(1)),
-                    a.version()).orElseThrow();
+            Agent inactive = store.updateAgent(
+                            a.withStatus(AgentStatus.INACTIVE, InactiveReason.OPERATOR, at(1)), a.version())
+                    .orElseThrow();
             assertThat(overdue(at(100), 10)).isEmpty();
 
-            Agent active = store.updateAgent(inactive.withStatus(AgentStatus.ACTIVE, null, at(100)),
-                    inactive.version()).orElseThrow();
+            Agent active = store.updateAgent(inactive.withStatus(AgentStatus.ACTIVE, null, at(100)), inactive.version())
+                    .orElseThrow();
             assertThat(overdue(at(100), 10)).containsExactly("agent-001");
 
             store.recordHeartbeat("agent-001", active.version(), 1, 1, at(100), at(190), null);
@@ -173,12 +186,16 @@ public abstract class OverdueAgentsContract extends StoreContract {
         @Test
         void anExpiredAgentThatComesBackIsWatchedAgain() {
             Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
-            Agent expired = store.expireAgent(a.withStatus(AgentStatus.INACTIVE, InactiveReason.MISSED_HEARTBEATS,
-                    at(100)), a.version(), at(100)).orElseThrow();
+            Agent expired = store.expireAgent(
+                            a.withStatus(AgentStatus.INACTIVE, InactiveReason.MISSED_HEARTBEATS, at(100)),
+                            a.version(),
+                            at(100))
+                    .orElseThrow();
             assertThat(overdue(at(100), 10)).isEmpty();
 
             store.recordHeartbeat("agent-001", expired.version(), 1, 1, at(200), at(290), null);
-            store.updateAgent(expired.withStatus(AgentStatus.ACTIVE, null, at(200)), expired.version()).orElseThrow();
+            store.updateAgent(expired.withStatus(AgentStatus.ACTIVE, null, at(200)), expired.version())
+                    .orElseThrow();
 
             assertThat(overdue(at(250), 10)).isEmpty();
             assertThat(overdue(at(291), 10)).containsExactly("agent-001");
@@ -233,7 +250,8 @@ public abstract class OverdueAgentsContract extends StoreContract {
                 return null;
             });
 
-            Set<String> expected = IntStream.range(agents / 2, agents).mapToObj(i -> fleet.get(i).id())
+            Set<String> expected = IntStream.range(agents / 2, agents)
+                    .mapToObj(i -> fleet.get(i).id())
                     .collect(Collectors.toSet());
             assertThat(overdue(at(150), agents)).isEqualTo(expected);
             assertThat(overdue(at(191), agents)).hasSize(agents);
@@ -253,7 +271,8 @@ public abstract class OverdueAgentsContract extends StoreContract {
             Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
             long activeBefore = store.countAgents(AgentStatus.ACTIVE);
 
-            Agent result = store.expireAgent(inactive(a, at(100)), a.version(), at(100)).orElseThrow();
+            Agent result = store.expireAgent(inactive(a, at(100)), a.version(), at(100))
+                    .orElseThrow();
 
             assertThat(result).isEqualTo(inactive(a, at(100)).withVersion(a.version() + 1));
             assertThat(stored("agent-001")).isEqualTo(result);
@@ -276,8 +295,10 @@ public abstract class OverdueAgentsContract extends StoreContract {
         void versionMismatchWritesNothing() {
             Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
 
-            assertThat(store.expireAgent(inactive(a, at(100)), a.version() - 1, at(100))).isEmpty();
-            assertThat(store.expireAgent(inactive(a, at(100)), a.version() + 1, at(100))).isEmpty();
+            assertThat(store.expireAgent(inactive(a, at(100)), a.version() - 1, at(100)))
+                    .isEmpty();
+            assertThat(store.expireAgent(inactive(a, at(100)), a.version() + 1, at(100)))
+                    .isEmpty();
 
             assertThat(stored("agent-001")).isEqualTo(a);
         }
@@ -290,7 +311,8 @@ public abstract class OverdueAgentsContract extends StoreContract {
 
             store.recordHeartbeat("agent-001", a.version(), 1, 1, at(100), at(190), null);
 
-            assertThat(store.expireAgent(inactive(found.get(0), at(100)), a.version(), at(100))).isEmpty();
+            assertThat(store.expireAgent(inactive(found.get(0), at(100)), a.version(), at(100)))
+                    .isEmpty();
             assertThat(stored("agent-001").status()).isEqualTo(AgentStatus.ACTIVE);
         }
 
@@ -298,8 +320,10 @@ public abstract class OverdueAgentsContract extends StoreContract {
         void aDeadlineNotBeforeNowWritesNothing() {
             Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
 
-            assertThat(store.expireAgent(inactive(a, at(90)), a.version(), at(90))).isEmpty();
-            assertThat(store.expireAgent(inactive(a, at(50)), a.version(), at(50))).isEmpty();
+            assertThat(store.expireAgent(inactive(a, at(90)), a.version(), at(90)))
+                    .isEmpty();
+            assertThat(store.expireAgent(inactive(a, at(50)), a.version(), at(50)))
+                    .isEmpty();
             assertThat(stored("agent-001")).isEqualTo(a);
         }
 
@@ -317,8 +341,8 @@ public abstract class OverdueAgentsContract extends StoreContract {
             Agent a = registerWithDeadline("agent-001", at(90), AgentStatus.ACTIVE);
             int threads = 16;
 
-            List<Optional<Agent>> results = race(threads, i ->
-                    () -> store.expireAgent(inactive(a, at(100)), a.version(), at(100)));
+            List<Optional<Agent>> results =
+                    race(threads, i -> () -> store.expireAgent(inactive(a, at(100)), a.version(), at(100)));
 
             assertThat(results).filteredOn(Optional::isPresent).hasSize(1);
             assertThat(stored("agent-001").version()).isEqualTo(a.version() + 1);
@@ -334,12 +358,15 @@ public abstract class OverdueAgentsContract extends StoreContract {
                 fleet.add(registerWithDeadline(String.format("agent-%03d", i), at(90), AgentStatus.ACTIVE));
             }
             for (Agent a : fleet) {
-                List<Object> results = race(2, t -> () -> t == 0
-                        ? store.recordHeartbeat(a.id(), a.version(), 1, 1, at(100), at(190), null)
-                        : store.expireAgent(inactive(a, at(100)), a.version(), at(100)));
+                List<Object> results = race(
+                        2,
+                        t -> () -> t == 0
+                                ? store.recordHeartbeat(a.id(), a.version(), 1, 1, at(100), at(190), null)
+                                : store.expireAgent(inactive(a, at(100)), a.version(), at(100)));
                 boolean beat = accepted((HeartbeatWrite) results.get(0));
                 boolean expired = ((Optional<?>) results.get(1)).isPresent();
-                assertThat(beat ^ expired).as(a.id() + ": heartbeat " + results.get(0) + ", expired " + expired)
+                assertThat(beat ^ expired)
+                        .as(a.id() + ": heartbeat " + results.get(0) + ", expired " + expired)
                         .isTrue();
                 assertThat(stored(a.id()).status()).isEqualTo(expired ? AgentStatus.INACTIVE : AgentStatus.ACTIVE);
             }
@@ -356,16 +383,21 @@ public abstract class OverdueAgentsContract extends StoreContract {
             registerWithDeadline("agent-001", at(10), AgentStatus.ACTIVE);
 
             for (int limit : new int[] {0, -1, Integer.MIN_VALUE}) {
-                assertThatThrownBy(() -> store.listTokens(null, limit)).as("listTokens %d", limit)
+                assertThatThrownBy(() -> store.listTokens(null, limit))
+                        .as("listTokens %d", limit)
                         .isInstanceOf(IllegalArgumentException.class);
-                assertThatThrownBy(() -> store.pruneTokens(at(1000), limit)).as("pruneTokens %d", limit)
+                assertThatThrownBy(() -> store.pruneTokens(at(1000), limit))
+                        .as("pruneTokens %d", limit)
                         .isInstanceOf(IllegalArgumentException.class);
-                assertThatThrownBy(() -> store.findOverdue(at(100), limit)).as("findOverdue %d", limit)
+                assertThatThrownBy(() -> store.findOverdue(at(100), limit))
+                        .as("findOverdue %d", limit)
                         .isInstanceOf(IllegalArgumentException.class);
             }
             assertThat(store.findToken("tok-expired")).as("not pruned").isPresent();
             assertThat(store.findOverdue(at(100), 10)).extracting(Agent::id).containsExactly("agent-001");
-            assertThat(store.pruneTokens(at(1000), 10)).as("a valid limit prunes").isPositive();
+            assertThat(store.pruneTokens(at(1000), 10))
+                    .as("a valid limit prunes")
+                    .isPositive();
             assertThat(store.findToken("tok-expired")).as("pruned now").isEmpty();
         }
     }

@@ -1,5 +1,6 @@
 package dev.agentmanager.testkit;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -46,13 +48,15 @@ public abstract class RegistrationContract extends StoreContract {
             TestAgents.NewAgent a = TestAgents.newAgent("agent-001", at(10));
             TokenRedemption redemption = new TokenRedemption(at(10), "agent-001", "cd".repeat(32), "203.0.113.5");
 
-            assertThat(store.registerAgent("tok-001", redemption, at(10), a.agent(), a.certificate())).isTrue();
+            assertThat(store.registerAgent("tok-001", redemption, at(10), a.agent(), a.certificate()))
+                    .isTrue();
 
             RegistrationToken token = store.findToken("tok-001").orElseThrow();
             assertThat(token.redemptions()).containsExactly(redemption);
             assertThat(token.isExhausted()).isTrue();
             assertThat(store.findAgent("agent-001")).contains(a.agent());
-            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint())).contains(a.agent());
+            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint()))
+                    .contains(a.agent());
             assertThat(store.findCertificate(a.certificate().serial())).contains(a.certificate());
             assertThat(store.findCertificates("agent-001")).containsExactly(a.certificate());
             assertThat(store.countAgents(AgentStatus.PENDING)).isEqualTo(1);
@@ -60,7 +64,8 @@ public abstract class RegistrationContract extends StoreContract {
 
         private void assertNothingWritten(TestAgents.NewAgent a) {
             assertThat(store.findAgent(a.agent().id())).isEmpty();
-            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint())).isEmpty();
+            assertThat(store.findAgentByThumbprint(a.certificate().thumbprint()))
+                    .isEmpty();
             assertThat(store.findCertificate(a.certificate().serial())).isEmpty();
             assertThat(store.findCertificates(a.agent().id())).isEmpty();
         }
@@ -69,8 +74,9 @@ public abstract class RegistrationContract extends StoreContract {
         void unknownTokenWritesNothing() {
             TestAgents.NewAgent a = TestAgents.newAgent("agent-001", T0);
 
-            assertThat(store.registerAgent("tok-404", TestAgents.redemption("agent-001", T0), T0, a.agent(),
-                    a.certificate())).isFalse();
+            assertThat(store.registerAgent(
+                            "tok-404", TestAgents.redemption("agent-001", T0), T0, a.agent(), a.certificate()))
+                    .isFalse();
 
             assertNothingWritten(a);
             assertThat(store.findToken("tok-404")).isEmpty();
@@ -83,8 +89,9 @@ public abstract class RegistrationContract extends StoreContract {
             store.revokeToken("tok-001", at(1));
             TestAgents.NewAgent a = TestAgents.newAgent("agent-001", at(2));
 
-            assertThat(store.registerAgent("tok-001", TestAgents.redemption("agent-001", at(2)), at(2), a.agent(),
-                    a.certificate())).isFalse();
+            assertThat(store.registerAgent(
+                            "tok-001", TestAgents.redemption("agent-001", at(2)), at(2), a.agent(), a.certificate()))
+                    .isFalse();
 
             assertNothingWritten(a);
             assertThat(store.findToken("tok-001").orElseThrow().redemptions()).isEmpty();
@@ -92,18 +99,31 @@ public abstract class RegistrationContract extends StoreContract {
 
         @Test
         void tokenExpiresAtItsExpiryInstant() {
-            store.insertToken(TestAgents.token("tok-001", T0).expiresAt(at(60)).maxUses(2).build());
+            store.insertToken(
+                    TestAgents.token("tok-001", T0).expiresAt(at(60)).maxUses(2).build());
             TestAgents.NewAgent late = TestAgents.newAgent("agent-002", at(60));
             TestAgents.NewAgent inTime = TestAgents.newAgent("agent-001", at(59));
 
-            assertThat(store.registerAgent("tok-001", TestAgents.redemption("agent-002", at(60)), at(60),
-                    late.agent(), late.certificate())).as("at expiresAt").isFalse();
+            assertThat(store.registerAgent(
+                            "tok-001",
+                            TestAgents.redemption("agent-002", at(60)),
+                            at(60),
+                            late.agent(),
+                            late.certificate()))
+                    .as("at expiresAt")
+                    .isFalse();
             assertNothingWritten(late);
             assertThat(store.findToken("tok-001").orElseThrow().redemptions()).isEmpty();
 
             Instant lastMilli = at(60).minusMillis(1);
-            assertThat(store.registerAgent("tok-001", TestAgents.redemption("agent-001", lastMilli), lastMilli,
-                    inTime.agent(), inTime.certificate())).as("one millisecond before expiresAt").isTrue();
+            assertThat(store.registerAgent(
+                            "tok-001",
+                            TestAgents.redemption("agent-001", lastMilli),
+                            lastMilli,
+                            inTime.agent(),
+                            inTime.certificate()))
+                    .as("one millisecond before expiresAt")
+                    .isTrue();
         }
 
         @Test
@@ -111,15 +131,22 @@ public abstract class RegistrationContract extends StoreContract {
             store.insertToken(TestAgents.oneTimeToken("tok-001", T0));
             TestAgents.NewAgent first = TestAgents.newAgent("agent-001", T0);
             TestAgents.NewAgent second = TestAgents.newAgent("agent-002", T0);
-            assertThat(store.registerAgent("tok-001", TestAgents.redemption("agent-001", T0), T0, first.agent(),
-                    first.certificate())).isTrue();
+            assertThat(store.registerAgent(
+                            "tok-001", TestAgents.redemption("agent-001", T0), T0, first.agent(), first.certificate()))
+                    .isTrue();
 
-            assertThat(store.registerAgent("tok-001", TestAgents.redemption("agent-002", at(1)), at(1),
-                    second.agent(), second.certificate())).isFalse();
+            assertThat(store.registerAgent(
+                            "tok-001",
+                            TestAgents.redemption("agent-002", at(1)),
+                            at(1),
+                            second.agent(),
+                            second.certificate()))
+                    .isFalse();
 
             assertNothingWritten(second);
             assertThat(store.findToken("tok-001").orElseThrow().redemptions())
-                    .extracting(TokenRedemption::agentId).containsExactly("agent-001");
+                    .extracting(TokenRedemption::agentId)
+                    .containsExactly("agent-001");
         }
 
         @Test
@@ -128,13 +155,21 @@ public abstract class RegistrationContract extends StoreContract {
             store.insertToken(TestAgents.oneTimeToken("tok-002", T0));
             TestAgents.NewAgent dup = TestAgents.newAgent("agent-001", at(5));
 
-            assertThatThrownBy(() -> store.registerAgent("tok-002", TestAgents.redemption("agent-001", at(5)), at(5),
-                    dup.agent(), dup.certificate())).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> store.registerAgent(
+                            "tok-002",
+                            TestAgents.redemption("agent-001", at(5)),
+                            at(5),
+                            dup.agent(),
+                            dup.certificate()))
+                    .isInstanceOf(IllegalStateException.class);
 
-            assertThat(store.findToken("tok-002").orElseThrow().redemptions()).as("token not consumed").isEmpty();
+            assertThat(store.findToken("tok-002").orElseThrow().redemptions())
+                    .as("token not consumed")
+                    .isEmpty();
             assertThat(store.findAgent("agent-001")).contains(existing);
             assertThat(store.findCertificate(dup.certificate().serial())).isEmpty();
-            assertThat(store.findAgentByThumbprint(dup.certificate().thumbprint())).isEmpty();
+            assertThat(store.findAgentByThumbprint(dup.certificate().thumbprint()))
+                    .isEmpty();
             assertThat(store.findCertificates("agent-001")).hasSize(1);
             assertThat(store.countAgents(AgentStatus.PENDING)).isEqualTo(1);
         }
@@ -144,15 +179,20 @@ public abstract class RegistrationContract extends StoreContract {
             TestAgents.NewAgent first = TestAgents.newAgent("agent-001", T0);
             register(first);
             store.insertToken(TestAgents.oneTimeToken("tok-002", T0));
-            AgentCertificate sameSerial = TestAgents.certificate("agent-002", first.certificate().serial(), T0,
-                    T0.plus(Duration.ofDays(1)));
-            Agent second = TestAgents.agent("agent-002", T0).certificate(sameSerial.pin()).build();
+            AgentCertificate sameSerial =
+                    TestAgents.certificate("agent-002", first.certificate().serial(), T0, T0.plus(Duration.ofDays(1)));
+            Agent second = TestAgents.agent("agent-002", T0)
+                    .certificate(sameSerial.pin())
+                    .build();
 
-            assertThatThrownBy(() -> store.registerAgent("tok-002", TestAgents.redemption("agent-002", T0), T0,
-                    second, sameSerial)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> store.registerAgent(
+                            "tok-002", TestAgents.redemption("agent-002", T0), T0, second, sameSerial))
+                    .isInstanceOf(IllegalStateException.class);
 
             assertThat(store.findAgent("agent-002")).isEmpty();
-            assertThat(store.findToken("tok-002").orElseThrow().redemptions()).as("token not consumed").isEmpty();
+            assertThat(store.findToken("tok-002").orElseThrow().redemptions())
+                    .as("token not consumed")
+                    .isEmpty();
             assertThat(store.findCertificate(first.certificate().serial())).contains(first.certificate());
             assertThat(store.findCertificates("agent-002")).isEmpty();
             assertThat(store.countAgents(AgentStatus.PENDING)).isEqualTo(1);
@@ -176,14 +216,18 @@ public abstract class RegistrationContract extends StoreContract {
             RegistrationToken token = store.findToken("tok-bulk").orElseThrow();
             assertThat(token.redemptions()).containsExactlyElementsOf(made);
             assertThat(token.isExhausted()).isTrue();
-            assertThat(store.findAgents(AgentQuery.all())).extracting(Agent::id)
+            assertThat(store.findAgents(AgentQuery.all()))
+                    .extracting(Agent::id)
                     .containsExactly("agent-001", "agent-002", "agent-003");
             assertThat(store.findAgent("agent-004")).isEmpty();
         }
 
         @Test
         void registrationKeepsTheTokensOtherState() {
-            store.insertToken(TestAgents.token("tok-001", T0).maxUses(2).label("env", "prod").build());
+            store.insertToken(TestAgents.token("tok-001", T0)
+                    .maxUses(2)
+                    .label("env", "prod")
+                    .build());
             store.recordFailedAttempt("tok-001");
             RegistrationToken before = store.findToken("tok-001").orElseThrow();
             TestAgents.NewAgent a = TestAgents.newAgent("agent-001", T0);
@@ -200,21 +244,29 @@ public abstract class RegistrationContract extends StoreContract {
         void raceOnOneTimeTokenHasExactlyOneWinner() {
             store.insertToken(TestAgents.oneTimeToken("tok-race", T0));
             List<TestAgents.NewAgent> candidates = IntStream.range(0, RACE_THREADS)
-                    .mapToObj(i -> TestAgents.newAgent(String.format("agent-%03d", i), T0)).toList();
+                    .mapToObj(i -> TestAgents.newAgent(String.format("agent-%03d", i), T0))
+                    .toList();
 
-            List<Boolean> results = race(RACE_THREADS, i -> () -> store.registerAgent("tok-race",
-                    TestAgents.redemption(candidates.get(i).agent().id(), T0), T0, candidates.get(i).agent(),
-                    candidates.get(i).certificate()));
+            List<Boolean> results = race(
+                    RACE_THREADS,
+                    i -> () -> store.registerAgent(
+                            "tok-race",
+                            TestAgents.redemption(candidates.get(i).agent().id(), T0),
+                            T0,
+                            candidates.get(i).agent(),
+                            candidates.get(i).certificate()));
 
             assertThat(results).filteredOn(Boolean::booleanValue).hasSize(1);
             TestAgents.NewAgent winner = candidates.get(results.indexOf(true));
             assertThat(store.findAgents(AgentQuery.all())).containsExactly(winner.agent());
             assertThat(store.countAgents(AgentStatus.PENDING)).isEqualTo(1);
             assertThat(store.findToken("tok-race").orElseThrow().redemptions())
-                    .extracting(TokenRedemption::agentId).containsExactly(winner.agent().id());
+                    .extracting(TokenRedemption::agentId)
+                    .containsExactly(winner.agent().id());
             for (TestAgents.NewAgent c : candidates) {
                 assertThat(store.findCertificate(c.certificate().serial()).isPresent())
-                        .as("certificate of " + c.agent().id()).isEqualTo(c == winner);
+                        .as("certificate of " + c.agent().id())
+                        .isEqualTo(c == winner);
             }
         }
 
@@ -223,19 +275,29 @@ public abstract class RegistrationContract extends StoreContract {
         void raceOnFiveUseTokenHasExactlyFiveWinners() {
             store.insertToken(TestAgents.token("tok-race", T0).maxUses(5).build());
             List<TestAgents.NewAgent> candidates = IntStream.range(0, RACE_THREADS)
-                    .mapToObj(i -> TestAgents.newAgent(String.format("agent-%03d", i), T0)).toList();
+                    .mapToObj(i -> TestAgents.newAgent(String.format("agent-%03d", i), T0))
+                    .toList();
 
-            List<Boolean> results = race(RACE_THREADS, i -> () -> store.registerAgent("tok-race",
-                    TestAgents.redemption(candidates.get(i).agent().id(), T0), T0, candidates.get(i).agent(),
-                    candidates.get(i).certificate()));
+            List<Boolean> results = race(
+                    RACE_THREADS,
+                    i -> () -> store.registerAgent(
+                            "tok-race",
+                            TestAgents.redemption(candidates.get(i).agent().id(), T0),
+                            T0,
+                            candidates.get(i).agent(),
+                            candidates.get(i).certificate()));
 
-            Set<String> winners = IntStream.range(0, RACE_THREADS).filter(results::get)
-                    .mapToObj(i -> candidates.get(i).agent().id()).collect(Collectors.toSet());
+            Set<String> winners = IntStream.range(0, RACE_THREADS)
+                    .filter(results::get)
+                    .mapToObj(i -> candidates.get(i).agent().id())
+                    .collect(Collectors.toSet());
             assertThat(winners).hasSize(5);
-            assertThat(store.findAgents(AgentQuery.all())).extracting(Agent::id)
+            assertThat(store.findAgents(AgentQuery.all()))
+                    .extracting(Agent::id)
                     .containsExactlyInAnyOrderElementsOf(winners);
             assertThat(store.findToken("tok-race").orElseThrow().redemptions())
-                    .extracting(TokenRedemption::agentId).containsExactlyInAnyOrderElementsOf(winners);
+                    .extracting(TokenRedemption::agentId)
+                    .containsExactlyInAnyOrderElementsOf(winners);
         }
 
         @Test
@@ -245,13 +307,20 @@ public abstract class RegistrationContract extends StoreContract {
             for (int i = 0; i < threads; i++) {
                 store.insertToken(TestAgents.oneTimeToken("tok-" + i, T0));
             }
-            List<TestAgents.NewAgent> candidates =
-                    IntStream.range(0, threads).mapToObj(i -> TestAgents.newAgent("agent-dup", T0)).toList();
+            List<TestAgents.NewAgent> candidates = IntStream.range(0, threads)
+                    .mapToObj(i -> TestAgents.newAgent("agent-dup", T0))
+                    .toList();
 
             List<String> outcomes = race(threads, i -> () -> {
                 try {
-                    return store.registerAgent("tok-" + i, TestAgents.redemption("agent-dup", T0), T0,
-                            candidates.get(i).agent(), candidates.get(i).certificate()) ? "registered" : "refused";
+                    return store.registerAgent(
+                                    "tok-" + i,
+                                    TestAgents.redemption("agent-dup", T0),
+                                    T0,
+                                    candidates.get(i).agent(),
+                                    candidates.get(i).certificate())
+                            ? "registered"
+                            : "refused";
                 } catch (IllegalStateException e) {
                     return "duplicate";
                 }
@@ -261,12 +330,15 @@ public abstract class RegistrationContract extends StoreContract {
             assertThat(outcomes).filteredOn("duplicate"::equals).hasSize(threads - 1);
             int winner = outcomes.indexOf("registered");
             for (int i = 0; i < threads; i++) {
-                assertThat(store.findToken("tok-" + i).orElseThrow().uses()).as("uses of tok-" + i)
+                assertThat(store.findToken("tok-" + i).orElseThrow().uses())
+                        .as("uses of tok-" + i)
                         .isEqualTo(i == winner ? 1 : 0);
-                assertThat(store.findCertificate(candidates.get(i).certificate().serial()).isPresent())
+                assertThat(store.findCertificate(candidates.get(i).certificate().serial())
+                                .isPresent())
                         .isEqualTo(i == winner);
             }
-            assertThat(store.findAgent("agent-dup")).contains(candidates.get(winner).agent());
+            assertThat(store.findAgent("agent-dup"))
+                    .contains(candidates.get(winner).agent());
         }
     }
 
@@ -274,10 +346,16 @@ public abstract class RegistrationContract extends StoreContract {
     @DisplayName("re-enrolling agents")
     class Reenrollment {
 
-        private Agent reenroll(Agent agent, String tokenId, AgentCertificate cert, long expectedVersion,
-                Instant now) {
-            return store.reenrollAgent(tokenId, TestAgents.redemption(agent.id(), now), now,
-                    agent.withCertificates(cert.pin(), null), expectedVersion, cert).orElse(null);
+        private @Nullable Agent reenroll(
+                Agent agent, String tokenId, AgentCertificate cert, long expectedVersion, Instant now) {
+            return store.reenrollAgent(
+                            tokenId,
+                            TestAgents.redemption(agent.id(), now),
+                            now,
+                            agent.withCertificates(cert.pin(), null),
+                            expectedVersion,
+                            cert)
+                    .orElse(null);
         }
 
         @Test
@@ -287,15 +365,17 @@ public abstract class RegistrationContract extends StoreContract {
             store.insertToken(TestAgents.oneTimeToken("tok-re-001", at(7000)));
             AgentCertificate cert = TestAgents.certificate("agent-001", at(7200));
 
-            Agent result = reenroll(agent, "tok-re-001", cert, agent.version(), at(7200));
+            Agent result =
+                    requireNonNull(reenroll(agent, "tok-re-001", cert, agent.version(), at(7200)), "re-enrolled");
 
-            assertThat(result).isNotNull();
             assertThat(result.version()).isEqualTo(agent.version() + 1);
             assertThat(result.certificate()).isEqualTo(cert.pin());
             assertThat(stored("agent-001").certificate()).isEqualTo(cert.pin());
             assertThat(store.findToken("tok-re-001").orElseThrow().uses()).isEqualTo(1);
             assertThat(store.findCertificate(cert.serial())).contains(cert);
-            assertThat(store.findAgentByThumbprint(cert.thumbprint())).map(Agent::id).contains("agent-001");
+            assertThat(store.findAgentByThumbprint(cert.thumbprint()))
+                    .map(Agent::id)
+                    .contains("agent-001");
             assertThat(store.findAgentByThumbprint(oldThumbprint)).isEmpty();
         }
 
@@ -306,7 +386,8 @@ public abstract class RegistrationContract extends StoreContract {
             store.insertToken(TestAgents.oneTimeToken("tok-re-001", at(7000)));
             AgentCertificate cert = TestAgents.certificate("agent-001", at(7200));
 
-            assertThat(reenroll(agent, "tok-re-001", cert, agent.version(), at(7200))).isNull();
+            assertThat(reenroll(agent, "tok-re-001", cert, agent.version(), at(7200)))
+                    .isNull();
 
             assertThat(store.findToken("tok-re-001").orElseThrow().uses()).isZero();
             assertThat(store.findCertificate(cert.serial())).isEmpty();
@@ -319,8 +400,10 @@ public abstract class RegistrationContract extends StoreContract {
             store.insertToken(TestAgents.oneTimeToken("tok-re-001", T0)); // expires after a day
             AgentCertificate cert = TestAgents.certificate("agent-001", at(200_000));
 
-            assertThat(reenroll(agent, "tok-re-001", cert, agent.version(), at(200_000))).isNull();
-            assertThat(reenroll(agent, "tok-unknown1", cert, agent.version(), at(60))).isNull();
+            assertThat(reenroll(agent, "tok-re-001", cert, agent.version(), at(200_000)))
+                    .isNull();
+            assertThat(reenroll(agent, "tok-unknown1", cert, agent.version(), at(60)))
+                    .isNull();
 
             assertThat(stored("agent-001").version()).isEqualTo(agent.version());
             assertThat(store.findCertificate(cert.serial())).isEmpty();
@@ -331,8 +414,8 @@ public abstract class RegistrationContract extends StoreContract {
             TestAgents.NewAgent a = TestAgents.newAgent("agent-001", T0);
             Agent agent = register(a);
             store.insertToken(TestAgents.oneTimeToken("tok-re-001", at(7000)));
-            AgentCertificate clash = TestAgents.certificate("agent-001", a.certificate().serial(), at(7200),
-                    at(9000));
+            AgentCertificate clash =
+                    TestAgents.certificate("agent-001", a.certificate().serial(), at(7200), at(9000));
 
             assertThatThrownBy(() -> reenroll(agent, "tok-re-001", clash, agent.version(), at(7200)))
                     .isInstanceOf(IllegalStateException.class);
@@ -350,7 +433,8 @@ public abstract class RegistrationContract extends StoreContract {
                 certs.add(TestAgents.certificate("agent-001", at(7200)));
             }
 
-            List<Boolean> won = race(RACE_THREADS,
+            List<Boolean> won = race(
+                    RACE_THREADS,
                     i -> () -> reenroll(agent, "tok-re-001", certs.get(i), agent.version(), at(7200)) != null);
 
             assertThat(won).filteredOn(Boolean::booleanValue).hasSize(1);
@@ -369,8 +453,11 @@ public abstract class RegistrationContract extends StoreContract {
 
         private Agent registerScoped(String agentId, String... allowed) {
             AgentCertificate cert = TestAgents.certificate(agentId, T0);
-            Agent agent = TestAgents.agent(agentId, T0).certificate(cert.pin())
-                    .capabilities(Capability.of("deploy-linux", "1.0")).allowedCapabilities(allowed).build();
+            Agent agent = TestAgents.agent(agentId, T0)
+                    .certificate(cert.pin())
+                    .capabilities(Capability.of("deploy-linux", "1.0"))
+                    .allowedCapabilities(allowed)
+                    .build();
             return register(new TestAgents.NewAgent(agent, cert));
         }
 
@@ -380,10 +467,14 @@ public abstract class RegistrationContract extends StoreContract {
 
             assertThat(registered.allowedCapabilities()).containsExactlyInAnyOrder("deploy-linux", "docker");
             assertThat(stored("agent-001").allowedCapabilities()).containsExactlyInAnyOrder("deploy-linux", "docker");
-            assertThat(store.findAgentByThumbprint(registered.certificate().thumbprint()).orElseThrow()
-                    .allowedCapabilities()).containsExactlyInAnyOrder("deploy-linux", "docker");
-            assertThat(store.findAgents(AgentQuery.builder().capability("deploy-linux").build()))
-                    .singleElement().extracting(Agent::allowedCapabilities)
+            assertThat(store.findAgentByThumbprint(registered.certificate().thumbprint())
+                            .orElseThrow()
+                            .allowedCapabilities())
+                    .containsExactlyInAnyOrder("deploy-linux", "docker");
+            assertThat(store.findAgents(
+                            AgentQuery.builder().capability("deploy-linux").build()))
+                    .singleElement()
+                    .extracting(Agent::allowedCapabilities)
                     .isEqualTo(Set.of("deploy-linux", "docker"));
         }
 
@@ -392,8 +483,9 @@ public abstract class RegistrationContract extends StoreContract {
             Agent registered = register("agent-001");
             assertThat(registered.allowedCapabilities()).isEmpty();
 
-            Agent updated = store.updateAgent(registered.withCapabilities(Set.of(Capability.of("anything", "9"))),
-                    registered.version()).orElseThrow();
+            Agent updated = store.updateAgent(
+                            registered.withCapabilities(Set.of(Capability.of("anything", "9"))), registered.version())
+                    .orElseThrow();
 
             assertThat(updated.allowedCapabilities()).isEmpty();
             assertThat(stored("agent-001").allowedCapabilities()).isEmpty();
@@ -404,8 +496,12 @@ public abstract class RegistrationContract extends StoreContract {
         void updatesKeepTheAllowedSet() {
             Agent registered = registerScoped("agent-001", "deploy-linux", "docker");
 
-            Agent updated = store.updateAgent(registered.withStatus(AgentStatus.ACTIVE, null, at(5))
-                    .withCapabilities(Set.of(Capability.of("docker", "24.0"))), registered.version()).orElseThrow();
+            Agent updated = store.updateAgent(
+                            registered
+                                    .withStatus(AgentStatus.ACTIVE, null, at(5))
+                                    .withCapabilities(Set.of(Capability.of("docker", "24.0"))),
+                            registered.version())
+                    .orElseThrow();
 
             assertThat(updated.allowedCapabilities()).containsExactlyInAnyOrder("deploy-linux", "docker");
             assertThat(stored("agent-001")).isEqualTo(updated);
@@ -418,11 +514,23 @@ public abstract class RegistrationContract extends StoreContract {
         @Test
         void anUpdateWritesTheAllowedSetItIsGiven() {
             Agent registered = registerScoped("agent-001", "deploy-linux");
-            Agent widened = new Agent(registered.id(), registered.name(), registered.status(),
-                    registered.inactiveReason(), registered.capabilities(), Set.of("deploy-linux", "deploy-windows"),
-                    registered.labels(), registered.agentVersion(), registered.health(), registered.certificate(),
-                    registered.nextCertificate(), registered.registeredAt(), registered.statusChangedAt(),
-                    registered.registrationTokenId(), registered.version(), registered.liveness());
+            Agent widened = new Agent(
+                    registered.id(),
+                    registered.name(),
+                    registered.status(),
+                    registered.inactiveReason(),
+                    registered.capabilities(),
+                    Set.of("deploy-linux", "deploy-windows"),
+                    registered.labels(),
+                    registered.agentVersion(),
+                    registered.health(),
+                    registered.certificate(),
+                    registered.nextCertificate(),
+                    registered.registeredAt(),
+                    registered.statusChangedAt(),
+                    registered.registrationTokenId(),
+                    registered.version(),
+                    registered.liveness());
 
             store.updateAgent(widened, registered.version()).orElseThrow();
 
@@ -439,7 +547,8 @@ public abstract class RegistrationContract extends StoreContract {
             assertThat(stored("agent-001").allowedCapabilities()).containsExactly("deploy-linux");
             assertThat(stored("agent-002").allowedCapabilities()).containsExactlyInAnyOrder("deploy-linux", "docker");
             assertThat(stored("agent-003").allowedCapabilities()).isEmpty();
-            assertThat(stored("agent-001").capabilities()).isEqualTo(stored("agent-003").capabilities());
+            assertThat(stored("agent-001").capabilities())
+                    .isEqualTo(stored("agent-003").capabilities());
         }
 
         @Test
@@ -448,8 +557,14 @@ public abstract class RegistrationContract extends StoreContract {
             store.insertToken(TestAgents.oneTimeToken("tok-re-001", at(7000)));
             AgentCertificate cert = TestAgents.certificate("agent-001", at(7200));
 
-            Agent result = store.reenrollAgent("tok-re-001", TestAgents.redemption("agent-001", at(7200)), at(7200),
-                    agent.withCertificates(cert.pin(), null), agent.version(), cert).orElseThrow();
+            Agent result = store.reenrollAgent(
+                            "tok-re-001",
+                            TestAgents.redemption("agent-001", at(7200)),
+                            at(7200),
+                            agent.withCertificates(cert.pin(), null),
+                            agent.version(),
+                            cert)
+                    .orElseThrow();
 
             assertThat(result.allowedCapabilities()).containsExactly("deploy-linux");
             assertThat(stored("agent-001").allowedCapabilities()).containsExactly("deploy-linux");

@@ -73,9 +73,13 @@ public abstract class RegistrationTokenStoreContract extends StoreContract {
 
         @Test
         void duplicateIdIsRefusedAndTheFirstTokenIsKept() {
-            RegistrationToken first = TestAgents.token("tok-001", T0).description("first").build();
+            RegistrationToken first =
+                    TestAgents.token("tok-001", T0).description("first").build();
             store.insertToken(first);
-            RegistrationToken second = TestAgents.token("tok-001", at(5)).description("second").maxUses(9).build();
+            RegistrationToken second = TestAgents.token("tok-001", at(5))
+                    .description("second")
+                    .maxUses(9)
+                    .build();
 
             assertThatThrownBy(() -> store.insertToken(second)).isInstanceOf(IllegalStateException.class);
             assertThat(store.findToken("tok-001")).contains(first);
@@ -87,10 +91,14 @@ public abstract class RegistrationTokenStoreContract extends StoreContract {
             store.insertToken(TestAgents.oneTimeToken("tok-001", T0));
 
             assertThat(store.revokeToken("tok-001", at(10))).isTrue();
-            assertThat(store.findToken("tok-001")).map(RegistrationToken::revokedAt).contains(at(10));
+            assertThat(store.findToken("tok-001"))
+                    .map(RegistrationToken::revokedAt)
+                    .contains(at(10));
 
             assertThat(store.revokeToken("tok-001", at(20))).as("second revoke").isFalse();
-            assertThat(store.findToken("tok-001")).map(RegistrationToken::revokedAt).contains(at(10));
+            assertThat(store.findToken("tok-001"))
+                    .map(RegistrationToken::revokedAt)
+                    .contains(at(10));
         }
 
         @Test
@@ -114,8 +122,9 @@ public abstract class RegistrationTokenStoreContract extends StoreContract {
         void revokeOfPartlyUsedTokenIsTrue() {
             store.insertToken(TestAgents.token("tok-multi", T0).maxUses(3).build());
             TestAgents.NewAgent a = TestAgents.newAgent("agent-001", T0);
-            assertThat(store.registerAgent("tok-multi", TestAgents.redemption("agent-001", T0), T0, a.agent(),
-                    a.certificate())).isTrue();
+            assertThat(store.registerAgent(
+                            "tok-multi", TestAgents.redemption("agent-001", T0), T0, a.agent(), a.certificate()))
+                    .isTrue();
 
             assertThat(store.revokeToken("tok-multi", at(10))).isTrue();
             RegistrationToken token = store.findToken("tok-multi").orElseThrow();
@@ -128,7 +137,9 @@ public abstract class RegistrationTokenStoreContract extends StoreContract {
             store.insertToken(TestAgents.token("tok-001", T0).expiresAt(at(60)).build());
 
             assertThat(store.revokeToken("tok-001", at(3600))).isTrue();
-            assertThat(store.findToken("tok-001")).map(RegistrationToken::revokedAt).contains(at(3600));
+            assertThat(store.findToken("tok-001"))
+                    .map(RegistrationToken::revokedAt)
+                    .contains(at(3600));
         }
 
         @Test
@@ -141,8 +152,12 @@ public abstract class RegistrationTokenStoreContract extends StoreContract {
             assertThat(store.recordFailedAttempt("tok-001")).isEqualTo(3);
             assertThat(store.recordFailedAttempt("tok-002")).isEqualTo(1);
 
-            assertThat(store.findToken("tok-001")).map(RegistrationToken::failedAttempts).contains(3);
-            assertThat(store.findToken("tok-002")).map(RegistrationToken::failedAttempts).contains(1);
+            assertThat(store.findToken("tok-001"))
+                    .map(RegistrationToken::failedAttempts)
+                    .contains(3);
+            assertThat(store.findToken("tok-002"))
+                    .map(RegistrationToken::failedAttempts)
+                    .contains(1);
         }
 
         @Test
@@ -167,9 +182,14 @@ public abstract class RegistrationTokenStoreContract extends StoreContract {
             });
 
             List<Integer> all = counts.stream().flatMap(List::stream).sorted().collect(Collectors.toList());
-            assertThat(all).as("every increment returns a distinct new count")
-                    .containsExactlyElementsOf(IntStream.rangeClosed(1, threads * perThread).boxed().toList());
-            assertThat(store.findToken("tok-001")).map(RegistrationToken::failedAttempts).contains(threads * perThread);
+            assertThat(all)
+                    .as("every increment returns a distinct new count")
+                    .containsExactlyElementsOf(IntStream.rangeClosed(1, threads * perThread)
+                            .boxed()
+                            .toList());
+            assertThat(store.findToken("tok-001"))
+                    .map(RegistrationToken::failedAttempts)
+                    .contains(threads * perThread);
         }
     }
 
@@ -187,7 +207,9 @@ public abstract class RegistrationTokenStoreContract extends StoreContract {
         }
 
         private List<String> list(@Nullable String afterId, int limit) {
-            return store.listTokens(afterId, limit).stream().map(RegistrationToken::id).collect(Collectors.toList());
+            return store.listTokens(afterId, limit).stream()
+                    .map(RegistrationToken::id)
+                    .collect(Collectors.toList());
         }
 
         @Test
@@ -251,55 +273,79 @@ public abstract class RegistrationTokenStoreContract extends StoreContract {
         /** Registers an agent with {@code tokenId} at {@code when}. */
         private void use(String tokenId, String agentId, Instant when) {
             TestAgents.NewAgent a = TestAgents.newAgent(agentId, T0);
-            assertThat(store.registerAgent(tokenId, TestAgents.redemption(agentId, when), when, a.agent(),
-                    a.certificate())).isTrue();
+            assertThat(store.registerAgent(
+                            tokenId, TestAgents.redemption(agentId, when), when, a.agent(), a.certificate()))
+                    .isTrue();
         }
 
         private Set<String> remaining() {
-            return store.listTokens(null, 1000).stream().map(RegistrationToken::id).collect(Collectors.toSet());
+            return store.listTokens(null, 1000).stream()
+                    .map(RegistrationToken::id)
+                    .collect(Collectors.toSet());
         }
 
         @Test
         void deletesExactlyTheTokensThatCanNoLongerRegisterAndAreOlderThanTheCutoff() {
             Instant justBefore = cutoff.minusMillis(1);
             Instant justAfter = cutoff.plusMillis(1);
-            store.insertToken(TestAgents.token("p-expired", T0).expiresAt(justBefore).build());
-            store.insertToken(TestAgents.token("k-expires", T0).expiresAt(justAfter).build());
-            store.insertToken(TestAgents.token("k-expatcut", T0).expiresAt(cutoff).build());
-            store.insertToken(TestAgents.token("k-live", T0).expiresAt(farFuture).build());
+            store.insertToken(
+                    TestAgents.token("p-expired", T0).expiresAt(justBefore).build());
+            store.insertToken(
+                    TestAgents.token("k-expires", T0).expiresAt(justAfter).build());
+            store.insertToken(
+                    TestAgents.token("k-expatcut", T0).expiresAt(cutoff).build());
+            store.insertToken(
+                    TestAgents.token("k-live", T0).expiresAt(farFuture).build());
 
-            store.insertToken(TestAgents.token("p-revoked", T0).expiresAt(farFuture).build());
+            store.insertToken(
+                    TestAgents.token("p-revoked", T0).expiresAt(farFuture).build());
             store.revokeToken("p-revoked", justBefore);
-            store.insertToken(TestAgents.token("k-revoked", T0).expiresAt(farFuture).build());
+            store.insertToken(
+                    TestAgents.token("k-revoked", T0).expiresAt(farFuture).build());
             store.revokeToken("k-revoked", justAfter);
 
-            store.insertToken(TestAgents.token("p-used", T0).expiresAt(farFuture).build());
+            store.insertToken(
+                    TestAgents.token("p-used", T0).expiresAt(farFuture).build());
             use("p-used", "agent-001", justBefore);
-            store.insertToken(TestAgents.token("k-used", T0).expiresAt(farFuture).build());
+            store.insertToken(
+                    TestAgents.token("k-used", T0).expiresAt(farFuture).build());
             use("k-used", "agent-002", justAfter);
 
-            store.insertToken(TestAgents.token("k-partial", T0).expiresAt(farFuture).maxUses(3).build());
+            store.insertToken(TestAgents.token("k-partial", T0)
+                    .expiresAt(farFuture)
+                    .maxUses(3)
+                    .build());
             use("k-partial", "agent-003", at(86_400));
-            store.insertToken(TestAgents.token("p-multi", T0).expiresAt(farFuture).maxUses(2).build());
+            store.insertToken(TestAgents.token("p-multi", T0)
+                    .expiresAt(farFuture)
+                    .maxUses(2)
+                    .build());
             use("p-multi", "agent-004", at(86_400));
             use("p-multi", "agent-005", justBefore);
-            store.insertToken(TestAgents.token("k-multi", T0).expiresAt(farFuture).maxUses(2).build());
+            store.insertToken(TestAgents.token("k-multi", T0)
+                    .expiresAt(farFuture)
+                    .maxUses(2)
+                    .build());
             use("k-multi", "agent-006", at(86_400));
             use("k-multi", "agent-007", justAfter);
 
             int deleted = store.pruneTokens(cutoff, 100);
 
-            assertThat(remaining()).containsExactlyInAnyOrder(
-                    "k-expires", "k-expatcut", "k-live", "k-revoked", "k-used", "k-partial", "k-multi");
+            assertThat(remaining())
+                    .containsExactlyInAnyOrder(
+                            "k-expires", "k-expatcut", "k-live", "k-revoked", "k-used", "k-partial", "k-multi");
             assertThat(deleted).isEqualTo(4);
             assertThat(store.findToken("p-expired")).isEmpty();
             assertThat(store.findToken("p-used")).isEmpty();
-            assertThat(store.pruneTokens(cutoff, 100)).as("nothing left to prune").isZero();
+            assertThat(store.pruneTokens(cutoff, 100))
+                    .as("nothing left to prune")
+                    .isZero();
         }
 
         @Test
         void pruningDoesNotTouchAgentsOrCertificates() {
-            store.insertToken(TestAgents.token("p-used", T0).expiresAt(farFuture).build());
+            store.insertToken(
+                    TestAgents.token("p-used", T0).expiresAt(farFuture).build());
             TestAgents.NewAgent a = TestAgents.newAgent("agent-001", T0);
             store.registerAgent("p-used", TestAgents.redemption("agent-001", T0), T0, a.agent(), a.certificate());
 
@@ -312,9 +358,11 @@ public abstract class RegistrationTokenStoreContract extends StoreContract {
         @Test
         void deletesAtMostLimitPerCall() {
             for (int i = 1; i <= 5; i++) {
-                store.insertToken(TestAgents.token("p-expired-" + i, T0).expiresAt(at(60)).build());
+                store.insertToken(
+                        TestAgents.token("p-expired-" + i, T0).expiresAt(at(60)).build());
             }
-            store.insertToken(TestAgents.token("k-live", T0).expiresAt(farFuture).build());
+            store.insertToken(
+                    TestAgents.token("k-live", T0).expiresAt(farFuture).build());
 
             assertThat(store.pruneTokens(cutoff, 2)).isEqualTo(2);
             assertThat(remaining()).hasSize(4);

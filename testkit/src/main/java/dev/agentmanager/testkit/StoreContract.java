@@ -77,8 +77,8 @@ public abstract class StoreContract {
         String tokenId = "tok-" + a.agent().id();
         store.insertToken(TestAgents.oneTimeToken(tokenId, a.agent().registeredAt()));
         Instant now = a.agent().registeredAt();
-        boolean registered = store.registerAgent(tokenId, TestAgents.redemption(a.agent().id(), now), now,
-                a.agent(), a.certificate());
+        boolean registered = store.registerAgent(
+                tokenId, TestAgents.redemption(a.agent().id(), now), now, a.agent(), a.certificate());
         assertThat(registered).as("registerAgent of " + a.agent().id()).isTrue();
         return stored(a.agent().id());
     }
@@ -91,7 +91,10 @@ public abstract class StoreContract {
     /** Registers an agent at {@code T0} with the given deadline and brings it to {@code status}. */
     protected Agent registerWithDeadline(String agentId, Instant deadline, AgentStatus status) {
         AgentCertificate cert = TestAgents.certificate(agentId, T0);
-        Agent agent = TestAgents.agent(agentId, T0).certificate(cert.pin()).deadline(deadline).build();
+        Agent agent = TestAgents.agent(agentId, T0)
+                .certificate(cert.pin())
+                .deadline(deadline)
+                .build();
         Agent registered = register(new TestAgents.NewAgent(agent, cert));
         return status == AgentStatus.PENDING ? registered : changeStatus(registered, status);
     }
@@ -105,9 +108,23 @@ public abstract class StoreContract {
 
     /** A copy of {@code agent} with other labels. */
     protected static Agent withLabels(Agent a, Map<String, String> labels) {
-        return new Agent(a.id(), a.name(), a.status(), a.inactiveReason(), a.capabilities(), a.allowedCapabilities(),
-                labels, a.agentVersion(), a.health(), a.certificate(), a.nextCertificate(), a.registeredAt(),
-                a.statusChangedAt(), a.registrationTokenId(), a.version(), a.liveness());
+        return new Agent(
+                a.id(),
+                a.name(),
+                a.status(),
+                a.inactiveReason(),
+                a.capabilities(),
+                a.allowedCapabilities(),
+                labels,
+                a.agentVersion(),
+                a.health(),
+                a.certificate(),
+                a.nextCertificate(),
+                a.registeredAt(),
+                a.statusChangedAt(),
+                a.registrationTokenId(),
+                a.version(),
+                a.liveness());
     }
 
     /** Ids of agents, in the order given. */

@@ -50,7 +50,8 @@ public final class TestAgents {
     /** How long a new agent has for its first heartbeat unless set otherwise. */
     public static final Duration FIRST_HEARTBEAT_TIMEOUT = Duration.ofSeconds(90);
 
-    private static final AtomicLong SERIALS = new AtomicLong(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 60));
+    private static final AtomicLong SERIALS =
+            new AtomicLong(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 60));
 
     private TestAgents() {}
 
@@ -89,8 +90,14 @@ public final class TestAgents {
     /** A certificate with the given serial and validity; the thumbprint follows from the serial. */
     public static AgentCertificate certificate(String agentId, String serial, Instant notBefore, Instant notAfter) {
         String der = "FAKE CERTIFICATE serial=" + serial + " subject=" + agentId;
-        return new AgentCertificate(serial, sha256Hex(der), agentId, notBefore, notAfter,
-                FakeCertificateService.pem(der.getBytes(StandardCharsets.UTF_8)), null);
+        return new AgentCertificate(
+                serial,
+                sha256Hex(der),
+                agentId,
+                notBefore,
+                notAfter,
+                FakeCertificateService.pem(der.getBytes(StandardCharsets.UTF_8)),
+                null);
     }
 
     /** A serial never returned before in this JVM: positive, lower-case hex, no leading zeros. */
@@ -106,7 +113,8 @@ public final class TestAgents {
      */
     public static NewAgent newAgent(String id, Instant registeredAt) {
         AgentCertificate certificate = certificate(id, registeredAt);
-        return new NewAgent(agent(id, registeredAt).certificate(certificate.pin()).build(), certificate);
+        return new NewAgent(
+                agent(id, registeredAt).certificate(certificate.pin()).build(), certificate);
     }
 
     /**
@@ -189,8 +197,17 @@ public final class TestAgents {
         }
 
         public RegistrationToken build() {
-            return new RegistrationToken(id, secretHash, description, createdAt, expiresAt,
-                    new TokenScope(labels, allowedCapabilities), maxUses, redemptions, failedAttempts, revokedAt);
+            return new RegistrationToken(
+                    id,
+                    secretHash,
+                    description,
+                    createdAt,
+                    expiresAt,
+                    new TokenScope(labels, allowedCapabilities),
+                    maxUses,
+                    redemptions,
+                    failedAttempts,
+                    revokedAt);
         }
     }
 
@@ -201,7 +218,8 @@ public final class TestAgents {
         private String name;
         private AgentStatus status = AgentStatus.PENDING;
         private @Nullable InactiveReason inactiveReason;
-        private Set<Capability> capabilities = Set.of(Capability.of("docker", "24.0.7"), Capability.of("compose", "2.24"));
+        private Set<Capability> capabilities =
+                Set.of(Capability.of("docker", "24.0.7"), Capability.of("compose", "2.24"));
         private Set<String> allowedCapabilities = Set.of();
         private Map<String, String> labels = Map.of("env", "test");
         private @Nullable String agentVersion = "1.0.0";
@@ -314,9 +332,26 @@ public final class TestAgents {
 
         /** Builds the agent; without an explicit certificate pin it gets a fresh one. */
         public Agent build() {
-            CertificatePin pin = certificate != null ? certificate : TestAgents.certificate(id, registeredAt).pin();
-            return new Agent(id, name, status, inactiveReason, capabilities, allowedCapabilities, labels, agentVersion,
-                    health, pin, nextCertificate, registeredAt, statusChangedAt, registrationTokenId, version, liveness);
+            CertificatePin pin = certificate != null
+                    ? certificate
+                    : TestAgents.certificate(id, registeredAt).pin();
+            return new Agent(
+                    id,
+                    name,
+                    status,
+                    inactiveReason,
+                    capabilities,
+                    allowedCapabilities,
+                    labels,
+                    agentVersion,
+                    health,
+                    pin,
+                    nextCertificate,
+                    registeredAt,
+                    statusChangedAt,
+                    registrationTokenId,
+                    version,
+                    liveness);
         }
     }
 

@@ -30,7 +30,8 @@ class FakeCertificateServiceTest {
     }
 
     private static byte[] derOf(String pem) {
-        String body = pem.replace("-----BEGIN CERTIFICATE-----", "").replace("-----END CERTIFICATE-----", "")
+        String body = pem.replace("-----BEGIN CERTIFICATE-----", "")
+                .replace("-----END CERTIFICATE-----", "")
                 .replaceAll("\\s", "");
         return Base64.getDecoder().decode(body);
     }
@@ -41,7 +42,8 @@ class FakeCertificateServiceTest {
 
         CertificateRequest request = ca.decodeRequest(csr);
 
-        assertThat(request.publicKeySha256()).isEqualTo(sha256(csr))
+        assertThat(request.publicKeySha256())
+                .isEqualTo(sha256(csr))
                 .isEqualTo(FakeCertificateService.publicKeySha256For("web-1"));
         assertThat(request.der()).isEqualTo(csr);
         assertThat(request.keyAlgorithm()).isEqualTo(FakeCertificateService.KEY_ALGORITHM);
@@ -54,7 +56,9 @@ class FakeCertificateServiceTest {
         assertThatThrownBy(() -> ca.decodeRequest(new byte[0])).isInstanceOf(InvalidCertificateRequestException.class);
         assertThatThrownBy(() -> ca.decodeRequest(new byte[FakeCertificateService.MAX_REQUEST_BYTES + 1]))
                 .isInstanceOf(InvalidCertificateRequestException.class);
-        assertThat(ca.decodeRequest(new byte[FakeCertificateService.MAX_REQUEST_BYTES]).publicKeySha256()).hasSize(64);
+        assertThat(ca.decodeRequest(new byte[FakeCertificateService.MAX_REQUEST_BYTES])
+                        .publicKeySha256())
+                .hasSize(64);
         assertThatThrownBy(() -> ca.decodeRequest(null)).isInstanceOf(NullPointerException.class);
     }
 
@@ -69,7 +73,8 @@ class FakeCertificateServiceTest {
         assertThat(cert.notBefore()).isEqualTo(Instant.parse("2030-01-01T00:00:00Z"));
         assertThat(cert.notAfter()).isEqualTo(cert.notBefore().plus(FakeCertificateService.DEFAULT_LIFETIME));
         assertThat(cert.revokedAt()).isNull();
-        assertThat(cert.certificatePem()).startsWith("-----BEGIN CERTIFICATE-----\n")
+        assertThat(cert.certificatePem())
+                .startsWith("-----BEGIN CERTIFICATE-----\n")
                 .endsWith("-----END CERTIFICATE-----\n");
         assertThat(cert.thumbprint()).isEqualTo(sha256(derOf(cert.certificatePem())));
         assertThat(ca.issuedCount()).isEqualTo(1);
@@ -162,6 +167,7 @@ class FakeCertificateServiceTest {
 
         assertThat(bundle).isEqualTo(new FakeCertificateService(clock).trustBundle());
         assertThat(bundle.rootSha256()).isEqualTo(sha256(derOf(bundle.certificatesPem())));
-        assertThat(new String(derOf(bundle.certificatesPem()), StandardCharsets.US_ASCII)).contains("fake root");
+        assertThat(new String(derOf(bundle.certificatesPem()), StandardCharsets.US_ASCII))
+                .contains("fake root");
     }
 }

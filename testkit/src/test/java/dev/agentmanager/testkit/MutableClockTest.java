@@ -38,7 +38,8 @@ class MutableClockTest {
 
         assertThat(clock.advance(Duration.ofSeconds(90))).isEqualTo(START.plusSeconds(90));
         assertThat(clock.advance(Duration.ZERO)).isEqualTo(START.plusSeconds(90));
-        assertThat(clock.advance(Duration.ofMillis(1))).isEqualTo(START.plusSeconds(90).plusMillis(1));
+        assertThat(clock.advance(Duration.ofMillis(1)))
+                .isEqualTo(START.plusSeconds(90).plusMillis(1));
         assertThat(clock.instant()).isEqualTo(START.plusSeconds(90).plusMillis(1));
     }
 

@@ -34,8 +34,8 @@ class RecordingEventListenerTest {
         events.onEvent(locked);
         events.onEvent(revoked2);
 
-        assertThat(events.events(AgentEvent.TokenRevoked.class)).containsExactly(
-                (AgentEvent.TokenRevoked) revoked1, (AgentEvent.TokenRevoked) revoked2);
+        assertThat(events.events(AgentEvent.TokenRevoked.class))
+                .containsExactly((AgentEvent.TokenRevoked) revoked1, (AgentEvent.TokenRevoked) revoked2);
         assertThat(events.events(AgentEvent.AgentRegistered.class)).isEmpty();
         assertThat(events.count(AgentEvent.TokenRevoked.class)).isEqualTo(2);
         assertThat(events.last(AgentEvent.TokenRevoked.class).tokenId()).isEqualTo("tok-3");
@@ -48,11 +48,15 @@ class RecordingEventListenerTest {
         events.onEvent(revoked2);
 
         assertThatThrownBy(() -> events.last(AgentEvent.TokenLocked.class))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("TokenLocked").hasMessageContaining("tok-1");
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("TokenLocked")
+                .hasMessageContaining("tok-1");
         assertThatThrownBy(() -> events.single(AgentEvent.TokenRevoked.class))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("got 2");
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("got 2");
         assertThatThrownBy(() -> events.single(AgentEvent.TokenLocked.class))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("got 0");
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("got 0");
     }
 
     @Test
@@ -105,9 +109,12 @@ class RecordingEventListenerTest {
         assertThat(events.events()).hasSize(threads * perThread);
         for (int t = 0; t < threads; t++) {
             String id = "tok-" + t;
-            assertThat(events.events(AgentEvent.TokenLocked.class)).filteredOn(e -> e.tokenId().equals(id))
+            assertThat(events.events(AgentEvent.TokenLocked.class))
+                    .filteredOn(e -> e.tokenId().equals(id))
                     .extracting(AgentEvent.TokenLocked::failedAttempts)
-                    .as("per-thread order kept").isSorted().hasSize(perThread);
+                    .as("per-thread order kept")
+                    .isSorted()
+                    .hasSize(perThread);
         }
     }
 }

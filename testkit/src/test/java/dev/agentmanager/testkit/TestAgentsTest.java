@@ -56,9 +56,14 @@ class TestAgentsTest {
 
     @Test
     void builderSetsEveryOption() {
-        RegistrationToken token = TestAgents.token("tok-001", T0).maxUses(3).label("env", "prod")
-                .allowCapabilities("docker").failedAttempts(2).revokedAt(T0.plusSeconds(5))
-                .redemption(TestAgents.redemption("agent-001", T0)).build();
+        RegistrationToken token = TestAgents.token("tok-001", T0)
+                .maxUses(3)
+                .label("env", "prod")
+                .allowCapabilities("docker")
+                .failedAttempts(2)
+                .revokedAt(T0.plusSeconds(5))
+                .redemption(TestAgents.redemption("agent-001", T0))
+                .build();
 
         assertThat(token.maxUses()).isEqualTo(3);
         assertThat(token.scope().labels()).containsEntry("env", "prod");
@@ -67,7 +72,10 @@ class TestAgentsTest {
         assertThat(token.revokedAt()).isEqualTo(T0.plusSeconds(5));
         assertThat(token.uses()).isEqualTo(1);
 
-        Agent inactive = TestAgents.agent("agent-001", T0).inactive(InactiveReason.OPERATOR).version(4).build();
+        Agent inactive = TestAgents.agent("agent-001", T0)
+                .inactive(InactiveReason.OPERATOR)
+                .version(4)
+                .build();
         assertThat(inactive.status()).isEqualTo(AgentStatus.INACTIVE);
         assertThat(inactive.inactiveReason()).isEqualTo(InactiveReason.OPERATOR);
         assertThat(inactive.version()).isEqualTo(4);

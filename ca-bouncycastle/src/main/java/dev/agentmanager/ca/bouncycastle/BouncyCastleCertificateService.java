@@ -18,9 +18,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
-import java.nio.file.Path;
-import java.security.PublicKey;
 import java.security.Provider;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.CRLException;
 import java.security.cert.CertificateException;
@@ -110,8 +109,8 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
     /** Subject of a generated root. */
     public static final String DEFAULT_CA_SUBJECT = "CN=agentmanager CA";
     /** Agent keys accepted by default: EC P-256 and P-384, Ed25519, RSA. */
-    public static final Set<AgentKeyAlgorithm> DEFAULT_AGENT_KEY_ALGORITHMS = Collections.unmodifiableSet(
-            EnumSet.of(AgentKeyAlgorithm.EC_P256, AgentKeyAlgorithm.EC_P384, AgentKeyAlgorithm.ED25519, AgentKeyAlgorithm.RSA));
+    public static final Set<AgentKeyAlgorithm> DEFAULT_AGENT_KEY_ALGORITHMS = Collections.unmodifiableSet(EnumSet.of(
+            AgentKeyAlgorithm.EC_P256, AgentKeyAlgorithm.EC_P384, AgentKeyAlgorithm.ED25519, AgentKeyAlgorithm.RSA));
     /** Smallest RSA agent key accepted by default: 2048 bits (also the smallest that can be configured). */
     public static final int DEFAULT_MINIMUM_RSA_KEY_SIZE = 2048;
     /** Largest request accepted, checked before parsing: 16 KiB. */
@@ -120,7 +119,8 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
     public static final int MAX_AGENT_ID_LENGTH = 64;
 
     private static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9._~-]{1," + MAX_AGENT_ID_LENGTH + "}");
-    private static final Pattern DNS_NAME = Pattern.compile("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
+    private static final Pattern DNS_NAME = Pattern.compile(
+            "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
 
     private final Clock clock;
     private final Duration certificateLifetime;
@@ -152,8 +152,14 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
     private record Crl(X509CRL crl, byte[] der, Instant refreshAt) {}
 
     /** The builder's settings with defaults filled in. */
-    record Settings(Clock clock, Duration certificateLifetime, Duration clockSkewAllowance,
-            Duration crlValidity, KeyPolicy keyPolicy, int maxRequestSize, AgentIdentityUri identityUri) {}
+    record Settings(
+            Clock clock,
+            Duration certificateLifetime,
+            Duration clockSkewAllowance,
+            Duration crlValidity,
+            KeyPolicy keyPolicy,
+            int maxRequestSize,
+            AgentIdentityUri identityUri) {}
 
     BouncyCastleCertificateService(Settings settings, CaMaterial ca, @Nullable Ledger ledger) {
         this.clock = settings.clock();
@@ -217,8 +223,8 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
         requireNonNull(request, "request");
         requireOpen();
         if (!AGENT_ID.matcher(agentId).matches()) {
-            throw new InvalidRequestException("agentId",
-                    "must be 1-" + MAX_AGENT_ID_LENGTH + " characters of A-Z a-z 0-9 - . _ ~");
+            throw new InvalidRequestException(
+                    "agentId", "must be 1-" + MAX_AGENT_ID_LENGTH + " characters of A-Z a-z 0-9 - . _ ~");
         }
         String uri = identityUri.forAgent(agentId);
         PKCS10CertificationRequest csr = RequestDecoder.parse(request.der());
@@ -231,7 +237,8 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
         String serialHex = signed.serialHex();
         byte[] der = signed.der();
         String thumbprint = Digests.sha256Hex(der);
-        Ledger.Issued issued = new Ledger.Issued(serialHex, thumbprint, agentId, validity.notBefore(), validity.notAfter());
+        Ledger.Issued issued =
+                new Ledger.Issued(serialHex, thumbprint, agentId, validity.notBefore(), validity.notAfter());
         if (ledger != null) {
             try {
                 ledger.appendIssued(issued);
@@ -241,12 +248,19 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
         }
         if (bySerial.putIfAbsent(serialHex, issued) != null) {
             // 126 random bits: this does not happen, but if it did the older certificate must keep its record.
-            throw new CertificateIssuanceException("serial collision for agent " + agentId,
+            throw new CertificateIssuanceException(
+                    "serial collision for agent " + agentId,
                     new IllegalStateException("serial " + serialHex + " already issued"));
         }
         byThumbprint.put(thumbprint, issued);
-        return new AgentCertificate(serialHex, thumbprint, agentId, validity.notBefore(), validity.notAfter(),
-                Pem.encode(Pem.CERTIFICATE, der), null);
+        return new AgentCertificate(
+                serialHex,
+                thumbprint,
+                agentId,
+                validity.notBefore(),
+                validity.notAfter(),
+                Pem.encode(Pem.CERTIFICATE, der),
+                null);
     }
 
     // ---------------------------------------------------------------------------------------- revocation
@@ -352,12 +366,14 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
             List<Map.Entry<String, Instant>> entries = new ArrayList<>(revoked.entrySet());
             entries.sort(Map.Entry.comparingByKey());
             for (Map.Entry<String, Instant> entry : entries) {
-                builder.addCRLEntry(new BigInteger(entry.getKey(), 16), Date.from(entry.getValue()), CRLReason.unspecified);
+                builder.addCRLEntry(
+                        new BigInteger(entry.getKey(), 16), Date.from(entry.getValue()), CRLReason.unspecified);
             }
             builder.addExtension(Extension.authorityKeyIdentifier, false, ca.authorityKeyIdentifier());
             builder.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(lastCrlNumber)));
             byte[] der = builder.build(ca.signer()).getEncoded();
-            X509CRL parsed = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(der));
+            X509CRL parsed =
+                    (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(der));
             return new Crl(parsed, der, issuedAt.plus(crlValidity.dividedBy(2)));
         } catch (IOException | OperatorCreationException | CertificateException | CRLException e) {
             throw new IllegalStateException("cannot sign the CRL", e);
@@ -401,8 +417,8 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
      * @throws IllegalArgumentException if there is no name, a DNS name is malformed, or the key is of no
      *     supported kind
      */
-    public X509Certificate issueServerCertificate(PublicKey publicKey, Set<String> dnsNames,
-            Set<InetAddress> ipAddresses, Duration lifetime) {
+    public X509Certificate issueServerCertificate(
+            PublicKey publicKey, Set<String> dnsNames, Set<InetAddress> ipAddresses, Duration lifetime) {
         requireNonNull(publicKey, "publicKey");
         requireNonNull(dnsNames, "dnsNames");
         requireNonNull(ipAddresses, "ipAddresses");
@@ -424,9 +440,14 @@ public final class BouncyCastleCertificateService implements IAgentCertificateSe
         for (InetAddress address : ipAddresses) {
             names.add(new GeneralName(GeneralName.iPAddress, address.getHostAddress()));
         }
-        return signer.signServer(publicKey, names, dnsNames.isEmpty()
-                ? ipAddresses.iterator().next().getHostAddress() : dnsNames.iterator().next(),
-                clock.instant().truncatedTo(ChronoUnit.SECONDS), lifetime);
+        return signer.signServer(
+                publicKey,
+                names,
+                dnsNames.isEmpty()
+                        ? ipAddresses.iterator().next().getHostAddress()
+                        : dnsNames.iterator().next(),
+                clock.instant().truncatedTo(ChronoUnit.SECONDS),
+                lifetime);
     }
 
     /** Releases the state directory (if any). Afterwards issuing and revoking fail; checks still answer. */

@@ -187,7 +187,8 @@ public final class BouncyCastleCertificateServiceBuilder {
     public BouncyCastleCertificateServiceBuilder minimumRsaKeySize(int bits) {
         requireUnset(this.minimumRsaKeySize, "minimumRsaKeySize");
         if (bits < 2048 || bits > KeyPolicy.MAX_RSA_BITS) {
-            throw new IllegalArgumentException("minimumRsaKeySize must be 2048 to " + KeyPolicy.MAX_RSA_BITS + ", got " + bits);
+            throw new IllegalArgumentException(
+                    "minimumRsaKeySize must be 2048 to " + KeyPolicy.MAX_RSA_BITS + ", got " + bits);
         }
         this.minimumRsaKeySize = bits;
         return this;
@@ -237,12 +238,26 @@ public final class BouncyCastleCertificateServiceBuilder {
                     + "not to one loaded from " + (pkcs12File != null ? "PKCS#12" : "PEM"));
         }
         Clock clock = this.clock != null ? this.clock : Clock.systemUTC();
-        Duration lifetime = certificateLifetime != null ? certificateLifetime : BouncyCastleCertificateService.DEFAULT_CERTIFICATE_LIFETIME;
-        Duration skew = clockSkewAllowance != null ? clockSkewAllowance : BouncyCastleCertificateService.DEFAULT_CLOCK_SKEW_ALLOWANCE;
-        Duration crlValidity = this.crlValidity != null ? this.crlValidity : BouncyCastleCertificateService.DEFAULT_CRL_VALIDITY;
-        BouncyCastleCertificateService.Settings settings = new BouncyCastleCertificateService.Settings(clock, lifetime, skew, crlValidity,
-                new KeyPolicy(agentKeyAlgorithms != null ? agentKeyAlgorithms : BouncyCastleCertificateService.DEFAULT_AGENT_KEY_ALGORITHMS,
-                        minimumRsaKeySize != null ? minimumRsaKeySize : BouncyCastleCertificateService.DEFAULT_MINIMUM_RSA_KEY_SIZE),
+        Duration lifetime = certificateLifetime != null
+                ? certificateLifetime
+                : BouncyCastleCertificateService.DEFAULT_CERTIFICATE_LIFETIME;
+        Duration skew = clockSkewAllowance != null
+                ? clockSkewAllowance
+                : BouncyCastleCertificateService.DEFAULT_CLOCK_SKEW_ALLOWANCE;
+        Duration crlValidity =
+                this.crlValidity != null ? this.crlValidity : BouncyCastleCertificateService.DEFAULT_CRL_VALIDITY;
+        BouncyCastleCertificateService.Settings settings = new BouncyCastleCertificateService.Settings(
+                clock,
+                lifetime,
+                skew,
+                crlValidity,
+                new KeyPolicy(
+                        agentKeyAlgorithms != null
+                                ? agentKeyAlgorithms
+                                : BouncyCastleCertificateService.DEFAULT_AGENT_KEY_ALGORITHMS,
+                        minimumRsaKeySize != null
+                                ? minimumRsaKeySize
+                                : BouncyCastleCertificateService.DEFAULT_MINIMUM_RSA_KEY_SIZE),
                 maxRequestSize != null ? maxRequestSize : BouncyCastleCertificateService.DEFAULT_MAX_REQUEST_SIZE,
                 identityUri != null ? identityUri : AgentIdentityUri.urn());
         Provider provider = cryptoProvider != null ? cryptoProvider : Bc.provider();
@@ -253,19 +268,27 @@ public final class BouncyCastleCertificateServiceBuilder {
             CaMaterial ca = caMaterial(provider, clock.instant(), skew);
             if (ledger != null) {
                 Instant horizon = clock.instant().minus(crlValidity);
-                ledger.load(Digests.thumbprint(ca.issuingCertificate()), issued -> !issued.notAfter().isBefore(horizon));
+                ledger.load(
+                        Digests.thumbprint(ca.issuingCertificate()),
+                        issued -> !issued.notAfter().isBefore(horizon));
                 if (generated) {
                     // Only once the ledger accepted this CA: a failed start leaves no new key behind.
-                    CaFiles.writeToStateDirectory(stateDirectory, ca.chain(), ca.privateKey());
-                    LOG.log(Level.INFO, "generated a {0} CA in {1}, root SHA-256 {2}", ca.keyLabel(),
-                            stateDirectory, Digests.thumbprint(ca.root()));
+                    CaFiles.writeToStateDirectory(requireNonNull(stateDirectory), ca.chain(), ca.privateKey());
+                    LOG.log(
+                            Level.INFO,
+                            "generated a {0} CA in {1}, root SHA-256 {2}",
+                            ca.keyLabel(),
+                            stateDirectory,
+                            Digests.thumbprint(ca.root()));
                 }
             }
             Instant now = clock.instant();
             if (!now.isBefore(ca.notAfter())) {
                 LOG.log(Level.ERROR, "CA certificate expired at {0}: no certificate can be issued", ca.notAfter());
             } else if (now.plus(lifetime).isAfter(ca.notAfter())) {
-                LOG.log(Level.WARNING, "CA certificate expires at {0}: certificates issued now are cut short",
+                LOG.log(
+                        Level.WARNING,
+                        "CA certificate expires at {0}: certificates issued now are cut short",
                         ca.notAfter());
             }
             return new BouncyCastleCertificateService(settings, ca, ledger);
@@ -300,10 +323,14 @@ public final class BouncyCastleCertificateServiceBuilder {
             return ca;
         }
         KeyType keyType = caKeyType != null ? caKeyType : BouncyCastleCertificateService.DEFAULT_CA_KEY_TYPE;
-        return CaMaterial.generate(keyType.generateKeyPair(),
+        return CaMaterial.generate(
+                keyType.generateKeyPair(),
                 caSubject != null ? caSubject : BouncyCastleCertificateService.DEFAULT_CA_SUBJECT,
-                now, skew,
-                caValidity != null ? caValidity : BouncyCastleCertificateService.DEFAULT_CA_VALIDITY, provider, new SecureRandom());
+                now,
+                skew,
+                caValidity != null ? caValidity : BouncyCastleCertificateService.DEFAULT_CA_VALIDITY,
+                provider,
+                new SecureRandom());
     }
 
     private void requireNoCaSource() {

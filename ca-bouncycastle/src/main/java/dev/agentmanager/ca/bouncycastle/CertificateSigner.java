@@ -1,6 +1,5 @@
 package dev.agentmanager.ca.bouncycastle;
 
-
 import dev.agentmanager.ca.bouncycastle.internal.CaMaterial;
 import dev.agentmanager.ca.bouncycastle.internal.KeyPolicy;
 import dev.agentmanager.ca.bouncycastle.internal.Serials;
@@ -59,15 +58,23 @@ final class CertificateSigner {
         String serialHex = serial.toString(16);
         byte[] der;
         try {
-            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(ca.subject(), serial,
-                    Date.from(validity.notBefore()), Date.from(validity.notAfter()), agentSubject(agentId), key);
+            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(
+                    ca.subject(),
+                    serial,
+                    Date.from(validity.notBefore()),
+                    Date.from(validity.notAfter()),
+                    agentSubject(agentId),
+                    key);
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
-            builder.addExtension(Extension.subjectAlternativeName, false,
+            builder.addExtension(
+                    Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+            builder.addExtension(
+                    Extension.subjectAlternativeName,
+                    false,
                     new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, uri)));
-            builder.addExtension(Extension.subjectKeyIdentifier, false,
-                    new SubjectKeyIdentifier(CaMaterial.keyIdentifier(key)));
+            builder.addExtension(
+                    Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(CaMaterial.keyIdentifier(key)));
             builder.addExtension(Extension.authorityKeyIdentifier, false, ca.authorityKeyIdentifier());
             der = builder.build(ca.signer()).getEncoded();
         } catch (IOException | OperatorCreationException | RuntimeException e) {
@@ -77,22 +84,31 @@ final class CertificateSigner {
     }
 
     /** A server certificate for these subject alternative names, {@code commonName} its subject. */
-    X509Certificate signServer(PublicKey publicKey, List<GeneralName> names, String commonName, Instant now,
-            Duration lifetime) {
+    X509Certificate signServer(
+            PublicKey publicKey, List<GeneralName> names, String commonName, Instant now, Duration lifetime) {
         SubjectPublicKeyInfo key = SubjectPublicKeyInfo.getInstance(publicKey.getEncoded());
         KeyPolicy.KeyDescription description = KeyPolicy.describe(key);
         Validity validity = validity(now, lifetime);
         int usage = KeyUsage.digitalSignature
                 | (description.algorithm() == AgentKeyAlgorithm.RSA ? KeyUsage.keyEncipherment : 0);
         try {
-            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(ca.subject(), Serials.next(random),
-                    Date.from(validity.notBefore()), Date.from(validity.notAfter()),
-                    new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName).build(), key);
+            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(
+                    ca.subject(),
+                    Serials.next(random),
+                    Date.from(validity.notBefore()),
+                    Date.from(validity.notAfter()),
+                    new X500NameBuilder(BCStyle.INSTANCE)
+                            .addRDN(BCStyle.CN, commonName)
+                            .build(),
+                    key);
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
-            builder.addExtension(Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(CaMaterial.keyIdentifier(key)));
+            builder.addExtension(
+                    Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+            builder.addExtension(
+                    Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
+            builder.addExtension(
+                    Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(CaMaterial.keyIdentifier(key)));
             builder.addExtension(Extension.authorityKeyIdentifier, false, ca.authorityKeyIdentifier());
             return Pem.certificate(builder.build(ca.signer()).getEncoded());
         } catch (IOException | OperatorCreationException e) {
@@ -102,13 +118,15 @@ final class CertificateSigner {
 
     private Validity validity(Instant now, Duration lifetime) {
         if (!now.isBefore(ca.notAfter())) {
-            throw new CertificateIssuanceException("the CA certificate expired at " + ca.notAfter(),
+            throw new CertificateIssuanceException(
+                    "the CA certificate expired at " + ca.notAfter(),
                     new CertificateExpiredException("CA notAfter " + ca.notAfter()));
         }
         Instant notBefore = max(now.minus(clockSkewAllowance), ca.notBefore());
         Instant notAfter = min(now.plus(lifetime), ca.notAfter());
         if (!notAfter.isAfter(notBefore)) {
-            throw new CertificateIssuanceException("the CA certificate is not valid yet (notBefore " + ca.notBefore() + ")",
+            throw new CertificateIssuanceException(
+                    "the CA certificate is not valid yet (notBefore " + ca.notBefore() + ")",
                     new CertificateExpiredException("CA notBefore " + ca.notBefore()));
         }
         return new Validity(notBefore, notAfter);

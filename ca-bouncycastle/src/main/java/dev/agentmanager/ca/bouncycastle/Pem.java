@@ -75,7 +75,8 @@ public final class Pem {
     /** The certificate in PEM. */
     public static String write(X509Certificate certificate) {
         try {
-            return encode(CERTIFICATE, requireNonNull(certificate, "certificate").getEncoded());
+            return encode(
+                    CERTIFICATE, requireNonNull(certificate, "certificate").getEncoded());
         } catch (CertificateEncodingException e) {
             throw new IllegalArgumentException("certificate cannot be encoded", e);
         }
@@ -157,8 +158,8 @@ public final class Pem {
     /** A DER certificate parsed by the JDK. */
     static X509Certificate certificate(byte[] der) {
         try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(der));
+            return (X509Certificate)
+                    CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
         } catch (CertificateException | RuntimeException e) {
             throw new IllegalArgumentException("not a well-formed X.509 certificate", e);
         }
@@ -191,16 +192,21 @@ public final class Pem {
                 if (password == null) {
                     throw new IllegalArgumentException("private key is encrypted: a password is required");
                 }
-                info = encrypted.decryptPrivateKeyInfo(
-                        new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(Bc.provider()).build(password));
+                info = encrypted.decryptPrivateKeyInfo(new JceOpenSSLPKCS8DecryptorProviderBuilder()
+                        .setProvider(Bc.provider())
+                        .build(password));
             } else if (object instanceof PEMEncryptedKeyPair encrypted) {
                 if (password == null) {
                     throw new IllegalArgumentException("private key is encrypted: a password is required");
                 }
-                info = encrypted.decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(Bc.provider())
-                        .build(password)).getPrivateKeyInfo();
+                info = encrypted
+                        .decryptKeyPair(new JcePEMDecryptorProviderBuilder()
+                                .setProvider(Bc.provider())
+                                .build(password))
+                        .getPrivateKeyInfo();
             } else {
-                throw new IllegalArgumentException("PEM block is not a private key: " + object.getClass().getSimpleName());
+                throw new IllegalArgumentException(
+                        "PEM block is not a private key: " + object.getClass().getSimpleName());
             }
             return JdkKeys.privateKey(info, null);
         } catch (IllegalArgumentException e) {

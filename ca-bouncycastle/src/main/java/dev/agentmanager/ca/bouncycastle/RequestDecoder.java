@@ -2,8 +2,6 @@ package dev.agentmanager.ca.bouncycastle;
 
 import static java.util.Objects.requireNonNull;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.agentmanager.ca.bouncycastle.internal.Digests;
 import dev.agentmanager.ca.bouncycastle.internal.JdkKeys;
 import dev.agentmanager.ca.bouncycastle.internal.KeyPolicy;
@@ -12,8 +10,8 @@ import dev.agentmanager.exception.InvalidCertificateRequestException;
 import dev.agentmanager.model.CertificateRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.PublicKey;
 import java.security.Provider;
+import java.security.PublicKey;
 import java.util.List;
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -68,7 +66,8 @@ final class RequestDecoder {
         }
         PemObject block = blocks.get(0);
         if (!block.getType().equals("CERTIFICATE REQUEST") && !block.getType().equals("NEW CERTIFICATE REQUEST")) {
-            throw new InvalidCertificateRequestException("expected a CERTIFICATE REQUEST PEM block, found " + block.getType());
+            throw new InvalidCertificateRequestException(
+                    "expected a CERTIFICATE REQUEST PEM block, found " + block.getType());
         }
         if (block.getContent().length == 0) {
             throw new InvalidCertificateRequestException("PEM block is empty");
@@ -93,7 +92,9 @@ final class RequestDecoder {
         boolean valid;
         try {
             PublicKey publicKey = JdkKeys.publicKey(key, provider);
-            valid = request.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(provider).build(publicKey));
+            valid = request.isSignatureValid(new JcaContentVerifierProviderBuilder()
+                    .setProvider(provider)
+                    .build(publicKey));
         } catch (OperatorCreationException | PKCSException | RuntimeException e) {
             throw new InvalidCertificateRequestException("signature cannot be verified with the request's key", e);
         }

@@ -63,8 +63,11 @@ public final class ServerTls {
         requireNonNull(authority, "authority");
         requireNonNull(clock, "clock");
         List<X509Certificate> cas = Pem.readCertificates(authority.trustBundle().certificatesPem());
-        return new AgentClientTrustManager(cas, clock,
-                leaf -> authority.isValidThumbprint(Digests.thumbprint(leaf)) ? null
+        return new AgentClientTrustManager(
+                cas,
+                clock,
+                leaf -> authority.isValidThumbprint(Digests.thumbprint(leaf))
+                        ? null
                         : "unknown to the authority, revoked or expired");
     }
 
@@ -74,7 +77,8 @@ public final class ServerTls {
      * signed by a CA of the bundle, or every agent is refused. A CRL past its {@code nextUpdate} is still
      * used, with a warning: a stale CRL must not take the fleet down.
      */
-    public static X509ExtendedTrustManager crlTrustManager(TrustBundle trustBundle, Supplier<X509CRL> crls, Clock clock) {
+    public static X509ExtendedTrustManager crlTrustManager(
+            TrustBundle trustBundle, Supplier<X509CRL> crls, Clock clock) {
         requireNonNull(trustBundle, "trustBundle");
         requireNonNull(crls, "crls");
         requireNonNull(clock, "clock");
@@ -92,22 +96,30 @@ public final class ServerTls {
             if (verified.get() != crl) {
                 X509Certificate issuer = cas.stream()
                         .filter(ca -> ca.getSubjectX500Principal().equals(crl.getIssuerX500Principal()))
-                        .findFirst().orElse(null);
+                        .findFirst()
+                        .orElse(null);
                 try {
                     if (issuer == null) {
                         return "the CRL's issuer is not in the trust bundle";
                     }
                     crl.verify(issuer.getPublicKey());
                 } catch (GeneralSecurityException e) {
-                    LOG.log(Level.ERROR, "CRL signature does not verify: refusing every agent until a good CRL arrives", e);
+                    LOG.log(
+                            Level.ERROR,
+                            "CRL signature does not verify: refusing every agent until a good CRL arrives",
+                            e);
                     return "the CRL's signature does not verify";
                 }
                 verified.set(crl);
             }
             Instant now = clock.instant();
-            if (crl.getNextUpdate() != null && now.isAfter(crl.getNextUpdate().toInstant())
+            if (crl.getNextUpdate() != null
+                    && now.isAfter(crl.getNextUpdate().toInstant())
                     && warnedStale.getAndSet(crl) != crl) {
-                LOG.log(Level.WARNING, "CRL is past its nextUpdate ({0}); still using it, refresh it", crl.getNextUpdate());
+                LOG.log(
+                        Level.WARNING,
+                        "CRL is past its nextUpdate ({0}); still using it, refresh it",
+                        crl.getNextUpdate());
             }
             return crl.isRevoked(leaf) ? "revoked (listed in the CRL)" : null;
         });
@@ -118,7 +130,8 @@ public final class ServerTls {
      * and authenticates clients with {@code agentTrust}. Combine with {@link #sslParameters} so that a
      * client certificate is required.
      */
-    public static SSLContext sslContext(PrivateKey serverKey, List<X509Certificate> serverChain, X509TrustManager agentTrust) {
+    public static SSLContext sslContext(
+            PrivateKey serverKey, List<X509Certificate> serverChain, X509TrustManager agentTrust) {
         requireNonNull(serverKey, "serverKey");
         requireNonNull(serverChain, "serverChain");
         requireNonNull(agentTrust, "agentTrust");

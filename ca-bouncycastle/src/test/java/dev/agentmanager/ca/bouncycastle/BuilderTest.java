@@ -14,47 +14,73 @@ class BuilderTest {
 
     @Test
     void defaultsMakeAnInMemoryEcP256AuthorityOnTheSystemClock() {
-        BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder().build();
+        BouncyCastleCertificateService ca =
+                BouncyCastleCertificateService.builder().build();
 
         assertThat(ca.toString()).contains("EC P-256").contains("CN=agentmanager CA");
         assertThat(ca.caCertificates()).hasSize(1);
-        assertThat(BouncyCastleCertificateService.DEFAULT_AGENT_KEY_ALGORITHMS).containsExactlyInAnyOrder(
-                AgentKeyAlgorithm.EC_P256, AgentKeyAlgorithm.EC_P384, AgentKeyAlgorithm.ED25519, AgentKeyAlgorithm.RSA);
+        assertThat(BouncyCastleCertificateService.DEFAULT_AGENT_KEY_ALGORITHMS)
+                .containsExactlyInAnyOrder(
+                        AgentKeyAlgorithm.EC_P256,
+                        AgentKeyAlgorithm.EC_P384,
+                        AgentKeyAlgorithm.ED25519,
+                        AgentKeyAlgorithm.RSA);
         var issued = ca.issue("a", ca.decodeRequest(TestPki.csrPem(TestPki.P256)));
         assertThat(Duration.between(issued.notBefore(), issued.notAfter()))
-                .isEqualTo(BouncyCastleCertificateService.DEFAULT_CERTIFICATE_LIFETIME
-                        .plus(BouncyCastleCertificateService.DEFAULT_CLOCK_SKEW_ALLOWANCE));
+                .isEqualTo(BouncyCastleCertificateService.DEFAULT_CERTIFICATE_LIFETIME.plus(
+                        BouncyCastleCertificateService.DEFAULT_CLOCK_SKEW_ALLOWANCE));
     }
 
     @Test
     void nullIsRefusedAtOnce() {
         var b = BouncyCastleCertificateService.builder();
-        for (Consumer<BouncyCastleCertificateServiceBuilder> setter : java.util.List.<Consumer<BouncyCastleCertificateServiceBuilder>>of(
-                x -> x.clock(null), x -> x.certificateLifetime(null), x -> x.clockSkewAllowance(null),
-                x -> x.crlValidity(null), x -> x.caKeyType(null), x -> x.caSubject(null), x -> x.caValidity(null),
-                x -> x.caFromPkcs12(null, new char[0]), x -> x.caFromPem(Path.of("a"), null), x -> x.stateDirectory(null),
-                x -> x.agentKeyAlgorithms(null), x -> x.identityUri(null), x -> x.cryptoProvider(null))) {
+        for (Consumer<BouncyCastleCertificateServiceBuilder> setter :
+                java.util.List.<Consumer<BouncyCastleCertificateServiceBuilder>>of(
+                        x -> x.clock(null),
+                        x -> x.certificateLifetime(null),
+                        x -> x.clockSkewAllowance(null),
+                        x -> x.crlValidity(null),
+                        x -> x.caKeyType(null),
+                        x -> x.caSubject(null),
+                        x -> x.caValidity(null),
+                        x -> x.caFromPkcs12(null, new char[0]),
+                        x -> x.caFromPem(Path.of("a"), null),
+                        x -> x.stateDirectory(null),
+                        x -> x.agentKeyAlgorithms(null),
+                        x -> x.identityUri(null),
+                        x -> x.cryptoProvider(null))) {
             assertThatThrownBy(() -> setter.accept(b)).isInstanceOf(NullPointerException.class);
         }
     }
 
     @Test
     void aSettingGivenTwiceIsRefused() {
-        assertThatThrownBy(() -> BouncyCastleCertificateService.builder().clock(Clock.systemUTC()).clock(Clock.systemUTC()))
-                .isInstanceOf(IllegalStateException.class).hasMessage("clock was already set");
-        assertThatThrownBy(() -> BouncyCastleCertificateService.builder().minimumRsaKeySize(3072).minimumRsaKeySize(4096))
-                .isInstanceOf(IllegalStateException.class).hasMessage("minimumRsaKeySize was already set");
         assertThatThrownBy(() -> BouncyCastleCertificateService.builder()
-                .caFromPem(Path.of("a"), Path.of("b")).caFromPkcs12(Path.of("c"), new char[0]))
-                .isInstanceOf(IllegalStateException.class).hasMessage("the CA source was already set");
+                        .clock(Clock.systemUTC())
+                        .clock(Clock.systemUTC()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("clock was already set");
+        assertThatThrownBy(() -> BouncyCastleCertificateService.builder()
+                        .minimumRsaKeySize(3072)
+                        .minimumRsaKeySize(4096))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("minimumRsaKeySize was already set");
+        assertThatThrownBy(() -> BouncyCastleCertificateService.builder()
+                        .caFromPem(Path.of("a"), Path.of("b"))
+                        .caFromPkcs12(Path.of("c"), new char[0]))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("the CA source was already set");
     }
 
     @Test
     void valuesOutOfRangeAreRefused() {
         var b = BouncyCastleCertificateService.builder();
-        assertThatThrownBy(() -> b.certificateLifetime(Duration.ofSeconds(59))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> b.certificateLifetime(Duration.ofDays(398))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> b.clockSkewAllowance(Duration.ofMinutes(-1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.certificateLifetime(Duration.ofSeconds(59)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.certificateLifetime(Duration.ofDays(398)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.clockSkewAllowance(Duration.ofMinutes(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.crlValidity(Duration.ofMinutes(59))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.caValidity(Duration.ofMinutes(1))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.minimumRsaKeySize(1024)).isInstanceOf(IllegalArgumentException.class);
@@ -67,18 +93,25 @@ class BuilderTest {
     @Test
     void generatedRootSettingsCannotBeCombinedWithALoadedCa() {
         assertThatThrownBy(() -> BouncyCastleCertificateService.builder()
-                .caFromPem(Path.of("chain.pem"), Path.of("key.pem")).caKeyType(KeyType.ED25519).build())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("only to a generated CA");
+                        .caFromPem(Path.of("chain.pem"), Path.of("key.pem"))
+                        .caKeyType(KeyType.ED25519)
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("only to a generated CA");
     }
 
     @Test
     void anotherCryptoProviderCanDoTheWork() throws Exception {
         java.security.Provider sunEc = java.security.Security.getProvider("SunEC");
-        BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder().cryptoProvider(sunEc).build();
+        BouncyCastleCertificateService ca =
+                BouncyCastleCertificateService.builder().cryptoProvider(sunEc).build();
 
         var issued = ca.issue("a", ca.decodeRequest(TestPki.csrPem(TestPki.P256)));
 
-        TestPki.validate(TestPki.certificate(issued.certificatePem()), ca.caCertificates(), java.time.Instant.now(),
+        TestPki.validate(
+                TestPki.certificate(issued.certificatePem()),
+                ca.caCertificates(),
+                java.time.Instant.now(),
                 ca.currentCrl());
         byte[] tampered = TestPki.csr(TestPki.P256, "SHA256withECDSA");
         tampered[tampered.length - 1] ^= 1;
@@ -88,7 +121,8 @@ class BuilderTest {
 
     @Test
     void maxRequestSizeIsConfigurable() {
-        BouncyCastleCertificateService tight = BouncyCastleCertificateService.builder().maxRequestSize(1024).build();
+        BouncyCastleCertificateService tight =
+                BouncyCastleCertificateService.builder().maxRequestSize(1024).build();
         byte[] rsa4096 = TestPki.csrPem(KeyType.RSA_4096.generateKeyPair());
 
         assertThatThrownBy(() -> tight.decodeRequest(rsa4096))

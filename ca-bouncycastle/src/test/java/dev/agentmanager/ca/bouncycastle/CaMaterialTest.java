@@ -51,9 +51,14 @@ class CaMaterialTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = KeyType.class, names = {"EC_P256", "EC_P384", "ED25519", "RSA_2048"})
+    @EnumSource(
+            value = KeyType.class,
+            names = {"EC_P256", "EC_P384", "ED25519", "RSA_2048"})
     void everyCaKeyTypeIssuesValidatesAndRevokes(KeyType type) throws Exception {
-        BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder().clock(clock).caKeyType(type).build();
+        BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder()
+                .clock(clock)
+                .caKeyType(type)
+                .build();
 
         assertThat(ca.toString()).contains(type.label());
         exercise(ca, clock);
@@ -61,8 +66,11 @@ class CaMaterialTest {
 
     @Test
     void generatedRootUsesTheConfiguredSubjectAndValidity() {
-        BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder().clock(clock)
-                .caSubject("CN=Orchestrator CA,O=Example").caValidity(Duration.ofDays(365)).build();
+        BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder()
+                .clock(clock)
+                .caSubject("CN=Orchestrator CA,O=Example")
+                .caValidity(Duration.ofDays(365))
+                .build();
         X509Certificate root = ca.caCertificates().get(0);
 
         assertThat(root.getSubjectX500Principal().getName()).isEqualTo("CN=Orchestrator CA,O=Example");
@@ -72,11 +80,21 @@ class CaMaterialTest {
     /** A root and an intermediate that issues; returns {intermediate keys, intermediate, root}. */
     private Object[] twoLevelCa() throws Exception {
         KeyPair rootKeys = KeyType.EC_P384.generateKeyPair();
-        X509Certificate root = TestPki.caCertificate(rootKeys, "CN=Test Root", null, null,
-                clock.instant().minus(Duration.ofDays(1)), clock.instant().plus(Duration.ofDays(3650)));
+        X509Certificate root = TestPki.caCertificate(
+                rootKeys,
+                "CN=Test Root",
+                null,
+                null,
+                clock.instant().minus(Duration.ofDays(1)),
+                clock.instant().plus(Duration.ofDays(3650)));
         KeyPair issuingKeys = KeyType.EC_P256.generateKeyPair();
-        X509Certificate issuing = TestPki.caCertificate(issuingKeys, "CN=Test Issuing CA", rootKeys.getPrivate(), root,
-                clock.instant().minus(Duration.ofDays(1)), clock.instant().plus(Duration.ofDays(365)));
+        X509Certificate issuing = TestPki.caCertificate(
+                issuingKeys,
+                "CN=Test Issuing CA",
+                rootKeys.getPrivate(),
+                root,
+                clock.instant().minus(Duration.ofDays(1)),
+                clock.instant().plus(Duration.ofDays(365)));
         return new Object[] {issuingKeys, issuing, root};
     }
 
@@ -95,25 +113,38 @@ class CaMaterialTest {
             store.store(out, password);
         }
 
-        BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder().clock(clock)
-                .caFromPkcs12(file, password).build();
+        BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder()
+                .clock(clock)
+                .caFromPkcs12(file, password)
+                .build();
 
         assertThat(ca.caCertificates()).containsExactly(issuing, root);
         assertThat(Pem.readCertificates(ca.trustBundle().certificatesPem())).containsExactly(issuing, root);
-        assertThat(ca.trustBundle().rootSha256()).isEqualTo(
-                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(root.getEncoded())));
+        assertThat(ca.trustBundle().rootSha256())
+                .isEqualTo(HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256").digest(root.getEncoded())));
         AgentCertificate issued = ca.issue("a", ca.decodeRequest(TestPki.csrPem(TestPki.P256)));
         assertThat(issued.notAfter()).isBefore(issuing.getNotAfter().toInstant().plusSeconds(1));
         assertThat(TestPki.certificate(issued.certificatePem()).getIssuerX500Principal())
                 .isEqualTo(issuing.getSubjectX500Principal());
         exercise(ca, clock);
 
-        assertThat(BouncyCastleCertificateService.builder().clock(clock)
-                .caFromPkcs12(file, password, "orchestrator-ca").build().caCertificates()).hasSize(2);
-        assertThatThrownBy(() -> BouncyCastleCertificateService.builder().caFromPkcs12(file, "wrong".toCharArray()).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wrong password");
-        assertThatThrownBy(() -> BouncyCastleCertificateService.builder().caFromPkcs12(file, password, "nope").build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'nope'");
+        assertThat(BouncyCastleCertificateService.builder()
+                        .clock(clock)
+                        .caFromPkcs12(file, password, "orchestrator-ca")
+                        .build()
+                        .caCertificates())
+                .hasSize(2);
+        assertThatThrownBy(() -> BouncyCastleCertificateService.builder()
+                        .caFromPkcs12(file, "wrong".toCharArray())
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("wrong password");
+        assertThatThrownBy(() -> BouncyCastleCertificateService.builder()
+                        .caFromPkcs12(file, password, "nope")
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'nope'");
     }
 
     @Test
@@ -126,23 +157,33 @@ class CaMaterialTest {
         Path plainKey = Files.writeString(dir.resolve("key.pem"), Pem.write(issuingKeys.getPrivate()));
         StringWriter encrypted = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(encrypted)) {
-            writer.writeObject(new JcaPKCS8Generator(issuingKeys.getPrivate(),
-                    new JceOpenSSLPKCS8EncryptorBuilder(JcaPKCS8Generator.AES_256_CBC).setProvider(Bc.provider())
-                            .setPassword("pw".toCharArray()).build()));
+            writer.writeObject(new JcaPKCS8Generator(
+                    issuingKeys.getPrivate(),
+                    new JceOpenSSLPKCS8EncryptorBuilder(JcaPKCS8Generator.AES_256_CBC)
+                            .setProvider(Bc.provider())
+                            .setPassword("pw".toCharArray())
+                            .build()));
         }
         Path encryptedKey = Files.writeString(dir.resolve("key-enc.pem"), encrypted.toString());
 
-        BouncyCastleCertificateService plain = BouncyCastleCertificateService.builder().clock(clock)
-                .caFromPem(chain, plainKey).build();
-        BouncyCastleCertificateService fromEncrypted = BouncyCastleCertificateService.builder().clock(clock)
-                .caFromPem(chain, encryptedKey, "pw".toCharArray()).build();
+        BouncyCastleCertificateService plain = BouncyCastleCertificateService.builder()
+                .clock(clock)
+                .caFromPem(chain, plainKey)
+                .build();
+        BouncyCastleCertificateService fromEncrypted = BouncyCastleCertificateService.builder()
+                .clock(clock)
+                .caFromPem(chain, encryptedKey, "pw".toCharArray())
+                .build();
 
         assertThat(encrypted.toString()).contains("ENCRYPTED PRIVATE KEY");
         assertThat(plain.trustBundle()).isEqualTo(fromEncrypted.trustBundle());
         exercise(plain, clock);
         exercise(fromEncrypted, clock);
-        assertThatThrownBy(() -> BouncyCastleCertificateService.builder().caFromPem(chain, encryptedKey).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("password is required");
+        assertThatThrownBy(() -> BouncyCastleCertificateService.builder()
+                        .caFromPem(chain, encryptedKey)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("password is required");
     }
 
     @Test
@@ -152,22 +193,37 @@ class CaMaterialTest {
         X509Certificate issuing = (X509Certificate) material[1];
         X509Certificate root = (X509Certificate) material[2];
         Path key = Files.writeString(dir.resolve("key.pem"), Pem.write(issuingKeys.getPrivate()));
-        Path otherKey = Files.writeString(dir.resolve("other.pem"), Pem.write(AgentKeys.generate().getPrivate()));
+        Path otherKey = Files.writeString(
+                dir.resolve("other.pem"), Pem.write(AgentKeys.generate().getPrivate()));
         Path goodChain = Files.writeString(dir.resolve("chain.pem"), Pem.write(List.of(issuing, root)));
         Path reversed = Files.writeString(dir.resolve("reversed.pem"), Pem.write(List.of(root, issuing)));
-        BouncyCastleCertificateService someCa = BouncyCastleCertificateService.builder().build();
-        String leafPem = someCa.issue("a", someCa.decodeRequest(TestPki.csrPem(TestPki.P256))).certificatePem();
+        BouncyCastleCertificateService someCa =
+                BouncyCastleCertificateService.builder().build();
+        String leafPem = someCa.issue("a", someCa.decodeRequest(TestPki.csrPem(TestPki.P256)))
+                .certificatePem();
         Path leaf = Files.writeString(dir.resolve("leaf.pem"), leafPem);
         Path leafKey = Files.writeString(dir.resolve("leaf-key.pem"), Pem.write(TestPki.P256.getPrivate()));
         Path garbage = Files.writeString(dir.resolve("garbage.pem"), "hello");
 
-        assertThatThrownBy(() -> BouncyCastleCertificateService.builder().caFromPem(goodChain, otherKey).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not belong");
-        assertThatThrownBy(() -> BouncyCastleCertificateService.builder().caFromPem(reversed, key).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of order");
-        assertThatThrownBy(() -> BouncyCastleCertificateService.builder().caFromPem(leaf, leafKey).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a CA certificate");
-        assertThatThrownBy(() -> BouncyCastleCertificateService.builder().caFromPem(garbage, key).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("garbage.pem");
+        assertThatThrownBy(() -> BouncyCastleCertificateService.builder()
+                        .caFromPem(goodChain, otherKey)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not belong");
+        assertThatThrownBy(() -> BouncyCastleCertificateService.builder()
+                        .caFromPem(reversed, key)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("out of order");
+        assertThatThrownBy(() -> BouncyCastleCertificateService.builder()
+                        .caFromPem(leaf, leafKey)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a CA certificate");
+        assertThatThrownBy(() -> BouncyCastleCertificateService.builder()
+                        .caFromPem(garbage, key)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("garbage.pem");
     }
 }

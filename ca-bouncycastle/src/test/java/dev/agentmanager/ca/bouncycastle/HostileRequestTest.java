@@ -24,7 +24,8 @@ import org.bouncycastle.jce.spec.ECParameterSpec;
 import org.junit.jupiter.api.Test;
 
 class HostileRequestTest {
-    private final BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder().build();
+    private final BouncyCastleCertificateService ca =
+            BouncyCastleCertificateService.builder().build();
 
     private AbstractThrowableAssert<?, ? extends Throwable> assertRejected(byte[] request, String reason) {
         return assertThatThrownBy(() -> ca.decodeRequest(request))
@@ -36,11 +37,13 @@ class HostileRequestTest {
     @Test
     void acceptsPemAndDerAndReportsTheKeyIdentity() throws Exception {
         byte[] der = TestPki.csr(TestPki.P256, "SHA256withECDSA");
-        String expectedKeyHash = HexFormat.of().formatHex(
-                MessageDigest.getInstance("SHA-256").digest(TestPki.P256.getPublic().getEncoded()));
+        String expectedKeyHash = HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256")
+                        .digest(TestPki.P256.getPublic().getEncoded()));
 
         CertificateRequest fromDer = ca.decodeRequest(der);
-        CertificateRequest fromPem = ca.decodeRequest(Pem.encode("CERTIFICATE REQUEST", der).getBytes(StandardCharsets.US_ASCII));
+        CertificateRequest fromPem =
+                ca.decodeRequest(Pem.encode("CERTIFICATE REQUEST", der).getBytes(StandardCharsets.US_ASCII));
         CertificateRequest fromOldPem = ca.decodeRequest(
                 ("\n  " + Pem.encode("NEW CERTIFICATE REQUEST", der)).getBytes(StandardCharsets.US_ASCII));
 
@@ -53,8 +56,12 @@ class HostileRequestTest {
 
     @Test
     void acceptsEd25519AndRsa3072AgentKeys() {
-        assertThat(ca.decodeRequest(TestPki.csrPem(AgentKeys.generate(KeyType.ED25519))).keyAlgorithm()).isEqualTo("Ed25519");
-        assertThat(ca.decodeRequest(TestPki.csrPem(AgentKeys.generate(KeyType.RSA_3072))).keyAlgorithm()).isEqualTo("RSA 3072");
+        assertThat(ca.decodeRequest(TestPki.csrPem(AgentKeys.generate(KeyType.ED25519)))
+                        .keyAlgorithm())
+                .isEqualTo("Ed25519");
+        assertThat(ca.decodeRequest(TestPki.csrPem(AgentKeys.generate(KeyType.RSA_3072)))
+                        .keyAlgorithm())
+                .isEqualTo("RSA 3072");
     }
 
     @Test
@@ -68,7 +75,8 @@ class HostileRequestTest {
     @Test
     void rejectsARequestSignedWithAnotherKey() throws Exception {
         KeyPair other = AgentKeys.generate();
-        byte[] mismatched = TestPki.csr(TestPki.spki(TestPki.P256), other.getPrivate(), "SHA256withECDSA", "CN=x", null);
+        byte[] mismatched =
+                TestPki.csr(TestPki.spki(TestPki.P256), other.getPrivate(), "SHA256withECDSA", "CN=x", null);
 
         assertRejected(mismatched, "signature does not verify");
     }
@@ -132,8 +140,10 @@ class HostileRequestTest {
         assertRejected(new byte[0], "empty");
         assertRejected(Arrays.copyOf(der, der.length - 10), "not a PKCS#10");
         assertRejected(Arrays.copyOf(der, der.length + 3), "not a PKCS#10");
-        assertRejected("-----BEGIN CERTIFICATE REQUEST-----\n!!!!\n-----END CERTIFICATE REQUEST-----\n"
-                .getBytes(StandardCharsets.US_ASCII), "PEM");
+        assertRejected(
+                "-----BEGIN CERTIFICATE REQUEST-----\n!!!!\n-----END CERTIFICATE REQUEST-----\n"
+                        .getBytes(StandardCharsets.US_ASCII),
+                "PEM");
     }
 
     @Test
@@ -161,11 +171,14 @@ class HostileRequestTest {
                 .minimumRsaKeySize(3072)
                 .build();
 
-        assertThat(strict.decodeRequest(TestPki.csrPem(TestPki.P256)).keyAlgorithm()).isEqualTo("EC P-256");
+        assertThat(strict.decodeRequest(TestPki.csrPem(TestPki.P256)).keyAlgorithm())
+                .isEqualTo("EC P-256");
         assertThatThrownBy(() -> strict.decodeRequest(TestPki.csrPem(AgentKeys.generate(KeyType.ED25519))))
-                .isInstanceOf(InvalidCertificateRequestException.class).hasMessageContaining("Ed25519 keys are not allowed");
+                .isInstanceOf(InvalidCertificateRequestException.class)
+                .hasMessageContaining("Ed25519 keys are not allowed");
         assertThatThrownBy(() -> strict.decodeRequest(TestPki.csrPem(AgentKeys.generate(KeyType.RSA_2048))))
-                .isInstanceOf(InvalidCertificateRequestException.class).hasMessageContaining("at least 3072 bits");
+                .isInstanceOf(InvalidCertificateRequestException.class)
+                .hasMessageContaining("at least 3072 bits");
     }
 
     @Test
@@ -177,7 +190,8 @@ class HostileRequestTest {
         assertThatThrownBy(() -> ca.issue("a", new CertificateRequest(new byte[] {1, 2, 3}, "x", "EC P-256")))
                 .isInstanceOf(InvalidCertificateRequestException.class);
         assertThatThrownBy(() -> ca.issue("a", new CertificateRequest(weak, "x", "RSA 2048")))
-                .isInstanceOf(InvalidCertificateRequestException.class).hasMessageContaining("too small");
+                .isInstanceOf(InvalidCertificateRequestException.class)
+                .hasMessageContaining("too small");
         assertThat(ca.currentCrl().getRevokedCertificates()).isNull();
     }
 }

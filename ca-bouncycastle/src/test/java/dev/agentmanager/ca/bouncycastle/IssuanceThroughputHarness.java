@@ -46,17 +46,27 @@ public final class IssuanceThroughputHarness {
         // best[provider][threads][figure]: the best of the rounds, which alternate providers so that
         // background load on a shared machine hurts both alike.
         double[][][] best = new double[providers.size()][threadCounts.length][3];
-        System.out.printf(Locale.ROOT, "JDK %s, %d cores, %d distinct P-256 CSRs, CA EC P-256, %d rounds of %.1f s per figure%n",
-                System.getProperty("java.version"), cores, REQUESTS, rounds, seconds);
+        System.out.printf(
+                Locale.ROOT,
+                "JDK %s, %d cores, %d distinct P-256 CSRs, CA EC P-256, %d rounds of %.1f s per figure%n",
+                System.getProperty("java.version"),
+                cores,
+                REQUESTS,
+                rounds,
+                seconds);
         for (Provider provider : providers) { // JIT warm-up of every path before anything is measured
-            BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder().cryptoProvider(provider).build();
+            BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder()
+                    .cryptoProvider(provider)
+                    .build();
             run(1, 3, i -> ca.issue("agent-" + i, ca.decodeRequest(csrs.get(i % REQUESTS))));
         }
         for (int round = 0; round < rounds; round++) {
             for (int p = 0; p < providers.size(); p++) {
                 Provider provider = providers.get(p);
                 BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder()
-                        .cryptoProvider(provider).caKeyType(KeyType.EC_P256).build();
+                        .cryptoProvider(provider)
+                        .caKeyType(KeyType.EC_P256)
+                        .build();
                 List<CertificateRequest> decoded = new ArrayList<>();
                 csrs.forEach(csr -> decoded.add(ca.decodeRequest(csr)));
                 for (int t = 0; t < threadCounts.length; t++) {
@@ -66,20 +76,40 @@ public final class IssuanceThroughputHarness {
                         rate(threads, seconds, i -> ca.decodeRequest(csrs.get(i % REQUESTS))),
                         rate(threads, seconds, i -> ca.issue("agent-" + i, decoded.get(i % REQUESTS))),
                     };
-                    System.out.printf(Locale.ROOT, "  round %d %-10s %d thread(s): decode+issue %6.0f/s, decode %6.0f/s, issue %6.0f/s%n",
-                            round + 1, provider.getName(), threads, figures[0], figures[1], figures[2]);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "  round %d %-10s %d thread(s): decode+issue %6.0f/s, decode %6.0f/s, issue %6.0f/s%n",
+                            round + 1,
+                            provider.getName(),
+                            threads,
+                            figures[0],
+                            figures[1],
+                            figures[2]);
                     for (int f = 0; f < 3; f++) {
                         best[p][t][f] = Math.max(best[p][t][f], figures[f]);
                     }
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "%nbest of %d rounds%n%-14s %8s %16s %14s %14s%n", rounds, "provider", "threads",
-                "decode+issue/s", "decode/s", "issue/s");
+        System.out.printf(
+                Locale.ROOT,
+                "%nbest of %d rounds%n%-14s %8s %16s %14s %14s%n",
+                rounds,
+                "provider",
+                "threads",
+                "decode+issue/s",
+                "decode/s",
+                "issue/s");
         for (int p = 0; p < providers.size(); p++) {
             for (int t = 0; t < threadCounts.length; t++) {
-                System.out.printf(Locale.ROOT, "%-14s %8d %16.0f %14.0f %14.0f%n", providers.get(p).getName() + " "
-                        + providers.get(p).getVersionStr(), threadCounts[t], best[p][t][0], best[p][t][1], best[p][t][2]);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-14s %8d %16.0f %14.0f %14.0f%n",
+                        providers.get(p).getName() + " " + providers.get(p).getVersionStr(),
+                        threadCounts[t],
+                        best[p][t][0],
+                        best[p][t][1],
+                        best[p][t][2]);
             }
         }
     }

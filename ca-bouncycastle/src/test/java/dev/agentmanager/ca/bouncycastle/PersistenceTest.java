@@ -27,13 +27,17 @@ class PersistenceTest {
     Path dir;
 
     PersistenceTest() {
-        try (BouncyCastleCertificateService decoder = BouncyCastleCertificateService.builder().build()) {
+        try (BouncyCastleCertificateService decoder =
+                BouncyCastleCertificateService.builder().build()) {
             request = decoder.decodeRequest(TestPki.csrPem(TestPki.P256));
         }
     }
 
     private BouncyCastleCertificateService open() {
-        return BouncyCastleCertificateService.builder().clock(clock).stateDirectory(dir).build();
+        return BouncyCastleCertificateService.builder()
+                .clock(clock)
+                .stateDirectory(dir)
+                .build();
     }
 
     @Test
@@ -55,11 +59,13 @@ class PersistenceTest {
             assertThat(second.isValidThumbprint(kept.thumbprint())).isTrue();
             assertThat(second.isValidSerial(revoked.serial())).isFalse();
             assertThat(second.isValidThumbprint(revoked.thumbprint())).isFalse();
-            assertThat(second.currentCrl().getRevokedCertificate(new BigInteger(revoked.serial(), 16))).isNotNull();
+            assertThat(second.currentCrl().getRevokedCertificate(new BigInteger(revoked.serial(), 16)))
+                    .isNotNull();
             X509Certificate oldLeaf = TestPki.certificate(kept.certificatePem());
             TestPki.validate(oldLeaf, second.caCertificates(), clock.instant(), second.currentCrl());
             X509Certificate revokedLeaf = TestPki.certificate(revoked.certificatePem());
-            assertThatThrownBy(() -> TestPki.validate(revokedLeaf, second.caCertificates(), clock.instant(), second.currentCrl()))
+            assertThatThrownBy(() -> TestPki.validate(
+                            revokedLeaf, second.caCertificates(), clock.instant(), second.currentCrl()))
                     .isInstanceOf(CertPathValidatorException.class);
 
             second.revoke(kept.serial(), clock.instant()); // revoked after the restart, remembered after the next
@@ -74,12 +80,15 @@ class PersistenceTest {
     void generatedKeyIsWrittenOwnerOnlyAndTheDirectoryIsLockedWhileOpen() throws Exception {
         try (BouncyCastleCertificateService first = open()) {
             assertThat(Files.readString(dir.resolve("ca-key.pem"))).startsWith("-----BEGIN PRIVATE KEY-----");
-            assertThat(Pem.readCertificates(Files.readString(dir.resolve("ca-chain.pem")))).isEqualTo(first.caCertificates());
+            assertThat(Pem.readCertificates(Files.readString(dir.resolve("ca-chain.pem"))))
+                    .isEqualTo(first.caCertificates());
             if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
                 assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ca-key.pem"))))
                         .isEqualTo("rw-------");
             }
-            assertThatThrownBy(this::open).isInstanceOf(IllegalStateException.class).hasMessageContaining("in use");
+            assertThatThrownBy(this::open)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("in use");
             first.close();
             assertThatThrownBy(() -> first.issue("a", request)).isInstanceOf(IllegalStateException.class);
         }
@@ -97,7 +106,9 @@ class PersistenceTest {
         }
         assertThat(Files.readString(dir.resolve("certificates.log"))).contains(old.serial());
 
-        clock.set(old.notAfter().plus(BouncyCastleCertificateService.DEFAULT_CRL_VALIDITY).plusSeconds(1));
+        clock.set(old.notAfter()
+                .plus(BouncyCastleCertificateService.DEFAULT_CRL_VALIDITY)
+                .plusSeconds(1));
         AgentCertificate fresh;
         try (BouncyCastleCertificateService second = open()) {
             fresh = second.issue("agent-1", request);
@@ -122,7 +133,8 @@ class PersistenceTest {
         }
 
         List<String> lines = Files.readAllLines(ledger);
-        Files.writeString(ledger, String.join("\n", lines.get(0), lines.get(1), "issued nonsense", lines.get(2)) + "\n");
+        Files.writeString(
+                ledger, String.join("\n", lines.get(0), lines.get(1), "issued nonsense", lines.get(2)) + "\n");
         assertThatThrownBy(this::open).isInstanceOf(IllegalStateException.class).hasMessageContaining("line 3");
     }
 
@@ -135,7 +147,9 @@ class PersistenceTest {
         Files.delete(dir.resolve("ca-chain.pem"));
 
         assertThatThrownBy(this::open).isInstanceOf(IllegalStateException.class).hasMessageContaining("another CA");
-        assertThat(Files.exists(dir.resolve("ca-key.pem"))).as("a failed start leaves no new CA key").isFalse();
+        assertThat(Files.exists(dir.resolve("ca-key.pem")))
+                .as("a failed start leaves no new CA key")
+                .isFalse();
     }
 
     @Test
@@ -143,18 +157,29 @@ class PersistenceTest {
         Path caDir = Files.createDirectory(dir.resolve("ca"));
         Path stateDir = dir.resolve("state");
         var keys = KeyType.EC_P256.generateKeyPair();
-        X509Certificate root = TestPki.caCertificate(keys, "CN=Loaded", null, null,
-                clock.instant().minusSeconds(60), clock.instant().plus(Duration.ofDays(30)));
+        X509Certificate root = TestPki.caCertificate(
+                keys,
+                "CN=Loaded",
+                null,
+                null,
+                clock.instant().minusSeconds(60),
+                clock.instant().plus(Duration.ofDays(30)));
         Path chain = Files.writeString(caDir.resolve("chain.pem"), Pem.write(root));
         Path key = Files.writeString(caDir.resolve("key.pem"), Pem.write(keys.getPrivate()));
         AgentCertificate issued;
-        try (BouncyCastleCertificateService first = BouncyCastleCertificateService.builder().clock(clock)
-                .caFromPem(chain, key).stateDirectory(stateDir).build()) {
+        try (BouncyCastleCertificateService first = BouncyCastleCertificateService.builder()
+                .clock(clock)
+                .caFromPem(chain, key)
+                .stateDirectory(stateDir)
+                .build()) {
             issued = first.issue("agent-1", request);
         }
 
-        try (BouncyCastleCertificateService second = BouncyCastleCertificateService.builder().clock(clock)
-                .caFromPem(chain, key).stateDirectory(stateDir).build()) {
+        try (BouncyCastleCertificateService second = BouncyCastleCertificateService.builder()
+                .clock(clock)
+                .caFromPem(chain, key)
+                .stateDirectory(stateDir)
+                .build()) {
             assertThat(second.isValidSerial(issued.serial())).isTrue();
         }
         assertThat(Files.exists(stateDir.resolve("ca-key.pem"))).isFalse();
@@ -166,11 +191,19 @@ class PersistenceTest {
             assertThat(first.toString()).contains("EC P-256");
         }
 
-        assertThatThrownBy(() -> BouncyCastleCertificateService.builder().stateDirectory(dir).caKeyType(KeyType.ED25519).build())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("holds a EC P-256 CA");
-        try (BouncyCastleCertificateService again = BouncyCastleCertificateService.builder().clock(clock).stateDirectory(dir)
-                .caKeyType(KeyType.EC_P256).build()) {
-            assertThat(again.trustBundle().certificatesPem().getBytes(StandardCharsets.US_ASCII)).isNotEmpty();
+        assertThatThrownBy(() -> BouncyCastleCertificateService.builder()
+                        .stateDirectory(dir)
+                        .caKeyType(KeyType.ED25519)
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("holds a EC P-256 CA");
+        try (BouncyCastleCertificateService again = BouncyCastleCertificateService.builder()
+                .clock(clock)
+                .stateDirectory(dir)
+                .caKeyType(KeyType.EC_P256)
+                .build()) {
+            assertThat(again.trustBundle().certificatesPem().getBytes(StandardCharsets.US_ASCII))
+                    .isNotEmpty();
         }
     }
 }

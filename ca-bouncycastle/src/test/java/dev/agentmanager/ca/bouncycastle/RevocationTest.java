@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
 
 class RevocationTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
-    private final BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder().clock(clock).build();
+    private final BouncyCastleCertificateService ca =
+            BouncyCastleCertificateService.builder().clock(clock).build();
     private final CertificateRequest request = ca.decodeRequest(TestPki.csrPem(TestPki.P256));
 
     @Test
@@ -95,7 +96,8 @@ class RevocationTest {
         X509Certificate root = ca.caCertificates().get(0);
         crl.verify(root.getPublicKey());
         assertThat(crl.getIssuerX500Principal()).isEqualTo(root.getSubjectX500Principal());
-        assertThat(crl.getNextUpdate().toInstant()).isAfter(clock.instant())
+        assertThat(crl.getNextUpdate().toInstant())
+                .isAfter(clock.instant())
                 .isEqualTo(clock.instant().plus(BouncyCastleCertificateService.DEFAULT_CRL_VALIDITY));
         assertThat(crl.getThisUpdate().toInstant()).isBeforeOrEqualTo(clock.instant());
         assertThat(crl.getRevokedCertificates()).hasSize(1);
@@ -104,7 +106,9 @@ class RevocationTest {
         assertThat(entry.getRevocationDate().toInstant()).isEqualTo(revokedAt.truncatedTo(ChronoUnit.SECONDS));
         assertThat(crl.getRevokedCertificate(new BigInteger(kept.serial(), 16))).isNull();
         assertThat(crlNumber(crl)).isGreaterThan(crlNumber(before));
-        assertThat(Pem.decode(Pem.X509_CRL, ca.currentCrlPem())).isEqualTo(crl.getEncoded()).isEqualTo(ca.currentCrlDer());
+        assertThat(Pem.decode(Pem.X509_CRL, ca.currentCrlPem()))
+                .isEqualTo(crl.getEncoded())
+                .isEqualTo(ca.currentCrlDer());
     }
 
     @Test
@@ -118,7 +122,9 @@ class RevocationTest {
 
         X509CRL crl = ca.currentCrl();
         assertThat(crl.getRevokedCertificates()).hasSize(1);
-        assertThat(crl.getRevokedCertificate(new BigInteger(issued.serial(), 16)).getRevocationDate().toInstant())
+        assertThat(crl.getRevokedCertificate(new BigInteger(issued.serial(), 16))
+                        .getRevocationDate()
+                        .toInstant())
                 .isEqualTo(first);
         assertThat(ca.isValidSerial("7fffffffffffffff")).isFalse();
     }
@@ -155,16 +161,20 @@ class RevocationTest {
         for (int day = 0; day < 30; day++) {
             clock.advance(Duration.ofDays(1));
             Instant nextUpdate = ca.currentCrl().getNextUpdate().toInstant();
-            assertThat(nextUpdate).isAfterOrEqualTo(clock.instant().plus(Duration.ofDays(3).plusHours(12)));
+            assertThat(nextUpdate)
+                    .isAfterOrEqualTo(clock.instant().plus(Duration.ofDays(3).plusHours(12)));
         }
     }
 
     @Test
     void crlValidityIsConfigurable() {
-        BouncyCastleCertificateService hourly = BouncyCastleCertificateService.builder().clock(clock)
-                .crlValidity(Duration.ofHours(2)).build();
+        BouncyCastleCertificateService hourly = BouncyCastleCertificateService.builder()
+                .clock(clock)
+                .crlValidity(Duration.ofHours(2))
+                .build();
 
-        assertThat(hourly.currentCrl().getNextUpdate().toInstant()).isEqualTo(clock.instant().plus(Duration.ofHours(2)));
+        assertThat(hourly.currentCrl().getNextUpdate().toInstant())
+                .isEqualTo(clock.instant().plus(Duration.ofHours(2)));
     }
 
     @Test
@@ -221,15 +231,19 @@ class RevocationTest {
         Set<String> revoked = Set.copyOf(revokedSerials);
         for (AgentCertificate certificate : issued) {
             assertThat(ca.isValidSerial(certificate.serial())).isEqualTo(!revoked.contains(certificate.serial()));
-            assertThat(ca.isValidThumbprint(certificate.thumbprint())).isEqualTo(!revoked.contains(certificate.serial()));
+            assertThat(ca.isValidThumbprint(certificate.thumbprint()))
+                    .isEqualTo(!revoked.contains(certificate.serial()));
         }
         Set<String> onCrl = new HashSet<>();
-        ca.currentCrl().getRevokedCertificates().forEach(e -> onCrl.add(e.getSerialNumber().toString(16)));
+        ca.currentCrl()
+                .getRevokedCertificates()
+                .forEach(e -> onCrl.add(e.getSerialNumber().toString(16)));
         assertThat(onCrl).isEqualTo(revoked);
     }
 
     private static BigInteger crlNumber(X509CRL crl) {
         byte[] value = crl.getExtensionValue(Extension.cRLNumber.getId());
-        return ASN1Integer.getInstance(ASN1OctetString.getInstance(value).getOctets()).getValue();
+        return ASN1Integer.getInstance(ASN1OctetString.getInstance(value).getOctets())
+                .getValue();
     }
 }

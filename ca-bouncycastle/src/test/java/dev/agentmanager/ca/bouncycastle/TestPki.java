@@ -14,18 +14,18 @@ import java.security.cert.CollectionCertStoreParameters;
 import java.security.cert.PKIXCertPathValidatorResult;
 import java.security.cert.PKIXParameters;
 import java.security.cert.PKIXRevocationChecker;
-import java.util.EnumSet;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Date;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x509.Extensions;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequestBuilder;
@@ -42,13 +42,21 @@ final class TestPki {
     }
 
     /** A request for {@code subjectKey}'s public key, signed with {@code signingKey} by {@code algorithm} (BC). */
-    static byte[] csr(SubjectPublicKeyInfo subjectKey, PrivateKey signingKey, String algorithm, String subject,
-            Extensions requestedExtensions) throws Exception {
-        PKCS10CertificationRequestBuilder builder = new PKCS10CertificationRequestBuilder(new X500Name(subject), subjectKey);
+    static byte[] csr(
+            SubjectPublicKeyInfo subjectKey,
+            PrivateKey signingKey,
+            String algorithm,
+            String subject,
+            Extensions requestedExtensions)
+            throws Exception {
+        PKCS10CertificationRequestBuilder builder =
+                new PKCS10CertificationRequestBuilder(new X500Name(subject), subjectKey);
         if (requestedExtensions != null) {
             builder.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, requestedExtensions);
         }
-        ContentSigner signer = new JcaContentSignerBuilder(algorithm).setProvider(Bc.provider()).build(signingKey);
+        ContentSigner signer = new JcaContentSignerBuilder(algorithm)
+                .setProvider(Bc.provider())
+                .build(signingKey);
         return builder.build(signer).getEncoded();
     }
 
@@ -69,8 +77,8 @@ final class TestPki {
      * Validates {@code leaf} with the JDK's PKIX CertPathValidator against the root at {@code at}; with a CRL
      * revocation checking is on and uses only that CRL.
      */
-    static PKIXCertPathValidatorResult validate(X509Certificate leaf, List<X509Certificate> caChain, Instant at,
-            X509CRL crl) throws Exception {
+    static PKIXCertPathValidatorResult validate(
+            X509Certificate leaf, List<X509Certificate> caChain, Instant at, X509CRL crl) throws Exception {
         CertificateFactory factory = CertificateFactory.getInstance("X.509");
         List<X509Certificate> path = new java.util.ArrayList<>();
         path.add(leaf);
@@ -83,34 +91,56 @@ final class TestPki {
         if (crl != null) {
             // Only the leaf: the agent CA publishes no CRL for an intermediate above it.
             PKIXRevocationChecker revocation = (PKIXRevocationChecker) validator.getRevocationChecker();
-            revocation.setOptions(EnumSet.of(PKIXRevocationChecker.Option.ONLY_END_ENTITY,
-                    PKIXRevocationChecker.Option.PREFER_CRLS, PKIXRevocationChecker.Option.NO_FALLBACK));
+            revocation.setOptions(EnumSet.of(
+                    PKIXRevocationChecker.Option.ONLY_END_ENTITY,
+                    PKIXRevocationChecker.Option.PREFER_CRLS,
+                    PKIXRevocationChecker.Option.NO_FALLBACK));
             parameters.addCertPathChecker(revocation);
-            parameters.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(List.of(crl))));
+            parameters.addCertStore(
+                    CertStore.getInstance("Collection", new CollectionCertStoreParameters(List.of(crl))));
         }
         return (PKIXCertPathValidatorResult) validator.validate(certPath, parameters);
     }
 
     /** A CA certificate for {@code subjectKeys}, signed by {@code issuerKey} (self-signed when issuer is null). */
-    static X509Certificate caCertificate(KeyPair subjectKeys, String subject, PrivateKey issuerKey,
-            X509Certificate issuer, Instant notBefore, Instant notAfter) throws Exception {
+    static X509Certificate caCertificate(
+            KeyPair subjectKeys,
+            String subject,
+            PrivateKey issuerKey,
+            X509Certificate issuer,
+            Instant notBefore,
+            Instant notAfter)
+            throws Exception {
         X500Name subjectName = new X500Name(subject);
-        X500Name issuerName = issuer == null ? subjectName
+        X500Name issuerName = issuer == null
+                ? subjectName
                 : X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded());
-        var builder = new org.bouncycastle.cert.X509v3CertificateBuilder(issuerName,
-                new java.math.BigInteger(64, new java.security.SecureRandom()).setBit(63), Date.from(notBefore),
-                Date.from(notAfter), subjectName, spki(subjectKeys));
-        builder.addExtension(org.bouncycastle.asn1.x509.Extension.basicConstraints, true,
+        var builder = new org.bouncycastle.cert.X509v3CertificateBuilder(
+                issuerName,
+                new java.math.BigInteger(64, new java.security.SecureRandom()).setBit(63),
+                Date.from(notBefore),
+                Date.from(notAfter),
+                subjectName,
+                spki(subjectKeys));
+        builder.addExtension(
+                org.bouncycastle.asn1.x509.Extension.basicConstraints,
+                true,
                 new org.bouncycastle.asn1.x509.BasicConstraints(true));
-        builder.addExtension(org.bouncycastle.asn1.x509.Extension.keyUsage, true,
-                new org.bouncycastle.asn1.x509.KeyUsage(org.bouncycastle.asn1.x509.KeyUsage.keyCertSign
-                        | org.bouncycastle.asn1.x509.KeyUsage.cRLSign));
+        builder.addExtension(
+                org.bouncycastle.asn1.x509.Extension.keyUsage,
+                true,
+                new org.bouncycastle.asn1.x509.KeyUsage(
+                        org.bouncycastle.asn1.x509.KeyUsage.keyCertSign | org.bouncycastle.asn1.x509.KeyUsage.cRLSign));
         PrivateKey signingKey = issuerKey == null ? subjectKeys.getPrivate() : issuerKey;
         String algorithm = dev.agentmanager.ca.bouncycastle.internal.SignatureAlgorithms.forKey(
-                issuer == null ? spki(subjectKeys)
+                issuer == null
+                        ? spki(subjectKeys)
                         : SubjectPublicKeyInfo.getInstance(issuer.getPublicKey().getEncoded()));
-        ContentSigner signer = new JcaContentSignerBuilder(algorithm).setProvider(Bc.provider()).build(signingKey);
+        ContentSigner signer = new JcaContentSignerBuilder(algorithm)
+                .setProvider(Bc.provider())
+                .build(signingKey);
         byte[] der = builder.build(signer).getEncoded();
-        return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+        return (X509Certificate)
+                CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
     }
 }

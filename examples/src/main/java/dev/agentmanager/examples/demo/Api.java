@@ -40,25 +40,44 @@ public final class Api {
 
     public record CapabilityView(String name, @Nullable String version) {}
 
-    public record RegisterRequest(String token, String csrPem, String name, List<CapabilityView> capabilities,
-            Map<String, String> labels, @Nullable String agentVersion) {}
+    public record RegisterRequest(
+            String token,
+            String csrPem,
+            String name,
+            List<CapabilityView> capabilities,
+            Map<String, String> labels,
+            @Nullable String agentVersion) {}
 
     /** {@code agentUrl}: where to send heartbeats and renewals, with the issued certificate. */
-    public record Registered(String agentId, String certificatePem, String trustBundlePem,
-            long heartbeatIntervalMillis, String agentUrl) {}
+    public record Registered(
+            String agentId,
+            String certificatePem,
+            String trustBundlePem,
+            long heartbeatIntervalMillis,
+            String agentUrl) {}
 
-    public record HeartbeatRequest(String agentId, long bootEpoch, long sequence, String agentTime,
+    public record HeartbeatRequest(
+            String agentId,
+            long bootEpoch,
+            long sequence,
+            String agentTime,
             @Nullable String health) {}
 
-    public record HeartbeatReply(String status, long nextHeartbeatInMillis, String deadline,
-            boolean renewCertificate) {}
+    public record HeartbeatReply(
+            String status, long nextHeartbeatInMillis, String deadline, boolean renewCertificate) {}
 
     public record RenewRequest(String agentId, String csrPem) {}
 
     public record Renewed(String serial, String certificatePem, String notAfter) {}
 
-    public record AgentView(String id, String name, String status, @Nullable String inactiveReason,
-            List<CapabilityView> capabilities, @Nullable String lastHeartbeatAt, String certificateSerial,
+    public record AgentView(
+            String id,
+            String name,
+            String status,
+            @Nullable String inactiveReason,
+            List<CapabilityView> capabilities,
+            @Nullable String lastHeartbeatAt,
+            String certificateSerial,
             int certificatesIssued) {}
 
     public record Error(String error) {}

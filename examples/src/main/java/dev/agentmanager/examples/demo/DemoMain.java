@@ -20,7 +20,7 @@ public final class DemoMain {
 
     public static void main(String[] args) {
         System.setProperty("java.util.logging.SimpleFormatter.format", "[log] %4$s %3$s: %5$s%6$s%n");
-        LIBRARY_LOG.setLevel(Level.WARNING);                            // the library's INFO lines stay quiet
+        LIBRARY_LOG.setLevel(Level.WARNING); // the library's INFO lines stay quiet
         Duration keepRunning = Duration.ZERO;
         for (String arg : args) {
             if (arg.equals("--keep-running")) {
@@ -49,13 +49,16 @@ public final class DemoMain {
 
     private static void keepRunning(DemoStory story, Duration duration) throws Exception {
         DemoOrchestrator o = story.orchestrator();
-        Path bundle = Path.of(System.getProperty("agentmanager.demo.directory", "target/demo")).resolve("ca.pem");
+        Path bundle = Path.of(System.getProperty("agentmanager.demo.directory", "target/demo"))
+                .resolve("ca.pem");
         java.nio.file.Files.writeString(bundle, o.trustBundlePem());
-        System.out.printf("%nStill running. Try:%n  curl --cacert %s -H 'Authorization: Bearer %s' %s/v1/agents%n",
+        System.out.printf(
+                "%nStill running. Try:%n  curl --cacert %s -H 'Authorization: Bearer %s' %s/v1/agents%n",
                 bundle.toAbsolutePath(), o.operatorKey(), o.enrollmentUrl());
         Instant end = Instant.now().plus(duration);
         while (Instant.now().isBefore(end)) {
-            Thread.sleep(Math.min(5_000, Math.max(1, Duration.between(Instant.now(), end).toMillis())));
+            Thread.sleep(Math.min(
+                    5_000, Math.max(1, Duration.between(Instant.now(), end).toMillis())));
             System.out.printf("%n-- %s --%n", Instant.now());
             story.table();
         }

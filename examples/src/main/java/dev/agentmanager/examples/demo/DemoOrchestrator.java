@@ -58,17 +58,17 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.X509ExtendedTrustManager;
-import org.jspecify.annotations.Nullable;
 import org.h2.jdbcx.JdbcConnectionPool;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A small orchestrator, in-process: {@link AgentManager} on a {@link JdbcAgentStore} over an embedded H2 file
@@ -95,19 +95,27 @@ public final class DemoOrchestrator implements AutoCloseable {
      * @param certificateLifetime lifetime of agents' certificates (the CA's minimum is one minute)
      * @param renewAt share of the lifetime after which agents are told to renew
      */
-    public record Settings(Duration heartbeatInterval, Duration heartbeatTimeout, Duration sweepInterval,
-            Duration certificateLifetime, double renewAt) {
+    public record Settings(
+            Duration heartbeatInterval,
+            Duration heartbeatTimeout,
+            Duration sweepInterval,
+            Duration certificateLifetime,
+            double renewAt) {
 
         /** What {@code DemoMain} uses: 1 s heartbeats, 3 s timeout, 1 min certificates renewed after 6 s. */
         public static Settings demo() {
-            return new Settings(Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofMillis(200),
-                    Duration.ofMinutes(1), 0.1);
+            return new Settings(
+                    Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofMillis(200), Duration.ofMinutes(1), 0.1);
         }
 
         /** For the automated test: heartbeats three times as often, timeout five heartbeats. */
         public static Settings fast() {
-            return new Settings(Duration.ofMillis(300), Duration.ofMillis(1500), Duration.ofMillis(100),
-                    Duration.ofMinutes(1), 0.04);
+            return new Settings(
+                    Duration.ofMillis(300),
+                    Duration.ofMillis(1500),
+                    Duration.ofMillis(100),
+                    Duration.ofMinutes(1),
+                    0.04);
         }
     }
 
@@ -138,13 +146,13 @@ public final class DemoOrchestrator implements AutoCloseable {
         database = JdbcConnectionPool.create(
                 "jdbc:h2:file:" + directory.resolve("fleet").toAbsolutePath() + ";LOCK_TIMEOUT=10000", "sa", "");
         store = JdbcAgentStore.builder(database)
-                .createSchemaIfMissing()                                  // the embedded default
+                .createSchemaIfMissing() // the embedded default
                 .heartbeatFlushInterval(Duration.ofMillis(100))
                 .build();
         ca = BouncyCastleCertificateService.builder()
                 .stateDirectory(directory.resolve("ca"))
                 .certificateLifetime(settings.certificateLifetime())
-                .clockSkewAllowance(Duration.ZERO)                        // one machine, one clock
+                .clockSkewAllowance(Duration.ZERO) // one machine, one clock
                 .build();
         manager = AgentManager.builder()
                 .store(store)
@@ -160,16 +168,16 @@ public final class DemoOrchestrator implements AutoCloseable {
         // agents pin on first contact.
         KeyPair serverKeys = AgentKeys.generate();
         InetAddress loopback = InetAddress.getLoopbackAddress();
-        X509Certificate serverCertificate = ca.issueServerCertificate(serverKeys.getPublic(), Set.of("localhost"),
-                Set.of(loopback), Duration.ofDays(1));
+        X509Certificate serverCertificate = ca.issueServerCertificate(
+                serverKeys.getPublic(), Set.of("localhost"), Set.of(loopback), Duration.ofDays(1));
         List<X509Certificate> chain = new ArrayList<>();
         chain.add(serverCertificate);
         chain.addAll(ca.caCertificates());
-        SSLContext tls = ServerTls.sslContext(serverKeys.getPrivate(), chain,
-                new RefusalRecorder(ServerTls.agentTrustManager(ca)));
+        SSLContext tls = ServerTls.sslContext(
+                serverKeys.getPrivate(), chain, new RefusalRecorder(ServerTls.agentTrustManager(ca)));
         SSLParameters serverOnly = tls.getDefaultSSLParameters();
         serverOnly.setProtocols(ServerTls.PROTOCOLS.toArray(String[]::new));
-        SSLParameters mutual = ServerTls.sslParameters(tls);            // client certificate required
+        SSLParameters mutual = ServerTls.sslParameters(tls); // client certificate required
 
         byte[] key = new byte[24];
         new SecureRandom().nextBytes(key);
@@ -252,8 +260,13 @@ public final class DemoOrchestrator implements AutoCloseable {
                 .description(request.description())
                 .timeToLive(Duration.ofSeconds(request.timeToLiveSeconds()))
                 .build());
-        return new Reply(201, new Api.TokenCreated(token.token().id(), token.plaintext(), token.trustAnchorSha256(),
-                token.token().expiresAt().toString()));
+        return new Reply(
+                201,
+                new Api.TokenCreated(
+                        token.token().id(),
+                        token.plaintext(),
+                        token.trustAnchorSha256(),
+                        token.token().expiresAt().toString()));
     }
 
     private Reply register(HttpExchange ex, byte[] body) throws IOException {
@@ -271,9 +284,14 @@ public final class DemoOrchestrator implements AutoCloseable {
             registration.agentVersion(request.agentVersion());
         }
         Registration registered = manager.register(registration.build());
-        return new Reply(201, new Api.Registered(registered.agent().id(), registered.certificate().certificatePem(),
-                registered.trustBundle().certificatesPem(), registered.heartbeatInterval().toMillis(),
-                agentUrl().toString()));
+        return new Reply(
+                201,
+                new Api.Registered(
+                        registered.agent().id(),
+                        registered.certificate().certificatePem(),
+                        registered.trustBundle().certificatesPem(),
+                        registered.heartbeatInterval().toMillis(),
+                        agentUrl().toString()));
     }
 
     private Reply heartbeat(HttpExchange ex, byte[] body) throws IOException {
@@ -286,16 +304,25 @@ public final class DemoOrchestrator implements AutoCloseable {
             heartbeat.health(AgentHealth.valueOf(request.health()));
         }
         HeartbeatResponse response = manager.heartbeatProcessor().process(heartbeat.build());
-        return new Reply(200, new Api.HeartbeatReply(response.status().name(), response.nextHeartbeatIn().toMillis(),
-                response.deadline().toString(), response.renewCertificate()));
+        return new Reply(
+                200,
+                new Api.HeartbeatReply(
+                        response.status().name(),
+                        response.nextHeartbeatIn().toMillis(),
+                        response.deadline().toString(),
+                        response.renewCertificate()));
     }
 
     private Reply renew(HttpExchange ex, byte[] body) throws IOException {
         Api.RenewRequest request = Api.JSON.readValue(body, Api.RenewRequest.class);
-        AgentCertificate renewed = manager.renewCertificate(request.agentId(), clientThumbprint(ex),
-                request.csrPem().getBytes(US_ASCII));
-        return new Reply(200, new Api.Renewed(renewed.serial(), renewed.certificatePem(),
-                renewed.notAfter().toString()));
+        AgentCertificate renewed = manager.renewCertificate(
+                request.agentId(), clientThumbprint(ex), request.csrPem().getBytes(US_ASCII));
+        return new Reply(
+                200,
+                new Api.Renewed(
+                        renewed.serial(),
+                        renewed.certificatePem(),
+                        renewed.notAfter().toString()));
     }
 
     private Reply listAgents(HttpExchange ex, byte[] body) {
@@ -308,7 +335,7 @@ public final class DemoOrchestrator implements AutoCloseable {
 
     /** {@code POST /v1/agents/{id}/deactivate|reactivate|revoke}. */
     private Reply operatorAction(HttpExchange ex, byte[] body) {
-        String[] parts = ex.getRequestURI().getPath().split("/");     // "", v1, agents, id, action
+        String[] parts = ex.getRequestURI().getPath().split("/"); // "", v1, agents, id, action
         if (parts.length != 5) {
             return new Reply(404, new Api.Error("no such resource"));
         }
@@ -328,15 +355,21 @@ public final class DemoOrchestrator implements AutoCloseable {
                 .sorted(Comparator.comparing(CapabilityView::name))
                 .toList();
         Instant last = agent.liveness().lastHeartbeatAt();
-        return new AgentView(agent.id(), agent.name(), agent.status().name(),
-                agent.inactiveReason() == null ? null : agent.inactiveReason().name(), capabilities,
-                last == null ? null : last.toString(), agent.certificate().serial(),
+        return new AgentView(
+                agent.id(),
+                agent.name(),
+                agent.status().name(),
+                agent.inactiveReason() == null ? null : agent.inactiveReason().name(),
+                capabilities,
+                last == null ? null : last.toString(),
+                agent.certificate().serial(),
                 manager.certificates(agent.id()).size());
     }
 
     /** The SHA-256 of the client certificate the TLS handshake verified. */
     private static String clientThumbprint(HttpExchange ex) throws SSLPeerUnverifiedException {
-        return Thumbprints.of((X509Certificate) ((HttpsExchange) ex).getSSLSession().getPeerCertificates()[0]);
+        return Thumbprints.of(
+                (X509Certificate) ((HttpsExchange) ex).getSSLSession().getPeerCertificates()[0]);
     }
 
     // ---- plumbing ----------------------------------------------------------------------------------------
@@ -362,7 +395,7 @@ public final class DemoOrchestrator implements AutoCloseable {
             byte[] json = Api.JSON.writeValueAsBytes(reply.body());
             ex.getResponseHeaders().set("Content-Type", "application/json");
             if (reply.status() >= 400) {
-                ex.getResponseHeaders().set("Connection", "close");  // the next request must shake hands again
+                ex.getResponseHeaders().set("Connection", "close"); // the next request must shake hands again
             }
             ex.sendResponseHeaders(reply.status(), json.length);
             ex.getResponseBody().write(json);
@@ -373,7 +406,7 @@ public final class DemoOrchestrator implements AutoCloseable {
         try {
             return handler.handle(ex, body);
         } catch (RegistrationTokenRejectedException e) {
-            return new Reply(401, new Api.Error(e.getMessage()));  // the same for every token problem
+            return new Reply(401, new Api.Error(e.getMessage())); // the same for every token problem
         } catch (InvalidRequestException | JacksonException | IllegalArgumentException e) {
             return new Reply(400, new Api.Error(e.getMessage()));
         } catch (AgentNotFoundException e) {
@@ -446,9 +479,11 @@ public final class DemoOrchestrator implements AutoCloseable {
         private CertificateException record(X509Certificate[] chain, CertificateException e) {
             if (chain.length > 0) {
                 String subject = chain[0].getSubjectX500Principal().getName();
-                refusedHandshakes.add(new RefusedHandshake(Instant.now(),
+                refusedHandshakes.add(new RefusedHandshake(
+                        Instant.now(),
                         subject.startsWith("CN=") ? subject.substring(3) : null,
-                        chain[0].getSerialNumber().toString(16), String.valueOf(e.getMessage())));
+                        chain[0].getSerialNumber().toString(16),
+                        String.valueOf(e.getMessage())));
             }
             return e;
         }

@@ -52,7 +52,9 @@ public final class DemoStory implements AutoCloseable {
 
         /** The final row of an agent, by name. */
         public AgentView agent(String name) {
-            return finalFleet.stream().filter(a -> a.name().equals(name)).findFirst()
+            return finalFleet.stream()
+                    .filter(a -> a.name().equals(name))
+                    .findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no agent " + name));
         }
     }
@@ -68,7 +70,7 @@ public final class DemoStory implements AutoCloseable {
     private final PrintStream out;
     private final Path agentsDirectory;
     private volatile Instant start = Instant.now();
-    private final Map<String, String> names = new ConcurrentHashMap<>();   // agent id -> name, for narration
+    private final Map<String, String> names = new ConcurrentHashMap<>(); // agent id -> name, for narration
     private final DemoOrchestrator orchestrator;
     private final HttpClient operator;
     private final Map<String, SimulatedAgent> agents = new LinkedHashMap<>();
@@ -98,11 +100,18 @@ public final class DemoStory implements AutoCloseable {
         DemoOrchestrator.Settings s = orchestrator.settings();
         Duration startup = elapsed();
         start = Instant.now();
-        out.printf(Locale.ROOT, "agentmanager demo: orchestrator up in %s (H2 file + BouncyCastle CA + timeout monitor)%n"
+        out.printf(
+                Locale.ROOT,
+                "agentmanager demo: orchestrator up in %s (H2 file + BouncyCastle CA + timeout monitor)%n"
                         + "  enrollment https %s   agents mutual TLS %s%n"
                         + "  heartbeat every %s, inactive after %s, monitor sweep %s, certificates live %s%n",
-                human(startup), orchestrator.enrollmentUrl(), orchestrator.agentUrl(), human(s.heartbeatInterval()),
-                human(s.heartbeatTimeout()), human(s.sweepInterval()), human(s.certificateLifetime()));
+                human(startup),
+                orchestrator.enrollmentUrl(),
+                orchestrator.agentUrl(),
+                human(s.heartbeatInterval()),
+                human(s.heartbeatTimeout()),
+                human(s.sweepInterval()),
+                human(s.certificateLifetime()));
         String failure = null;
         List<AgentView> fleet = List.of();
         try {
@@ -111,10 +120,14 @@ public final class DemoStory implements AutoCloseable {
             deactivate("charlie");
             revoke("delta");
             renewal("echo");
-            fleet = expect("the fleet ends as told: alpha, bravo, echo ACTIVE; charlie INACTIVE; delta REVOKED",
-                    f -> is(f, "alpha", "ACTIVE", null) && is(f, "bravo", "ACTIVE", null)
-                            && is(f, "charlie", "INACTIVE", "OPERATOR") && is(f, "delta", "REVOKED", null)
-                            && is(f, "echo", "ACTIVE", null) && f.size() == FLEET.size());
+            fleet = expect(
+                    "the fleet ends as told: alpha, bravo, echo ACTIVE; charlie INACTIVE; delta REVOKED",
+                    f -> is(f, "alpha", "ACTIVE", null)
+                            && is(f, "bravo", "ACTIVE", null)
+                            && is(f, "charlie", "INACTIVE", "OPERATOR")
+                            && is(f, "delta", "REVOKED", null)
+                            && is(f, "echo", "ACTIVE", null)
+                            && f.size() == FLEET.size());
         } catch (StoryFailure e) {
             failure = e.getMessage();
         } catch (IOException | RuntimeException e) {
@@ -147,11 +160,20 @@ public final class DemoStory implements AutoCloseable {
             tokens.put(e.getKey(), token);
             say("operator: token " + token.tokenId() + ".**** for " + e.getKey() + " (root pin "
                     + token.trustPin().substring(0, 12) + "...)");
-            agents.put(e.getKey(), SimulatedAgent.enroll(e.getKey(), e.getValue(), orchestrator.enrollmentUrl(), token,
-                    agentsDirectory.resolve(e.getKey()), this::say));
+            agents.put(
+                    e.getKey(),
+                    SimulatedAgent.enroll(
+                            e.getKey(),
+                            e.getValue(),
+                            orchestrator.enrollmentUrl(),
+                            token,
+                            agentsDirectory.resolve(e.getKey()),
+                            this::say));
         }
-        expect("all five agents registered and ACTIVE",
-                fleet -> fleet.size() == FLEET.size() && fleet.stream().allMatch(a -> a.status().equals("ACTIVE")));
+        expect(
+                "all five agents registered and ACTIVE",
+                fleet -> fleet.size() == FLEET.size()
+                        && fleet.stream().allMatch(a -> a.status().equals("ACTIVE")));
         fleet().forEach(a -> firstSerials.put(a.name(), a.certificateSerial()));
         table();
         return tokens.get("alpha");
@@ -162,13 +184,19 @@ public final class DemoStory implements AutoCloseable {
         say("an impostor presents the token alpha registered with");
         int status = 0;
         try {
-            AgentClient.register(orchestrator.enrollmentUrl(), used.token(), used.trustPin(), "impostor",
-                    List.of(new CapabilityView("docker", "24.0")), agentsDirectory.resolve("impostor"));
+            AgentClient.register(
+                    orchestrator.enrollmentUrl(),
+                    used.token(),
+                    used.trustPin(),
+                    "impostor",
+                    List.of(new CapabilityView("docker", "24.0")),
+                    agentsDirectory.resolve("impostor"));
         } catch (JsonHttp.Refused refused) {
             status = refused.status();
             say("impostor: " + refused.getMessage());
         }
-        check("the reused token is rejected (401) and no agent is added",
+        check(
+                "the reused token is rejected (401) and no agent is added",
                 status == 401 && fleet().size() == FLEET.size());
     }
 
@@ -176,7 +204,8 @@ public final class DemoStory implements AutoCloseable {
         step(name + " stops heartbeating");
         agents.get(name).stop();
         Instant stopped = Instant.now();
-        expect(name + " is marked INACTIVE (MISSED_HEARTBEATS) after its timeout",
+        expect(
+                name + " is marked INACTIVE (MISSED_HEARTBEATS) after its timeout",
                 fleet -> is(fleet, name, "INACTIVE", "MISSED_HEARTBEATS"));
         say(name + " went inactive " + human(Duration.between(stopped, Instant.now())) + " after it stopped");
         table();
@@ -192,10 +221,13 @@ public final class DemoStory implements AutoCloseable {
         AgentView before = operatorPost("/v1/agents/" + agentView(name).id() + "/deactivate");
         Instant at = Instant.now();
         check(name + " is INACTIVE (OPERATOR)", "INACTIVE".equals(before.status()));
-        expect(name + " keeps heartbeating but stays INACTIVE until reactivated",
-                fleet -> is(fleet, name, "INACTIVE", "OPERATOR") && find(fleet, name)
-                        .map(a -> a.lastHeartbeatAt() != null && Instant.parse(a.lastHeartbeatAt()).isAfter(at))
-                        .orElse(false));
+        expect(
+                name + " keeps heartbeating but stays INACTIVE until reactivated",
+                fleet -> is(fleet, name, "INACTIVE", "OPERATOR")
+                        && find(fleet, name)
+                                .map(a -> a.lastHeartbeatAt() != null
+                                        && Instant.parse(a.lastHeartbeatAt()).isAfter(at))
+                                .orElse(false));
         table();
     }
 
@@ -204,12 +236,15 @@ public final class DemoStory implements AutoCloseable {
         operatorPost("/v1/agents/" + agentView(name).id() + "/revoke");
         expect(name + " is REVOKED", fleet -> is(fleet, name, "REVOKED", null));
         String id = agentView(name).id();
-        expect(name + "'s next TLS handshake is refused", fleet -> orchestrator.refusedHandshakes().stream()
-                .anyMatch(r -> id.equals(r.agentId())));
+        expect(
+                name + "'s next TLS handshake is refused",
+                fleet -> orchestrator.refusedHandshakes().stream().anyMatch(r -> id.equals(r.agentId())));
         DemoOrchestrator.RefusedHandshake refused = orchestrator.refusedHandshakes().stream()
-                .filter(r -> id.equals(r.agentId())).findFirst().orElseThrow();
-        say("TLS: agent endpoint refused " + name + "'s certificate " + SimulatedAgent.short12(refused.serial())
-                + ": " + refused.reason());
+                .filter(r -> id.equals(r.agentId()))
+                .findFirst()
+                .orElseThrow();
+        say("TLS: agent endpoint refused " + name + "'s certificate " + SimulatedAgent.short12(refused.serial()) + ": "
+                + refused.reason());
         SimulatedAgent agent = agents.get(name);
         expect(name + " can no longer heartbeat and gives up", fleet -> agent.stopped());
         table();
@@ -217,33 +252,49 @@ public final class DemoStory implements AutoCloseable {
 
     private void renewal(String name) throws IOException, StoryFailure {
         step(name + " renews its certificate when told to");
-        say("the server says 'renew' once " + (int) Math.round(orchestrator.settings().renewAt() * 100)
+        say("the server says 'renew' once "
+                + (int) Math.round(orchestrator.settings().renewAt() * 100)
                 + "% of a certificate's lifetime has passed; every live agent does it on its own");
         String first = firstSerials.get(name);
-        expect(name + " has renewed and now presents its new certificate", fleet -> find(fleet, name)
-                .map(a -> a.certificatesIssued() >= 2 && !a.certificateSerial().equals(first)
-                        && a.status().equals("ACTIVE"))
-                .orElse(false));
+        expect(
+                name + " has renewed and now presents its new certificate",
+                fleet -> find(fleet, name)
+                        .map(a -> a.certificatesIssued() >= 2
+                                && !a.certificateSerial().equals(first)
+                                && a.status().equals("ACTIVE"))
+                        .orElse(false));
         say(name + ": certificate " + SimulatedAgent.short12(first) + " -> "
-                + SimulatedAgent.short12(agentView(name).certificateSerial()) + "; its heartbeats with the old one are refused from now on");
+                + SimulatedAgent.short12(agentView(name).certificateSerial())
+                + "; its heartbeats with the old one are refused from now on");
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private Api.TokenCreated createToken(String forAgent) throws IOException {
-        return JsonHttp.post(operator, orchestrator.enrollmentUrl().resolve("/v1/tokens"),
-                orchestrator.operatorKey(), new Api.TokenRequest("demo agent " + forAgent, 600), Api.TokenCreated.class);
+        return JsonHttp.post(
+                operator,
+                orchestrator.enrollmentUrl().resolve("/v1/tokens"),
+                orchestrator.operatorKey(),
+                new Api.TokenRequest("demo agent " + forAgent, 600),
+                Api.TokenCreated.class);
     }
 
     private AgentView operatorPost(String path) throws IOException {
-        return JsonHttp.post(operator, orchestrator.enrollmentUrl().resolve(path), orchestrator.operatorKey(),
-                Map.of(), AgentView.class);
+        return JsonHttp.post(
+                operator,
+                orchestrator.enrollmentUrl().resolve(path),
+                orchestrator.operatorKey(),
+                Map.of(),
+                AgentView.class);
     }
 
     /** The fleet as the operator sees it. */
     List<AgentView> fleet() throws IOException {
-        return List.of(JsonHttp.get(operator, orchestrator.enrollmentUrl().resolve("/v1/agents"),
-                orchestrator.operatorKey(), AgentView[].class));
+        return List.of(JsonHttp.get(
+                operator,
+                orchestrator.enrollmentUrl().resolve("/v1/agents"),
+                orchestrator.operatorKey(),
+                AgentView[].class));
     }
 
     private AgentView agentView(String name) throws IOException {
@@ -255,7 +306,8 @@ public final class DemoStory implements AutoCloseable {
     }
 
     private static boolean is(List<AgentView> fleet, String name, String status, @Nullable String reason) {
-        return find(fleet, name).map(a -> a.status().equals(status) && Objects.equals(a.inactiveReason(), reason))
+        return find(fleet, name)
+                .map(a -> a.status().equals(status) && Objects.equals(a.inactiveReason(), reason))
                 .orElse(false);
     }
 
@@ -312,9 +364,13 @@ public final class DemoStory implements AutoCloseable {
     }
 
     private static String human(Duration d) {
-        return d.toMillis() % 1000 == 0 && d.toMillis() >= 1000 && d.toMillis() < 60_000 ? d.toSeconds() + " s"
-                : d.toMillis() >= 60_000 ? d.toMinutes() + " min" : d.toMillis() < 1000 ? d.toMillis() + " ms"
-                : String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+        return d.toMillis() % 1000 == 0 && d.toMillis() >= 1000 && d.toMillis() < 60_000
+                ? d.toSeconds() + " s"
+                : d.toMillis() >= 60_000
+                        ? d.toMinutes() + " min"
+                        : d.toMillis() < 1000
+                                ? d.toMillis() + " ms"
+                                : String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 
     /** Narrates the events that show the lifecycle. */
@@ -322,13 +378,15 @@ public final class DemoStory implements AutoCloseable {
         return event -> {
             if (event instanceof AgentEvent.AgentRegistered e) {
                 names.put(e.agent().id(), e.agent().name());
-                say("event: " + e.agent().name() + " registered (PENDING), id " + e.agent().id());
+                say("event: " + e.agent().name() + " registered (PENDING), id "
+                        + e.agent().id());
             } else if (event instanceof AgentEvent.AgentActivated e) {
                 say("event: " + name(e.agentId()) + " " + e.previousStatus() + " -> ACTIVE");
             } else if (event instanceof AgentEvent.AgentInactivated e) {
                 say("event: " + name(e.agentId()) + " -> INACTIVE (" + e.reason() + ")");
             } else if (event instanceof AgentEvent.AgentRevoked e) {
-                say("event: " + name(e.agentId()) + " REVOKED with " + e.revokedSerials().size() + " certificate(s)");
+                say("event: " + name(e.agentId()) + " REVOKED with "
+                        + e.revokedSerials().size() + " certificate(s)");
             } else if (event instanceof AgentEvent.AgentRestarted e) {
                 say("event: " + name(e.agentId()) + " restarted (new boot epoch)");
             } else if (event instanceof AgentEvent.RegistrationRejected e) {

@@ -15,15 +15,30 @@ final class FleetTable {
 
     static String render(List<AgentView> agents, Instant now) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, FORMAT, "AGENT", "STATUS", "INACTIVE REASON", "CAPABILITIES",
-                "LAST BEAT", "CERTIFICATE", "RENEWALS"));
+        out.append(String.format(
+                Locale.ROOT,
+                FORMAT,
+                "AGENT",
+                "STATUS",
+                "INACTIVE REASON",
+                "CAPABILITIES",
+                "LAST BEAT",
+                "CERTIFICATE",
+                "RENEWALS"));
         for (AgentView a : agents) {
             String capabilities = a.capabilities().stream()
                     .map(c -> c.version() == null ? c.name() : c.name() + " " + c.version())
                     .collect(Collectors.joining(", "));
-            out.append(String.format(Locale.ROOT, FORMAT, a.name(), a.status(),
-                    a.inactiveReason() == null ? "" : a.inactiveReason(), capabilities, ago(a.lastHeartbeatAt(), now),
-                    SimulatedAgent.short12(a.certificateSerial()), a.certificatesIssued() - 1));
+            out.append(String.format(
+                    Locale.ROOT,
+                    FORMAT,
+                    a.name(),
+                    a.status(),
+                    a.inactiveReason() == null ? "" : a.inactiveReason(),
+                    capabilities,
+                    ago(a.lastHeartbeatAt(), now),
+                    SimulatedAgent.short12(a.certificateSerial()),
+                    a.certificatesIssued() - 1));
         }
         return out.toString();
     }

@@ -46,8 +46,10 @@ public final class JsonHttp {
 
     public static <T> T post(HttpClient http, URI uri, @Nullable String bearer, Object body, Class<T> type)
             throws IOException {
-        return send(http, request(uri, bearer).POST(HttpRequest.BodyPublishers.ofByteArray(
-                Api.JSON.writeValueAsBytes(body))), type);
+        return send(
+                http,
+                request(uri, bearer).POST(HttpRequest.BodyPublishers.ofByteArray(Api.JSON.writeValueAsBytes(body))),
+                type);
     }
 
     public static <T> T get(HttpClient http, URI uri, @Nullable String bearer, Class<T> type) throws IOException {
@@ -55,8 +57,8 @@ public final class JsonHttp {
     }
 
     private static HttpRequest.Builder request(URI uri, @Nullable String bearer) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
-                .header("Content-Type", "application/json");
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Content-Type", "application/json");
         return bearer == null ? request : request.header("Authorization", "Bearer " + bearer);
     }
 

@@ -39,10 +39,19 @@ final class SimulatedAgent {
     }
 
     /** A new agent: registers with its one-time token, then heartbeats. */
-    static SimulatedAgent enroll(String name, List<Api.CapabilityView> capabilities, URI enrollmentUrl,
-            Api.TokenCreated token, Path directory, Consumer<String> narrator) {
-        SimulatedAgent agent = new SimulatedAgent(name, directory, narrator, () -> AgentClient.register(
-                enrollmentUrl, token.token(), token.trustPin(), name, capabilities, directory));
+    static SimulatedAgent enroll(
+            String name,
+            List<Api.CapabilityView> capabilities,
+            URI enrollmentUrl,
+            Api.TokenCreated token,
+            Path directory,
+            Consumer<String> narrator) {
+        SimulatedAgent agent = new SimulatedAgent(
+                name,
+                directory,
+                narrator,
+                () -> AgentClient.register(
+                        enrollmentUrl, token.token(), token.trustPin(), name, capabilities, directory));
         agent.thread.start();
         return agent;
     }
@@ -72,7 +81,8 @@ final class SimulatedAgent {
                 AgentClient.Beat beat = agent.heartbeat();
                 if (beat.renewed() && !renewedBefore) {
                     renewedBefore = true;
-                    narrator.accept(name + ": told to renew; new key, new certificate " + short12(agent.certificateSerial()));
+                    narrator.accept(
+                            name + ": told to renew; new key, new certificate " + short12(agent.certificateSerial()));
                 }
                 waitMillis = beat.reply().nextHeartbeatInMillis();
                 failures = 0;
@@ -129,7 +139,8 @@ final class SimulatedAgent {
     }
 
     /** The agent's id once registered. */
-    @Nullable String agentId() {
+    @Nullable
+    String agentId() {
         AgentClient c = client;
         return c == null ? null : c.agentId();
     }
@@ -139,7 +150,8 @@ final class SimulatedAgent {
         return !thread.isAlive();
     }
 
-    @Nullable String lastError() {
+    @Nullable
+    String lastError() {
         return lastError;
     }
 

@@ -30,10 +30,11 @@ class DemoStoryTest {
 
         assertThat(result.failure()).isNull();
         assertThat(result.checks()).hasSize(11);
-        assertThat(result.finalFleet()).extracting(AgentView::name)
-                .containsExactly("alpha", "bravo", "charlie", "delta", "echo");      // nobody with the reused token
+        assertThat(result.finalFleet())
+                .extracting(AgentView::name)
+                .containsExactly("alpha", "bravo", "charlie", "delta", "echo"); // nobody with the reused token
         assertThat(result.agent("alpha").status()).isEqualTo("ACTIVE");
-        assertThat(result.agent("bravo").status()).isEqualTo("ACTIVE");              // back after its timeout
+        assertThat(result.agent("bravo").status()).isEqualTo("ACTIVE"); // back after its timeout
         assertThat(result.agent("charlie").status()).isEqualTo("INACTIVE");
         assertThat(result.agent("charlie").inactiveReason()).isEqualTo("OPERATOR");
         assertThat(result.agent("delta").status()).isEqualTo("REVOKED");
@@ -45,19 +46,20 @@ class DemoStoryTest {
                 .contains("impostor: 401 registration token rejected")
                 .contains("TLS: agent endpoint refused delta's certificate")
                 .contains("all 11 expectations met")
-                .doesNotContainPattern("[A-Za-z0-9_-]{12,}\\.[A-Za-z0-9_-]{20,}");   // no plaintext <id>.<secret>
+                .doesNotContainPattern("[A-Za-z0-9_-]{12,}\\.[A-Za-z0-9_-]{20,}"); // no plaintext <id>.<secret>
         // the H2 file database and the CA's state were created under the directory
         assertThat(directory.resolve("fleet.mv.db")).exists();
         assertThat(directory.resolve("ca").resolve("ca-chain.pem")).exists();
-        assertThat(Files.list(directory.resolve("agents")).map(p -> p.getFileName().toString()))
+        assertThat(Files.list(directory.resolve("agents"))
+                        .map(p -> p.getFileName().toString()))
                 .contains("alpha", "bravo", "charlie", "delta", "echo");
     }
 
     @Test
     void a_second_run_starts_fresh(@TempDir Path directory) throws Exception {
         for (int run = 0; run < 2; run++) {
-            try (DemoStory story = DemoStory.start(directory, DemoOrchestrator.Settings.fast(),
-                    new PrintStream(PrintStream.nullOutputStream()))) {
+            try (DemoStory story = DemoStory.start(
+                    directory, DemoOrchestrator.Settings.fast(), new PrintStream(PrintStream.nullOutputStream()))) {
                 assertThat(story.fleet()).isEmpty();
                 assertThat(story.orchestrator().refusedHandshakes()).isEmpty();
             }

@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
 final class AgentSlot {
     volatile Agent agent;
     /** The deadline this slot is filed under in the {@link DeadlineIndex}, or null when it is not filed. */
-    @Nullable Instant filedAt;
+    @Nullable
+    Instant filedAt;
 
     AgentSlot(Agent agent) {
         this.agent = agent;

@@ -1,5 +1,7 @@
 package dev.agentmanager.store.inmemory;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.agentmanager.model.AgentCertificate;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +30,7 @@ final class CertificateTable {
         List<String> serials = new ArrayList<>(serialsByAgent.getOrDefault(certificate.agentId(), List.of()));
         serials.add(certificate.serial());
         // oldest first; a stable sort keeps insertion order among equal start times
-        serials.sort(Comparator.comparing(s -> bySerial.get(s).notBefore()));
+        serials.sort(Comparator.comparing(s -> requireNonNull(bySerial.get(s)).notBefore()));
         serialsByAgent.put(certificate.agentId(), List.copyOf(serials));
     }
 

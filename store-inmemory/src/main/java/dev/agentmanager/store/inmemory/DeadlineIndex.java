@@ -58,7 +58,8 @@ final class DeadlineIndex {
     <T> List<T> overdue(Instant now, int limit, Function<Agent, T> read) {
         List<T> found = new ArrayList<>(Math.min(limit, 64));
         Map<Key, AgentSlot> due = entries.headMap(new Key(now, ""), false);
-        for (Iterator<Map.Entry<Key, AgentSlot>> it = due.entrySet().iterator(); it.hasNext() && found.size() < limit; ) {
+        for (Iterator<Map.Entry<Key, AgentSlot>> it = due.entrySet().iterator();
+                it.hasNext() && found.size() < limit; ) {
             Map.Entry<Key, AgentSlot> e = it.next();
             AgentSlot slot = e.getValue();
             T item = examine(e.getKey(), slot, now, read);

@@ -62,6 +62,7 @@ public final class InMemoryAgentStore implements IAgentStore {
     private final ConcurrentSkipListMap<String, AgentSlot> agentsById = new ConcurrentSkipListMap<>();
     /** Thumbprint of a pinned certificate (current or next) to the agent pinning it. */
     private final ConcurrentHashMap<String, String> pinnedBy = new ConcurrentHashMap<>();
+
     private final TokenTable tokens = new TokenTable();
     private final CertificateTable certificates = new CertificateTable();
     private final DeadlineIndex deadlines = new DeadlineIndex();
@@ -282,8 +283,8 @@ public final class InMemoryAgentStore implements IAgentStore {
                 Agent agent = slot.agent;
                 AgentLiveness l = agent.liveness();
                 if (AgentSlot.isWatched(agent.status()) && l.deadline().isBefore(deadline)) {
-                    slot.agent = agent.withLiveness(
-                            new AgentLiveness(l.lastHeartbeatAt(), l.bootEpoch(), l.sequence(), deadline, l.clockSkew()));
+                    slot.agent = agent.withLiveness(new AgentLiveness(
+                            l.lastHeartbeatAt(), l.bootEpoch(), l.sequence(), deadline, l.clockSkew()));
                     extended++; // a later deadline needs no re-filing: the index re-files lazily
                 }
             }

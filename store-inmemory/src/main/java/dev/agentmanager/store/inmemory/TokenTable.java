@@ -26,7 +26,8 @@ final class TokenTable {
         }
     }
 
-    @Nullable RegistrationToken get(String tokenId) {
+    @Nullable
+    RegistrationToken get(String tokenId) {
         return tokens.get(tokenId);
     }
 

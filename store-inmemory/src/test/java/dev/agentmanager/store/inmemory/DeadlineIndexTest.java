@@ -27,9 +27,13 @@ class DeadlineIndexTest {
 
     private Agent register(String id, Instant deadline) {
         AgentCertificate cert = TestAgents.certificate(id, T0);
-        Agent agent = TestAgents.agent(id, T0).certificate(cert.pin()).deadline(deadline).build();
+        Agent agent = TestAgents.agent(id, T0)
+                .certificate(cert.pin())
+                .deadline(deadline)
+                .build();
         store.insertToken(TestAgents.oneTimeToken("tok-" + id, T0));
-        assertThat(store.registerAgent("tok-" + id, TestAgents.redemption(id, T0), T0, agent, cert)).isTrue();
+        assertThat(store.registerAgent("tok-" + id, TestAgents.redemption(id, T0), T0, agent, cert))
+                .isTrue();
         return agent;
     }
 
@@ -47,7 +51,9 @@ class DeadlineIndexTest {
         }
         assertThat(store.indexedDeadlines()).as("no re-filing per beat").isEqualTo(1);
 
-        assertThat(store.findOverdue(at(91), 10)).as("filed at 90, due at 95: re-filed, not returned").isEmpty();
+        assertThat(store.findOverdue(at(91), 10))
+                .as("filed at 90, due at 95: re-filed, not returned")
+                .isEmpty();
         assertThat(store.findOverdue(at(95), 10)).isEmpty();
         assertThat(store.findOverdue(at(96), 10)).extracting(Agent::id).containsExactly("agent-001");
         assertThat(store.indexedDeadlines()).isEqualTo(1);
@@ -67,10 +73,15 @@ class DeadlineIndexTest {
         register("agent-002", at(3_600));
         Agent inactive = store.updateAgent(a.withStatus(AgentStatus.INACTIVE, InactiveReason.OPERATOR, T0), 1)
                 .orElseThrow();
-        assertThat(store.findOverdue(at(100), 10)).as("an inactive agent is not overdue").isEmpty();
-        assertThat(store.indexedDeadlines()).as("dropped by the sweep that passed it").isEqualTo(1);
+        assertThat(store.findOverdue(at(100), 10))
+                .as("an inactive agent is not overdue")
+                .isEmpty();
+        assertThat(store.indexedDeadlines())
+                .as("dropped by the sweep that passed it")
+                .isEqualTo(1);
 
-        store.updateAgent(inactive.withStatus(AgentStatus.ACTIVE, null, at(100)), inactive.version()).orElseThrow();
+        store.updateAgent(inactive.withStatus(AgentStatus.ACTIVE, null, at(100)), inactive.version())
+                .orElseThrow();
         assertThat(store.findOverdue(at(101), 10)).extracting(Agent::id).containsExactly("agent-001");
     }
 
@@ -100,7 +111,8 @@ class DeadlineIndexTest {
                     start.await();
                     for (int round = 0; round < 20; round++) {
                         for (int i = 0; i < agents; i++) {
-                            Agent current = store.findAgent(String.format("agent-%03d", i)).orElseThrow();
+                            Agent current = store.findAgent(String.format("agent-%03d", i))
+                                    .orElseThrow();
                             AgentStatus next =
                                     current.status() == AgentStatus.ACTIVE ? AgentStatus.PENDING : AgentStatus.ACTIVE;
                             store.updateAgent(current.withStatus(next, null, T0), current.version());
@@ -117,7 +129,10 @@ class DeadlineIndexTest {
             w.join();
         }
         assertThat(failures).isEmpty();
-        long active = store.findAgents(AgentQuery.builder().status(AgentStatus.ACTIVE).limit(1000).build())
+        long active = store.findAgents(AgentQuery.builder()
+                        .status(AgentStatus.ACTIVE)
+                        .limit(1000)
+                        .build())
                 .size();
         assertThat(store.countAgents(AgentStatus.ACTIVE)).isEqualTo(active);
         assertThat(store.countAgents(AgentStatus.PENDING)).isEqualTo(agents - active);

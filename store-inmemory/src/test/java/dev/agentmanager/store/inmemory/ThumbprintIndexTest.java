@@ -28,7 +28,8 @@ class ThumbprintIndexTest {
     }
 
     private Agent pin(Agent agent, CertificatePin current, CertificatePin next) {
-        return store.updateAgent(agent.withCertificates(current, next), agent.version()).orElseThrow();
+        return store.updateAgent(agent.withCertificates(current, next), agent.version())
+                .orElseThrow();
     }
 
     @Test
@@ -39,7 +40,8 @@ class ThumbprintIndexTest {
         // b also pins a's certificate as its next one: that record is a's, so b's pin is detached
         Agent b2 = pin(b, b.certificate(), a.certificate());
         assertThat(store.findAgentByThumbprint(b.certificate().thumbprint())).contains(b2);
-        assertThat(store.findAgentByThumbprint(a.certificate().thumbprint())).get()
+        assertThat(store.findAgentByThumbprint(a.certificate().thumbprint()))
+                .get()
                 .satisfies(found -> assertThat(found.id()).isIn("agent-a", "agent-b"));
 
         // a moves off its certificate: only b pins it now
@@ -80,11 +82,20 @@ class ThumbprintIndexTest {
         Agent a = register("agent-a");
         AgentCertificate first = store.findCertificates(a.id()).get(0);
         // a second stored record of another agent with the same thumbprint under another serial
-        AgentCertificate twin = new AgentCertificate(TestAgents.nextSerial(), first.thumbprint(), "agent-z",
-                first.notBefore(), first.notAfter(), first.certificatePem(), null);
+        AgentCertificate twin = new AgentCertificate(
+                TestAgents.nextSerial(),
+                first.thumbprint(),
+                "agent-z",
+                first.notBefore(),
+                first.notAfter(),
+                first.certificatePem(),
+                null);
         store.insertCertificate(twin);
 
-        assertThat(store.findAgentByThumbprint(first.thumbprint())).map(Agent::id).contains("agent-a");
-        assertThat(store.findAgentByThumbprint(first.thumbprint().toUpperCase())).isEmpty();
+        assertThat(store.findAgentByThumbprint(first.thumbprint()))
+                .map(Agent::id)
+                .contains("agent-a");
+        assertThat(store.findAgentByThumbprint(first.thumbprint().toUpperCase()))
+                .isEmpty();
     }
 }

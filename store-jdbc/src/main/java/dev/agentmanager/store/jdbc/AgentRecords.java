@@ -62,7 +62,8 @@ final class AgentRecords {
             ps.setLong(5, l.sequence());
             sql.setInstant(ps, 6, l.lastHeartbeatAt() == null ? null : dbClock.toDatabase(l.lastHeartbeatAt()));
             sql.setInstant(ps, 7, deadline);
-            Sql.setNullableLong(ps, 8, l.clockSkew() == null ? null : l.clockSkew().toNanos());
+            Sql.setNullableLong(
+                    ps, 8, l.clockSkew() == null ? null : l.clockSkew().toNanos());
             sql.setInstant(ps, 9, deadline);
             ps.executeUpdate();
         }
@@ -88,8 +89,8 @@ final class AgentRecords {
         if (labels.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.labels
-                + " (agent_id, label_key, label_value) VALUES (?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO " + sql.labels + " (agent_id, label_key, label_value) VALUES (?, ?, ?)")) {
             for (Map.Entry<String, String> e : labels.entrySet()) {
                 ps.setString(1, agentId);
                 ps.setString(2, e.getKey());
@@ -135,11 +136,11 @@ final class AgentRecords {
     Optional<Agent> findByThumbprint(String thumbprint) {
         requireNonNull(thumbprint, "thumbprint");
         return db.read("find agent by thumbprint", c -> {
-            List<Agent> found = query(c, sql.selectAgents() + " WHERE a.cert_thumbprint = ? ORDER BY a.id",
-                    List.of(thumbprint));
+            List<Agent> found =
+                    query(c, sql.selectAgents() + " WHERE a.cert_thumbprint = ? ORDER BY a.id", List.of(thumbprint));
             if (found.isEmpty()) {
-                found = query(c, sql.selectAgents() + " WHERE a.next_cert_thumbprint = ? ORDER BY a.id",
-                        List.of(thumbprint));
+                found = query(
+                        c, sql.selectAgents() + " WHERE a.next_cert_thumbprint = ? ORDER BY a.id", List.of(thumbprint));
             }
             return found.isEmpty() ? Optional.<Agent>empty() : Optional.of(found.get(0));
         });
@@ -151,17 +152,21 @@ final class AgentRecords {
         StringBuilder where = new StringBuilder(" WHERE 1 = 1");
         List<Object> params = new ArrayList<>();
         if (!query.statuses().isEmpty()) {
-            where.append(" AND a.status IN (").append(Jdbc.placeholders(query.statuses().size())).append(')');
+            where.append(" AND a.status IN (")
+                    .append(Jdbc.placeholders(query.statuses().size()))
+                    .append(')');
             query.statuses().stream().map(Enum::name).sorted().forEach(params::add);
         }
         if (query.capabilityName() != null) {
-            where.append(" AND EXISTS (SELECT 1 FROM ").append(sql.capabilities)
+            where.append(" AND EXISTS (SELECT 1 FROM ")
+                    .append(sql.capabilities)
                     .append(" c WHERE c.agent_id = a.id AND c.capability_name = ?")
                     .append(query.minimumCapabilityVersion() == null ? ")" : " AND c.capability_version IS NOT NULL)");
             params.add(query.capabilityName());
         }
         for (Map.Entry<String, String> label : query.labels().entrySet()) {
-            where.append(" AND EXISTS (SELECT 1 FROM ").append(sql.labels)
+            where.append(" AND EXISTS (SELECT 1 FROM ")
+                    .append(sql.labels)
                     .append(" x WHERE x.agent_id = a.id AND x.label_key = ? AND x.label_value = ?)");
             params.add(label.getKey());
             params.add(label.getValue());
@@ -181,8 +186,7 @@ final class AgentRecords {
                     pageParams.add(after);
                 }
                 pageParams.add(fetch);
-                List<Agent> page = query(c, sql.selectAgents() + pageWhere + " ORDER BY a.id LIMIT ?",
-                        pageParams);
+                List<Agent> page = query(c, sql.selectAgents() + pageWhere + " ORDER BY a.id LIMIT ?", pageParams);
                 for (Agent a : page) {
                     if (result.size() < query.limit() && query.matches(a)) {
                         result.add(a);
@@ -200,7 +204,8 @@ final class AgentRecords {
     long count(AgentStatus status) {
         requireNonNull(status, "status");
         return db.read("count agents", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + sql.agents + " WHERE status = ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT COUNT(*) FROM " + sql.agents + " WHERE status = ?")) {
                 ps.setString(1, status.name());
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -211,8 +216,9 @@ final class AgentRecords {
     }
 
     /** The conditional durable write inside a transaction; empty (nothing written) if a condition failed. */
-    Optional<Agent> writeDurable(Connection c, Agent agent, long expectedVersion, long newVersion,
-            @Nullable Instant overdueAt) throws SQLException {
+    Optional<Agent> writeDurable(
+            Connection c, Agent agent, long expectedVersion, long newVersion, @Nullable Instant overdueAt)
+            throws SQLException {
         String id = agent.id();
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.liveness
                 + " SET version = ?, monitored = ? WHERE agent_id = ? AND version = ?"
@@ -230,8 +236,8 @@ final class AgentRecords {
         }
         Set<Capability> oldCapabilities = Set.of();
         Map<String, String> oldLabels = Map.of();
-        try (PreparedStatement ps = c.prepareStatement("SELECT capabilities, labels FROM " + sql.agents
-                + " WHERE id = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT capabilities, labels FROM " + sql.agents + " WHERE id = ?")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {

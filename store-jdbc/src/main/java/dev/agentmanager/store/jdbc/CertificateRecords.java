@@ -37,9 +37,8 @@ final class CertificateRecords {
     void insert(AgentCertificate certificate) {
         requireNonNull(certificate, "certificate");
         Jdbc.requireStorableId("agent id", certificate.agentId());
-        db.transaction("insert certificate", "certificate serial already exists: " + certificate.serial(), c -> {
+        db.inTransaction("insert certificate", "certificate serial already exists: " + certificate.serial(), c -> {
             insert(c, certificate);
-            return null;
         });
     }
 
@@ -55,8 +54,8 @@ final class CertificateRecords {
     }
 
     private List<AgentCertificate> queryCertificates(Connection c, String where, String param) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + Rows.CERTIFICATE_COLUMNS + " FROM "
-                + sql.certificates + " WHERE " + where)) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT " + Rows.CERTIFICATE_COLUMNS + " FROM " + sql.certificates + " WHERE " + where)) {
             ps.setString(1, param);
             List<AgentCertificate> result = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -84,8 +83,8 @@ final class CertificateRecords {
             }
             List<String> revoked = new ArrayList<>();
             for (String serial : serials) {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.certificates
-                        + " SET revoked_at = ? WHERE serial = ? AND revoked_at IS NULL")) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE " + sql.certificates + " SET revoked_at = ? WHERE serial = ? AND revoked_at IS NULL")) {
                     sql.setInstant(ps, 1, revokedAt);
                     ps.setString(2, serial);
                     if (ps.executeUpdate() == 1) {
@@ -101,8 +100,8 @@ final class CertificateRecords {
         requireNonNull(serial, "serial");
         requireNonNull(revokedAt, "revokedAt");
         return db.transaction("revoke certificate", null, c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.certificates
-                    + " SET revoked_at = ? WHERE serial = ? AND revoked_at IS NULL")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE " + sql.certificates + " SET revoked_at = ? WHERE serial = ? AND revoked_at IS NULL")) {
                 sql.setInstant(ps, 1, revokedAt);
                 ps.setString(2, serial);
                 return ps.executeUpdate() == 1;

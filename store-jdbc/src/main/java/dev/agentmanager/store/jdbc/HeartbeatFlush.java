@@ -34,8 +34,9 @@ import java.util.Set;
 final class HeartbeatFlush {
     private static final JsonFactory JSON = new JsonFactory();
     /** The text MariaDB reads as {@code DATETIME(6)}, in UTC. */
-    private static final DateTimeFormatter DATETIME =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DATETIME = DateTimeFormatter.ofPattern(
+                    "uuuu-MM-dd HH:mm:ss.SSSSSS", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
 
     private final Jdbc db;
     private final Sql sql;
@@ -184,7 +185,8 @@ final class HeartbeatFlush {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         FlushRow row = byId.get(rs.getString(1));
-                        if (row != null && rs.getLong(2) == row.version()
+                        if (row != null
+                                && rs.getLong(2) == row.version()
                                 && rs.getLong(3) == row.pending().bootEpoch()
                                 && rs.getLong(4) == row.pending().sequence()) {
                             refused.remove(row.agentId());

@@ -46,12 +46,19 @@ final class HeartbeatPath {
     private final HeartbeatBuffer buffer = new HeartbeatBuffer();
     /** Agents as the heartbeat path last read them, each trusted for {@link #agentCacheNanos}. */
     private final ConcurrentHashMap<String, CachedAgent> agentCache = new ConcurrentHashMap<>();
+
     private final long agentCacheNanos;
     private final ReentrantLock flushLock = new ReentrantLock();
     private final LongAdder inFlight = new LongAdder();
     private volatile boolean closed;
 
-    HeartbeatPath(Jdbc db, Sql sql, DatabaseClock dbClock, AgentRecords agents, boolean coalescing, int batchSize,
+    HeartbeatPath(
+            Jdbc db,
+            Sql sql,
+            DatabaseClock dbClock,
+            AgentRecords agents,
+            boolean coalescing,
+            int batchSize,
             Duration cacheFor) {
         this.db = db;
         this.sql = sql;
@@ -133,12 +140,20 @@ final class HeartbeatPath {
         AgentLiveness l = stored.liveness();
         Pending p = coalescing ? buffer.pending(stored.id()) : null;
         if (p != null && HeartbeatBuffer.isNewer(p.bootEpoch(), p.sequence(), l.bootEpoch(), l.sequence())) {
-            l = new AgentLiveness(p.receivedAt(), p.bootEpoch(), p.sequence(), p.deadline(),
+            l = new AgentLiveness(
+                    p.receivedAt(),
+                    p.bootEpoch(),
+                    p.sequence(),
+                    p.deadline(),
                     p.clockSkewNanos() == null ? null : Duration.ofNanos(p.clockSkewNanos()));
         }
         Instant last = l.lastHeartbeatAt();
-        return stored.withLiveness(new AgentLiveness(last == null ? null : dbClock.toHost(last), l.bootEpoch(),
-                l.sequence(), dbClock.toHost(l.deadline()), l.clockSkew()));
+        return stored.withLiveness(new AgentLiveness(
+                last == null ? null : dbClock.toHost(last),
+                l.bootEpoch(),
+                l.sequence(),
+                dbClock.toHost(l.deadline()),
+                l.clockSkew()));
     }
 
     HeartbeatWrite recordHeartbeat(
@@ -152,7 +167,11 @@ final class HeartbeatPath {
         requireNonNull(agentId, "agentId");
         requireNonNull(receivedAt, "receivedAt");
         requireNonNull(deadline, "deadline");
-        Pending beat = new Pending(bootEpoch, sequence, dbClock.toDatabase(receivedAt), dbClock.toDatabase(deadline),
+        Pending beat = new Pending(
+                bootEpoch,
+                sequence,
+                dbClock.toDatabase(receivedAt),
+                dbClock.toDatabase(deadline),
                 clockSkew == null ? null : clockSkew.toNanos());
         inFlight.increment();
         try {
@@ -177,8 +196,8 @@ final class HeartbeatPath {
     }
 
     private @Nullable StoredState loadState(Connection c, String agentId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT version, boot_epoch, sequence_no FROM " + sql.liveness
-                + " WHERE agent_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT version, boot_epoch, sequence_no FROM " + sql.liveness + " WHERE agent_id = ?")) {
             ps.setString(1, agentId);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? new StoredState(rs.getLong(1), rs.getLong(2), rs.getLong(3)) : null;
@@ -278,8 +297,8 @@ final class HeartbeatPath {
      * stripe, dropping the cached agent before and after, and tells the buffer the version it wrote. With
      * {@code overdueAt}, refuses (empty) if a buffered heartbeat moved the deadline to or past it.
      */
-    Optional<Agent> writingDurable(String id, long newVersion, @Nullable Instant overdueAt,
-            Supplier<Optional<Agent>> write) {
+    Optional<Agent> writingDurable(
+            String id, long newVersion, @Nullable Instant overdueAt, Supplier<Optional<Agent>> write) {
         agentCache.remove(id);
         synchronized (buffer.lock(id)) {
             if (overdueAt != null) {

@@ -23,6 +23,12 @@ final class Jdbc {
         T run(Connection c) throws SQLException;
     }
 
+    /** Work on one connection that returns nothing. */
+    @FunctionalInterface
+    interface Step {
+        void run(Connection c) throws SQLException;
+    }
+
     private final DataSource dataSource;
 
     Jdbc(DataSource dataSource) {
@@ -47,6 +53,22 @@ final class Jdbc {
                 }
             }
         }
+    }
+
+    /** {@link #read} for work that returns nothing. */
+    void execute(String what, Step step) {
+        read(what, c -> {
+            step.run(c);
+            return Boolean.TRUE;
+        });
+    }
+
+    /** {@link #transaction} for work that returns nothing. */
+    void inTransaction(String what, @Nullable String integrityMessage, Step step) {
+        transaction(what, integrityMessage, c -> {
+            step.run(c);
+            return Boolean.TRUE;
+        });
     }
 
     /**
@@ -123,8 +145,8 @@ final class Jdbc {
     /** Ids longer than the schema's columns fail here, before any statement, rather than as a database error. */
     static void requireStorableId(String what, @Nullable String id) {
         if (id != null && id.length() > JdbcAgentStore.MAX_ID_LENGTH) {
-            throw new IllegalArgumentException(what + " longer than " + JdbcAgentStore.MAX_ID_LENGTH
-                    + " characters: " + id.substring(0, 32) + "...");
+            throw new IllegalArgumentException(what + " longer than " + JdbcAgentStore.MAX_ID_LENGTH + " characters: "
+                    + id.substring(0, 32) + "...");
         }
     }
 

@@ -109,6 +109,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
 
     /** The default table prefix. */
     public static final String DEFAULT_TABLE_PREFIX = "agentmanager_";
+
     static final long DEFAULT_FLUSH_INTERVAL_MILLIS = 1_000;
     /** How often buffered heartbeats are written by default. */
     public static final Duration DEFAULT_HEARTBEAT_FLUSH_INTERVAL = Duration.ofMillis(DEFAULT_FLUSH_INTERVAL_MILLIS);
@@ -145,16 +146,23 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         this.dialect = dialect;
         this.tablePrefix = b.tablePrefix == null ? DEFAULT_TABLE_PREFIX : b.tablePrefix;
         this.sql = new Sql(dialect, tablePrefix);
-        this.dbClock = new DatabaseClock(b.clock == null ? Clock.systemUTC() : b.clock,
-                b.useDatabaseClock == null || b.useDatabaseClock);
+        this.dbClock = new DatabaseClock(
+                b.clock == null ? Clock.systemUTC() : b.clock, b.useDatabaseClock == null || b.useDatabaseClock);
         boolean coalescing = b.coalesceHeartbeats == null || b.coalesceHeartbeats;
         long flushMillis = b.heartbeatFlushInterval == null
-                ? DEFAULT_FLUSH_INTERVAL_MILLIS : Math.max(1, b.heartbeatFlushInterval.toMillis());
+                ? DEFAULT_FLUSH_INTERVAL_MILLIS
+                : Math.max(1, b.heartbeatFlushInterval.toMillis());
         this.tokens = new TokenRecords(db, sql);
         this.agents = new AgentRecords(db, sql, dbClock);
         this.certificates = new CertificateRecords(db, sql);
-        this.heartbeats = new HeartbeatPath(db, sql, dbClock, agents, coalescing,
-                b.batchSize == 0 ? DEFAULT_BATCH_SIZE : b.batchSize, Duration.ofMillis(flushMillis));
+        this.heartbeats = new HeartbeatPath(
+                db,
+                sql,
+                dbClock,
+                agents,
+                coalescing,
+                b.batchSize == 0 ? DEFAULT_BATCH_SIZE : b.batchSize,
+                Duration.ofMillis(flushMillis));
         this.monitor = new MonitorRecords(db, sql, dbClock, agents, heartbeats);
         this.registrations = new Registrations(db, tokens, agents, certificates, heartbeats);
 
@@ -167,19 +175,21 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         this.scheduler = executor;
         if (coalescing) {
-            executor.scheduleWithFixedDelay(heartbeats::evictCachedAgents, flushMillis * 4, flushMillis * 4,
-                    TimeUnit.MILLISECONDS);
+            executor.scheduleWithFixedDelay(
+                    heartbeats::evictCachedAgents, flushMillis * 4, flushMillis * 4, TimeUnit.MILLISECONDS);
             executor.scheduleWithFixedDelay(this::backgroundFlush, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
-            long expiryNanos = (b.heartbeatCacheExpiry == null ? DEFAULT_HEARTBEAT_CACHE_EXPIRY
-                    : b.heartbeatCacheExpiry).toNanos();
+            long expiryNanos = (b.heartbeatCacheExpiry == null
+                            ? DEFAULT_HEARTBEAT_CACHE_EXPIRY
+                            : b.heartbeatCacheExpiry)
+                    .toNanos();
             long evictEvery = Math.max(1, expiryNanos / 4);
-            executor.scheduleWithFixedDelay(() -> heartbeats.evictIdle(expiryNanos), evictEvery, evictEvery,
-                    TimeUnit.NANOSECONDS);
+            executor.scheduleWithFixedDelay(
+                    () -> heartbeats.evictIdle(expiryNanos), evictEvery, evictEvery, TimeUnit.NANOSECONDS);
         }
         Duration sync = b.clockSyncInterval == null ? DEFAULT_CLOCK_SYNC_INTERVAL : b.clockSyncInterval;
         if (!sync.isZero()) {
-            executor.scheduleWithFixedDelay(this::backgroundClockSync, sync.toMillis(), sync.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            executor.scheduleWithFixedDelay(
+                    this::backgroundClockSync, sync.toMillis(), sync.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -228,9 +238,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
 
     /** Measures the offset to the database's clock now (it is also measured periodically). */
     public void synchronizeClock() {
-        db.read("synchronize clock", c -> {
+        db.execute("synchronize clock", c -> {
             dbClock.synchronize(c, sql);
-            return null;
         });
     }
 
@@ -239,9 +248,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
      * the prefix applied. Idempotent and safe to call from several replicas at once.
      */
     public void createSchemaIfMissing() {
-        db.read("create schema", c -> {
+        db.execute("create schema", c -> {
             createSchemaIfMissing(c);
-            return null;
         });
     }
 
@@ -345,8 +353,13 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     }
 
     @Override
-    public Optional<Agent> reenrollAgent(String tokenId, TokenRedemption redemption, Instant now, Agent updated,
-            long expectedVersion, AgentCertificate certificate) {
+    public Optional<Agent> reenrollAgent(
+            String tokenId,
+            TokenRedemption redemption,
+            Instant now,
+            Agent updated,
+            long expectedVersion,
+            AgentCertificate certificate) {
         return registrations.reenroll(tokenId, redemption, now, updated, expectedVersion, certificate);
     }
 
@@ -399,8 +412,12 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         // an over-long agent id matches no row (the update finds nothing); the token id would be written
         Jdbc.requireStorableId("registration token id", agent.registrationTokenId());
         long newVersion = expectedVersion + 1;
-        return heartbeats.writingDurable(agent.id(), newVersion, overdueAt, () -> db.transaction(what, null,
-                c -> agents.writeDurable(c, agent, expectedVersion, newVersion, overdueAt)));
+        return heartbeats.writingDurable(
+                agent.id(),
+                newVersion,
+                overdueAt,
+                () -> db.transaction(
+                        what, null, c -> agents.writeDurable(c, agent, expectedVersion, newVersion, overdueAt)));
     }
 
     // ---- liveness --------------------------------------------------------------------------------------
@@ -414,8 +431,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
             Instant receivedAt,
             Instant deadline,
             @Nullable Duration clockSkew) {
-        return heartbeats.recordHeartbeat(agentId, expectedVersion, bootEpoch, sequence, receivedAt, deadline,
-                clockSkew);
+        return heartbeats.recordHeartbeat(
+                agentId, expectedVersion, bootEpoch, sequence, receivedAt, deadline, clockSkew);
     }
 
     @Override

@@ -16,15 +16,33 @@ public final class JdbcAgentStoreBuilder {
     private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,23}");
 
     final DataSource dataSource;
-    @Nullable JdbcDialect dialect;
-    @Nullable String tablePrefix;
-    @Nullable Duration heartbeatFlushInterval;
+
+    @Nullable
+    JdbcDialect dialect;
+
+    @Nullable
+    String tablePrefix;
+
+    @Nullable
+    Duration heartbeatFlushInterval;
+
     int batchSize;
-    @Nullable Clock clock;
-    @Nullable Boolean coalesceHeartbeats;
-    @Nullable Boolean useDatabaseClock;
-    @Nullable Duration clockSyncInterval;
-    @Nullable Duration heartbeatCacheExpiry;
+
+    @Nullable
+    Clock clock;
+
+    @Nullable
+    Boolean coalesceHeartbeats;
+
+    @Nullable
+    Boolean useDatabaseClock;
+
+    @Nullable
+    Duration clockSyncInterval;
+
+    @Nullable
+    Duration heartbeatCacheExpiry;
+
     boolean createSchema;
 
     JdbcAgentStoreBuilder(DataSource dataSource) {
@@ -46,8 +64,8 @@ public final class JdbcAgentStoreBuilder {
         requireUnset(this.tablePrefix, "tablePrefix");
         requireNonNull(tablePrefix, "tablePrefix");
         if (!PREFIX.matcher(tablePrefix).matches()) {
-            throw new IllegalArgumentException("tablePrefix must match " + PREFIX.pattern() + ", got '"
-                    + tablePrefix + "'");
+            throw new IllegalArgumentException(
+                    "tablePrefix must match " + PREFIX.pattern() + ", got '" + tablePrefix + "'");
         }
         this.tablePrefix = tablePrefix;
         return this;
@@ -73,8 +91,8 @@ public final class JdbcAgentStoreBuilder {
             throw new IllegalStateException("batchSize already set");
         }
         if (batchSize < 1 || batchSize > JdbcAgentStore.MAX_BATCH_SIZE) {
-            throw new IllegalArgumentException("batchSize must be in [1, " + JdbcAgentStore.MAX_BATCH_SIZE + "], got "
-                    + batchSize);
+            throw new IllegalArgumentException(
+                    "batchSize must be in [1, " + JdbcAgentStore.MAX_BATCH_SIZE + "], got " + batchSize);
         }
         this.batchSize = batchSize;
         return this;

@@ -39,9 +39,14 @@ final class MonitorRecords {
         Jdbc.requirePositive(limit, "limit");
         heartbeats.flushIfCoalescing(); // this replica's buffered beats count
         Instant dbNow = dbClock.toDatabase(now);
-        List<Agent> stored = db.read("find overdue agents", c -> agents.query(c, sql.selectAgents()
-                + " WHERE l.monitored = TRUE AND l.indexed_deadline < ? AND l.deadline < ?"
-                + " AND a.status IN ('ACTIVE', 'PENDING') LIMIT ?", List.of(dbNow, dbNow, limit)));
+        List<Agent> stored = db.read(
+                "find overdue agents",
+                c -> agents.query(
+                        c,
+                        sql.selectAgents()
+                                + " WHERE l.monitored = TRUE AND l.indexed_deadline < ? AND l.deadline < ?"
+                                + " AND a.status IN ('ACTIVE', 'PENDING') LIMIT ?",
+                        List.of(dbNow, dbNow, limit)));
         List<Agent> result = new ArrayList<>(stored.size());
         for (Agent a : stored) {
             Agent merged = heartbeats.present(a);
@@ -56,14 +61,14 @@ final class MonitorRecords {
         requireNonNull(deadline, "deadline");
         Instant dbDeadline = dbClock.toDatabase(deadline);
         return heartbeats.withFlushHeld(() -> db.transaction("extend deadlines", null, c -> {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.liveness
-                        + " SET deadline = ?, indexed_deadline = ? WHERE monitored = TRUE AND deadline < ?")) {
-                    sql.setInstant(ps, 1, dbDeadline);
-                    sql.setInstant(ps, 2, dbDeadline);
-                    sql.setInstant(ps, 3, dbDeadline);
-                    return ps.executeUpdate();
-                }
-            }));
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.liveness
+                    + " SET deadline = ?, indexed_deadline = ? WHERE monitored = TRUE AND deadline < ?")) {
+                sql.setInstant(ps, 1, dbDeadline);
+                sql.setInstant(ps, 2, dbDeadline);
+                sql.setInstant(ps, 3, dbDeadline);
+                return ps.executeUpdate();
+            }
+        }));
     }
 
     Optional<Instant> recordSweep(Instant now) {
@@ -73,8 +78,8 @@ final class MonitorRecords {
             try {
                 return db.transaction("record sweep", "monitor state", c -> {
                     Instant previous = null;
-                    try (PreparedStatement ps = c.prepareStatement("SELECT last_sweep_at FROM " + sql.monitor
-                            + " WHERE name = ? FOR UPDATE")) {
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "SELECT last_sweep_at FROM " + sql.monitor + " WHERE name = ? FOR UPDATE")) {
                         ps.setString(1, MONITOR_NAME);
                         try (ResultSet rs = ps.executeQuery()) {
                             if (rs.next()) {
@@ -83,8 +88,8 @@ final class MonitorRecords {
                         }
                     }
                     if (previous == null) {
-                        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.monitor
-                                + " (name, last_sweep_at) VALUES (?, ?)")) {
+                        try (PreparedStatement ps = c.prepareStatement(
+                                "INSERT INTO " + sql.monitor + " (name, last_sweep_at) VALUES (?, ?)")) {
                             ps.setString(1, MONITOR_NAME);
                             sql.setInstant(ps, 2, dbNow);
                             ps.executeUpdate();
@@ -92,8 +97,8 @@ final class MonitorRecords {
                         return Optional.<Instant>empty();
                     }
                     if (previous.isBefore(dbNow)) {
-                        try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.monitor
-                                + " SET last_sweep_at = ? WHERE name = ?")) {
+                        try (PreparedStatement ps =
+                                c.prepareStatement("UPDATE " + sql.monitor + " SET last_sweep_at = ? WHERE name = ?")) {
                             sql.setInstant(ps, 1, dbNow);
                             ps.setString(2, MONITOR_NAME);
                             ps.executeUpdate();

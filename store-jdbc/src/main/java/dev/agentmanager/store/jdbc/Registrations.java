@@ -19,7 +19,11 @@ final class Registrations {
     private final CertificateRecords certificates;
     private final HeartbeatPath heartbeats;
 
-    Registrations(Jdbc db, TokenRecords tokens, AgentRecords agents, CertificateRecords certificates,
+    Registrations(
+            Jdbc db,
+            TokenRecords tokens,
+            AgentRecords agents,
+            CertificateRecords certificates,
             HeartbeatPath heartbeats) {
         this.db = db;
         this.tokens = tokens;
@@ -44,19 +48,26 @@ final class Registrations {
             throw new IllegalArgumentException("certificate " + certificate.serial() + " belongs to "
                     + certificate.agentId() + ", not " + agent.id());
         }
-        return db.transaction("register agent", "agent id or certificate serial already exists: " + agent.id() + ", "
-                + certificate.serial(), c -> {
-            if (!tokens.consume(c, tokenId, redemption, now)) {
-                return false;
-            }
-            agents.insert(c, agent);
-            certificates.insert(c, certificate);
-            return true;
-        });
+        return db.transaction(
+                "register agent",
+                "agent id or certificate serial already exists: " + agent.id() + ", " + certificate.serial(),
+                c -> {
+                    if (!tokens.consume(c, tokenId, redemption, now)) {
+                        return false;
+                    }
+                    agents.insert(c, agent);
+                    certificates.insert(c, certificate);
+                    return true;
+                });
     }
 
-    Optional<Agent> reenroll(String tokenId, TokenRedemption redemption, Instant now, Agent updated,
-            long expectedVersion, AgentCertificate certificate) {
+    Optional<Agent> reenroll(
+            String tokenId,
+            TokenRedemption redemption,
+            Instant now,
+            Agent updated,
+            long expectedVersion,
+            AgentCertificate certificate) {
         requireNonNull(tokenId, "tokenId");
         requireNonNull(redemption, "redemption");
         requireNonNull(now, "now");
@@ -70,19 +81,23 @@ final class Registrations {
         Jdbc.requireStorableId("redemption agent id", redemption.agentId());
         String id = updated.id();
         long newVersion = expectedVersion + 1;
-        return heartbeats.writingDurable(id, newVersion, null, () -> db.transaction("re-enroll agent",
-                "certificate serial already exists: " + certificate.serial(), c -> {
-                    if (!tokens.consume(c, tokenId, redemption, now)) {
-                        return Optional.<Agent>empty();
-                    }
-                    Optional<Agent> agent = agents.writeDurable(c, updated, expectedVersion, newVersion, null);
-                    if (agent.isEmpty()) {
-                        c.rollback(); // the version moved: nothing at all is written, the token stays usable
-                        return agent;
-                    }
-                    certificates.insert(c, certificate);
-                    return agent;
-                }));
+        return heartbeats.writingDurable(
+                id,
+                newVersion,
+                null,
+                () -> db.transaction(
+                        "re-enroll agent", "certificate serial already exists: " + certificate.serial(), c -> {
+                            if (!tokens.consume(c, tokenId, redemption, now)) {
+                                return Optional.<Agent>empty();
+                            }
+                            Optional<Agent> agent = agents.writeDurable(c, updated, expectedVersion, newVersion, null);
+                            if (agent.isEmpty()) {
+                                c.rollback(); // the version moved: nothing at all is written, the token stays usable
+                                return agent;
+                            }
+                            certificates.insert(c, certificate);
+                            return agent;
+                        }));
     }
 
     private static void requireStorableIds(Agent agent) {

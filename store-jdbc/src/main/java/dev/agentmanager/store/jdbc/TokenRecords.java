@@ -36,7 +36,7 @@ final class TokenRecords {
         for (TokenRedemption r : token.redemptions()) {
             Jdbc.requireStorableId("redemption agent id", r.agentId());
         }
-        db.transaction("insert token", "registration token already exists: " + token.id(), c -> {
+        db.inTransaction("insert token", "registration token already exists: " + token.id(), c -> {
             Instant lastRedeemed = null;
             for (TokenRedemption r : token.redemptions()) {
                 lastRedeemed = Rows.latest(lastRedeemed, r.redeemedAt());
@@ -64,13 +64,12 @@ final class TokenRecords {
             for (TokenRedemption r : token.redemptions()) {
                 insertRedemption(c, token.id(), r);
             }
-            return null;
         });
     }
 
     private void insertRedemption(Connection c, String tokenId, TokenRedemption r) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.redemptions + " ("
-                + Rows.REDEMPTION_COLUMNS + ") VALUES (?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO " + sql.redemptions + " (" + Rows.REDEMPTION_COLUMNS + ") VALUES (?, ?, ?, ?, ?)")) {
             Rows.bindRedemption(ps, sql, tokenId, r);
             ps.executeUpdate();
         }
@@ -86,9 +85,11 @@ final class TokenRecords {
 
     List<RegistrationToken> list(@Nullable String afterId, int limit) {
         Jdbc.requirePositive(limit, "limit");
-        return db.read("list tokens", c -> afterId == null
-                ? readTokens(c, "", List.of(), limit)
-                : readTokens(c, " WHERE id > ?", List.of(afterId), limit));
+        return db.read(
+                "list tokens",
+                c -> afterId == null
+                        ? readTokens(c, "", List.of(), limit)
+                        : readTokens(c, " WHERE id > ?", List.of(afterId), limit));
     }
 
     private List<RegistrationToken> readTokens(Connection c, String where, List<String> params, int limit)
@@ -97,8 +98,8 @@ final class TokenRecords {
         Map<String, List<TokenRedemption>> redemptions = new HashMap<>();
         List<RegistrationToken> tokens = new ArrayList<>();
         // Tokens first, then their redemptions in one query per 500 tokens.
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + Rows.TOKEN_COLUMNS + " FROM " + sql.tokens + where
-                + " ORDER BY id LIMIT ?")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT " + Rows.TOKEN_COLUMNS + " FROM " + sql.tokens + where + " ORDER BY id LIMIT ?")) {
             int i = 1;
             for (String p : params) {
                 ps.setString(i++, p);
@@ -118,22 +119,34 @@ final class TokenRecords {
         }
         for (int from = 0; from < ids.size(); from += 500) {
             List<String> page = ids.subList(from, Math.min(ids.size(), from + 500));
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + Rows.REDEMPTION_COLUMNS + " FROM "
-                    + sql.redemptions + " WHERE token_id IN (" + Jdbc.placeholders(page.size()) + ") ORDER BY token_id, id")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT " + Rows.REDEMPTION_COLUMNS + " FROM " + sql.redemptions
+                            + " WHERE token_id IN (" + Jdbc.placeholders(page.size()) + ") ORDER BY token_id, id")) {
                 for (int i = 0; i < page.size(); i++) {
                     ps.setString(i + 1, page.get(i));
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        redemptions.get(rs.getString(1)).add(Rows.redemption(rs, sql));
+                        redemptions
+                                .computeIfAbsent(rs.getString(1), id -> new ArrayList<>())
+                                .add(Rows.redemption(rs, sql));
                     }
                 }
             }
         }
         List<RegistrationToken> result = new ArrayList<>(tokens.size());
         for (RegistrationToken t : tokens) {
-            result.add(new RegistrationToken(t.id(), t.secretHash(), t.description(), t.createdAt(), t.expiresAt(),
-                    t.scope(), t.maxUses(), redemptions.get(t.id()), t.failedAttempts(), t.revokedAt(),
+            result.add(new RegistrationToken(
+                    t.id(),
+                    t.secretHash(),
+                    t.description(),
+                    t.createdAt(),
+                    t.expiresAt(),
+                    t.scope(),
+                    t.maxUses(),
+                    redemptions.getOrDefault(t.id(), List.of()),
+                    t.failedAttempts(),
+                    t.revokedAt(),
                     t.reenrollAgentId()));
         }
         return result;
@@ -155,15 +168,15 @@ final class TokenRecords {
     int recordFailedAttempt(String tokenId) {
         requireNonNull(tokenId, "tokenId");
         return db.transaction("record failed attempt", null, c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.tokens
-                    + " SET failed_attempts = failed_attempts + 1 WHERE id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE " + sql.tokens + " SET failed_attempts = failed_attempts + 1 WHERE id = ?")) {
                 ps.setString(1, tokenId);
                 if (ps.executeUpdate() == 0) {
                     return 0;
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT failed_attempts FROM " + sql.tokens
-                    + " WHERE id = ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT failed_attempts FROM " + sql.tokens + " WHERE id = ?")) {
                 ps.setString(1, tokenId);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? rs.getInt(1) : 0;
@@ -193,13 +206,13 @@ final class TokenRecords {
             int deleted = 0;
             for (int from = 0; from < ids.size(); from += 500) {
                 List<String> page = ids.subList(from, Math.min(ids.size(), from + 500));
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.redemptions
-                        + " WHERE token_id IN (" + Jdbc.placeholders(page.size()) + ")")) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.redemptions + " WHERE token_id IN ("
+                        + Jdbc.placeholders(page.size()) + ")")) {
                     Jdbc.bindStrings(ps, page);
                     ps.executeUpdate();
                 }
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.tokens
-                        + " WHERE id IN (" + Jdbc.placeholders(page.size()) + ")")) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "DELETE FROM " + sql.tokens + " WHERE id IN (" + Jdbc.placeholders(page.size()) + ")")) {
                     Jdbc.bindStrings(ps, page);
                     deleted += ps.executeUpdate();
                 }
@@ -209,8 +222,7 @@ final class TokenRecords {
     }
 
     /** The one conditional statement that consumes a use: exactly one of racing registrations wins. */
-    boolean consume(Connection c, String tokenId, TokenRedemption redemption, Instant now)
-            throws SQLException {
+    boolean consume(Connection c, String tokenId, TokenRedemption redemption, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.tokens
                 + " SET uses = uses + 1, last_redeemed_at = ?"
                 + " WHERE id = ? AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?")) {

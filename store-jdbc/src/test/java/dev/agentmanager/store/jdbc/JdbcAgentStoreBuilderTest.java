@@ -45,7 +45,8 @@ class JdbcAgentStoreBuilderTest {
         assertThatThrownBy(() -> b.tablePrefix("Agents_")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.tablePrefix("am; DROP TABLE x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.tablePrefix("")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> b.tablePrefix("a234567890123456789012345")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.tablePrefix("a234567890123456789012345"))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.batchSize(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.batchSize(JdbcAgentStore.MAX_BATCH_SIZE + 1))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -65,8 +66,12 @@ class JdbcAgentStoreBuilderTest {
 
     @Test
     void rejectsASettingGivenTwice() {
-        JdbcAgentStoreBuilder b = JdbcAgentStore.builder(pool).tablePrefix("am_").batchSize(10)
-                .clock(Clock.systemUTC()).coalesceHeartbeats(true).createSchemaIfMissing();
+        JdbcAgentStoreBuilder b = JdbcAgentStore.builder(pool)
+                .tablePrefix("am_")
+                .batchSize(10)
+                .clock(Clock.systemUTC())
+                .coalesceHeartbeats(true)
+                .createSchemaIfMissing();
         assertThatThrownBy(() -> b.tablePrefix("am_")).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> b.batchSize(10)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> b.clock(Clock.systemUTC())).isInstanceOf(IllegalStateException.class);
@@ -76,31 +81,47 @@ class JdbcAgentStoreBuilderTest {
 
     @Test
     void detectsTheDialectAndCreatesTheSchemaOnce() {
-        JdbcAgentStore store = keep(JdbcAgentStore.builder(pool).createSchemaIfMissing().build());
+        JdbcAgentStore store =
+                keep(JdbcAgentStore.builder(pool).createSchemaIfMissing().build());
         assertThat(store.dialect()).isEqualTo(JdbcDialect.H2);
         assertThat(store.tablePrefix()).isEqualTo(JdbcAgentStore.DEFAULT_TABLE_PREFIX);
         store.insertToken(TestAgents.oneTimeToken("tok-001", MutableClock.DEFAULT_START));
 
         store.createSchemaIfMissing(); // idempotent: keeps the data
-        JdbcAgentStore again = keep(JdbcAgentStore.builder(pool).createSchemaIfMissing().build());
+        JdbcAgentStore again =
+                keep(JdbcAgentStore.builder(pool).createSchemaIfMissing().build());
         assertThat(again.findToken("tok-001")).isPresent();
     }
 
     @Test
     void withoutTheSchemaOperationsFailWithATypedException() {
-        JdbcAgentStore store = keep(JdbcAgentStore.builder(pool).dialect(JdbcDialect.H2).tablePrefix("none_").build());
-        assertThatThrownBy(() -> store.findToken("tok-001")).isInstanceOf(JdbcStoreException.class)
+        JdbcAgentStore store = keep(JdbcAgentStore.builder(pool)
+                .dialect(JdbcDialect.H2)
+                .tablePrefix("none_")
+                .build());
+        assertThatThrownBy(() -> store.findToken("tok-001"))
+                .isInstanceOf(JdbcStoreException.class)
                 .satisfies(e -> assertThat(((JdbcStoreException) e).sqlState()).isNotNull());
     }
 
     @Test
     void prefixesKeepStoresApartOnOneDatabase() {
-        JdbcAgentStore one = keep(JdbcAgentStore.builder(pool).tablePrefix("one_").createSchemaIfMissing().build());
-        JdbcAgentStore two = keep(JdbcAgentStore.builder(pool).tablePrefix("two_").createSchemaIfMissing().build());
+        JdbcAgentStore one = keep(JdbcAgentStore.builder(pool)
+                .tablePrefix("one_")
+                .createSchemaIfMissing()
+                .build());
+        JdbcAgentStore two = keep(JdbcAgentStore.builder(pool)
+                .tablePrefix("two_")
+                .createSchemaIfMissing()
+                .build());
         TestAgents.NewAgent a = TestAgents.newAgent("agent-001", MutableClock.DEFAULT_START);
         one.insertToken(TestAgents.oneTimeToken("tok-001", MutableClock.DEFAULT_START));
-        one.registerAgent("tok-001", TestAgents.redemption("agent-001", MutableClock.DEFAULT_START),
-                MutableClock.DEFAULT_START, a.agent(), a.certificate());
+        one.registerAgent(
+                "tok-001",
+                TestAgents.redemption("agent-001", MutableClock.DEFAULT_START),
+                MutableClock.DEFAULT_START,
+                a.agent(),
+                a.certificate());
 
         assertThat(one.findAgents(AgentQuery.all())).hasSize(1);
         assertThat(two.findAgents(AgentQuery.all())).isEmpty();
@@ -128,7 +149,10 @@ class JdbcAgentStoreBuilderTest {
     @Test
     void synchronizesWithTheDatabaseClock() {
         MutableClock clock = MutableClock.at(MutableClock.DEFAULT_START);
-        JdbcAgentStore store = keep(JdbcAgentStore.builder(pool).clock(clock).createSchemaIfMissing().build());
+        JdbcAgentStore store = keep(JdbcAgentStore.builder(pool)
+                .clock(clock)
+                .createSchemaIfMissing()
+                .build());
         Duration before = store.databaseClockOffset();
         assertThat(before).as("the test clock stands in 2030").isNegative();
 
@@ -136,7 +160,10 @@ class JdbcAgentStoreBuilderTest {
         store.synchronizeClock();
 
         assertThat(before.minus(store.databaseClockOffset())).isBetween(Duration.ofMinutes(59), Duration.ofMinutes(61));
-        JdbcAgentStore local = keep(JdbcAgentStore.builder(pool).clock(clock).useDatabaseClock(false).build());
+        JdbcAgentStore local = keep(JdbcAgentStore.builder(pool)
+                .clock(clock)
+                .useDatabaseClock(false)
+                .build());
         assertThat(local.databaseClockOffset()).isZero();
     }
 }

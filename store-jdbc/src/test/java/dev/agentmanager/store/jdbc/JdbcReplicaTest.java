@@ -8,20 +8,20 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.agentmanager.AgentManager;
 import dev.agentmanager.SelfPreservation;
 import dev.agentmanager.event.AgentEvent;
-import dev.agentmanager.model.AgentQuery;
-import dev.agentmanager.model.Heartbeat;
-import dev.agentmanager.model.Registration;
-import dev.agentmanager.model.RegistrationRequest;
-import dev.agentmanager.model.RegistrationTokenRequest;
-import dev.agentmanager.testkit.FakeCertificateService;
-import dev.agentmanager.testkit.RecordingEventListener;
 import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.AgentLiveness;
+import dev.agentmanager.model.AgentQuery;
 import dev.agentmanager.model.AgentStatus;
+import dev.agentmanager.model.Heartbeat;
 import dev.agentmanager.model.InactiveReason;
+import dev.agentmanager.model.Registration;
+import dev.agentmanager.model.RegistrationRequest;
+import dev.agentmanager.model.RegistrationTokenRequest;
 import dev.agentmanager.spi.HeartbeatWrite;
+import dev.agentmanager.testkit.FakeCertificateService;
 import dev.agentmanager.testkit.MutableClock;
+import dev.agentmanager.testkit.RecordingEventListener;
 import dev.agentmanager.testkit.TestAgents;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -98,16 +98,21 @@ abstract class JdbcReplicaTest {
     /** Registers an agent at T0 with its own token; status and first deadline as given. */
     private static Agent register(JdbcAgentStore store, String id, AgentStatus status, Instant deadline) {
         AgentCertificate cert = TestAgents.certificate(id, T0);
-        Agent agent = TestAgents.agent(id, T0).certificate(cert.pin()).status(status).deadline(deadline).build();
+        Agent agent = TestAgents.agent(id, T0)
+                .certificate(cert.pin())
+                .status(status)
+                .deadline(deadline)
+                .build();
         store.insertToken(TestAgents.oneTimeToken("tok-" + id, T0));
-        assertThat(store.registerAgent("tok-" + id, TestAgents.redemption(id, T0), T0, agent, cert)).isTrue();
+        assertThat(store.registerAgent("tok-" + id, TestAgents.redemption(id, T0), T0, agent, cert))
+                .isTrue();
         return store.findAgent(id).orElseThrow();
     }
 
     private long storedSequence(String agentId) {
         try (Connection c = poolA.getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT sequence_no FROM " + fixture.prefix
-                        + "agent_liveness WHERE agent_id = ?")) {
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT sequence_no FROM " + fixture.prefix + "agent_liveness WHERE agent_id = ?")) {
             ps.setString(1, agentId);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -132,18 +137,33 @@ abstract class JdbcReplicaTest {
         FakeCertificateService ca = new FakeCertificateService(clockA);
         RecordingEventListener eventsA = new RecordingEventListener();
         RecordingEventListener eventsB = new RecordingEventListener();
-        AgentManager managerA = AgentManager.builder().store(replicaA(clockA)).certificateService(ca).clock(clockA)
-                .selfPreservation(SelfPreservation.disabled()).listener(eventsA).build();
-        AgentManager managerB = AgentManager.builder().store(replicaB(clockB)).certificateService(ca).clock(clockB)
-                .selfPreservation(SelfPreservation.disabled()).listener(eventsB).build();
+        AgentManager managerA = AgentManager.builder()
+                .store(replicaA(clockA))
+                .certificateService(ca)
+                .clock(clockA)
+                .selfPreservation(SelfPreservation.disabled())
+                .listener(eventsA)
+                .build();
+        AgentManager managerB = AgentManager.builder()
+                .store(replicaB(clockB))
+                .certificateService(ca)
+                .clock(clockB)
+                .selfPreservation(SelfPreservation.disabled())
+                .listener(eventsB)
+                .build();
         managerA.timeoutMonitor().runOnce();
         managerB.timeoutMonitor().runOnce();
         int agents = 20;
         for (int i = 0; i < agents; i++) {
-            String token = managerA.createToken(RegistrationTokenRequest.oneTime("t" + i)).plaintext();
-            Registration r = managerA.register(RegistrationRequest.builder().token(token)
-                    .csr(FakeCertificateService.csrFor("agent-" + i)).name("agent-" + i).build());
-            managerA.heartbeatProcessor().process(Heartbeat.of(r.agent().id(), r.certificate().thumbprint(), 1, 1));
+            String token = managerA.createToken(RegistrationTokenRequest.oneTime("t" + i))
+                    .plaintext();
+            Registration r = managerA.register(RegistrationRequest.builder()
+                    .token(token)
+                    .csr(FakeCertificateService.csrFor("agent-" + i))
+                    .name("agent-" + i)
+                    .build());
+            managerA.heartbeatProcessor()
+                    .process(Heartbeat.of(r.agent().id(), r.certificate().thumbprint(), 1, 1));
         }
 
         ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -172,7 +192,9 @@ abstract class JdbcReplicaTest {
         eventsA.events(AgentEvent.AgentInactivated.class).forEach(e -> inactivated.add(e.agentId()));
         eventsB.events(AgentEvent.AgentInactivated.class).forEach(e -> inactivated.add(e.agentId()));
         assertThat(inactivated).hasSize(agents).doesNotHaveDuplicates();
-        assertThat(managerB.findAgents(AgentQuery.builder().status(AgentStatus.INACTIVE).build())).hasSize(agents);
+        assertThat(managerB.findAgents(
+                        AgentQuery.builder().status(AgentStatus.INACTIVE).build()))
+                .hasSize(agents);
     }
 
     // ---- the heartbeat path's agent cache --------------------------------------------------------------
@@ -190,11 +212,13 @@ abstract class JdbcReplicaTest {
         assertThat(a.findAgentForHeartbeat(agent.id()).orElseThrow().version()).isEqualTo(agent.version());
         // ... but a plain read goes to the database, and the stale version cannot be written back
         assertThat(a.findAgent(agent.id()).orElseThrow().status()).isEqualTo(AgentStatus.REVOKED);
-        assertThat(a.updateAgent(agent.withStatus(AgentStatus.ACTIVE, null, T0), agent.version())).isEmpty();
+        assertThat(a.updateAgent(agent.withStatus(AgentStatus.ACTIVE, null, T0), agent.version()))
+                .isEmpty();
 
         // this replica's own writes drop the cached entry at once
-        Agent deactivated = a.updateAgent(revokedOnB.withStatus(AgentStatus.INACTIVE,
-                InactiveReason.OPERATOR, T0), revokedOnB.version()).orElseThrow();
+        Agent deactivated = a.updateAgent(
+                        revokedOnB.withStatus(AgentStatus.INACTIVE, InactiveReason.OPERATOR, T0), revokedOnB.version())
+                .orElseThrow();
         assertThat(a.findAgentForHeartbeat(agent.id()).orElseThrow().version()).isEqualTo(deactivated.version());
         assertThat(a.findAgentForHeartbeat("nobody")).isEmpty();
     }
@@ -213,9 +237,15 @@ abstract class JdbcReplicaTest {
             candidates.add(TestAgents.newAgent(String.format("agent-%03d", i), T0));
         }
 
-        List<Boolean> results = race(threads, i -> () -> (i % 2 == 0 ? a : b).registerAgent("tok-race",
-                TestAgents.redemption(candidates.get(i).agent().id(), T0), T0, candidates.get(i).agent(),
-                candidates.get(i).certificate()));
+        List<Boolean> results = race(
+                threads,
+                i -> () -> (i % 2 == 0 ? a : b)
+                        .registerAgent(
+                                "tok-race",
+                                TestAgents.redemption(candidates.get(i).agent().id(), T0),
+                                T0,
+                                candidates.get(i).agent(),
+                                candidates.get(i).certificate()));
 
         assertThat(results).filteredOn(Boolean::booleanValue).hasSize(1);
         assertThat(a.findToken("tok-race").orElseThrow().uses()).isEqualTo(1);
@@ -242,7 +272,8 @@ abstract class JdbcReplicaTest {
             for (Agent agent : overdue) {
                 Optional<Agent> won = store.expireAgent(
                         agent.withStatus(AgentStatus.INACTIVE, InactiveReason.MISSED_HEARTBEATS, now),
-                        agent.version(), now);
+                        agent.version(),
+                        now);
                 if (won.isPresent()) {
                     wins.computeIfAbsent(agent.id(), k -> new AtomicInteger()).incrementAndGet();
                 }
@@ -259,12 +290,15 @@ abstract class JdbcReplicaTest {
     @Test
     @Timeout(120)
     void theStoredSequenceNeverGoesBackwardsAcrossReplicas() throws Exception {
-        JdbcAgentStore a = fixture.store(poolA, MutableClock.at(T0), o -> o.heartbeatFlushInterval(Duration.ofMillis(10)));
-        JdbcAgentStore b = fixture.store(poolB, MutableClock.at(T0), o -> o.heartbeatFlushInterval(Duration.ofMillis(10)));
+        JdbcAgentStore a =
+                fixture.store(poolA, MutableClock.at(T0), o -> o.heartbeatFlushInterval(Duration.ofMillis(10)));
+        JdbcAgentStore b =
+                fixture.store(poolB, MutableClock.at(T0), o -> o.heartbeatFlushInterval(Duration.ofMillis(10)));
         int agents = 20;
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < agents; i++) {
-            ids.add(register(a, String.format("agent-%03d", i), AgentStatus.ACTIVE, T0.plusSeconds(90)).id());
+            ids.add(register(a, String.format("agent-%03d", i), AgentStatus.ACTIVE, T0.plusSeconds(90))
+                    .id());
         }
         int beatsPerAgent = 300;
         Map<String, Long> maxAccepted = new ConcurrentHashMap<>();
@@ -295,8 +329,8 @@ abstract class JdbcReplicaTest {
                 for (int n = 0; n < beatsPerAgent * agents / 8; n++) {
                     String id = ids.get(random.nextInt(agents));
                     long seq = random.nextInt(beatsPerAgent);
-                    HeartbeatWrite w = store.recordHeartbeat(id, 1, 0, seq, T0.plusSeconds(1), T0.plusSeconds(91),
-                            null);
+                    HeartbeatWrite w =
+                            store.recordHeartbeat(id, 1, 0, seq, T0.plusSeconds(1), T0.plusSeconds(91), null);
                     if (w == HeartbeatWrite.ACCEPTED || w == HeartbeatWrite.ACCEPTED_NEW_EPOCH) {
                         maxAccepted.merge(id, seq, Math::max);
                     }
@@ -331,16 +365,21 @@ abstract class JdbcReplicaTest {
                 .isEqualTo(HeartbeatWrite.ACCEPTED_NEW_EPOCH);
         assertThat(a.bufferedHeartbeats()).isEqualTo(2);
         assertThat(a.findAgent("agent-001").orElseThrow().liveness().sequence()).isEqualTo(1);
-        assertThat(b.findAgent("agent-001").orElseThrow().liveness().sequence()).as("not flushed yet").isEqualTo(-1);
+        assertThat(b.findAgent("agent-001").orElseThrow().liveness().sequence())
+                .as("not flushed yet")
+                .isEqualTo(-1);
 
         assertThat(a.flushHeartbeats()).isEqualTo(2);
-        assertThat(b.findAgent("agent-001").orElseThrow().liveness().deadline()).as("on B's clock")
+        assertThat(b.findAgent("agent-001").orElseThrow().liveness().deadline())
+                .as("on B's clock")
                 .isCloseTo(T0.plusSeconds(95), within(1, ChronoUnit.SECONDS));
 
         assertThat(a.recordHeartbeat("agent-002", 1, 0, 2, T0.plusSeconds(6), T0.plusSeconds(96), null))
                 .isEqualTo(HeartbeatWrite.ACCEPTED);
         a.close();
-        assertThat(b.findAgent("agent-002").orElseThrow().liveness().sequence()).as("close flushed").isEqualTo(2);
+        assertThat(b.findAgent("agent-002").orElseThrow().liveness().sequence())
+                .as("close flushed")
+                .isEqualTo(2);
         assertThatThrownBy(() -> a.recordHeartbeat("agent-002", 1, 0, 3, T0, T0, null))
                 .isInstanceOf(IllegalStateException.class);
         assertThat(a.findAgent("agent-002")).isPresent();
@@ -367,7 +406,8 @@ abstract class JdbcReplicaTest {
         AgentLiveness stored = b.findAgent(odd).orElseThrow().liveness();
         assertThat(stored.sequence()).isEqualTo(7);
         assertThat(stored.lastHeartbeatAt()).isCloseTo(received, within(1, ChronoUnit.SECONDS));
-        assertThat(Duration.between(stored.lastHeartbeatAt(), stored.deadline())).as("to the microsecond")
+        assertThat(Duration.between(stored.lastHeartbeatAt(), stored.deadline()))
+                .as("to the microsecond")
                 .isEqualTo(Duration.ofSeconds(90).plusNanos(1_000));
         assertThat(stored.clockSkew()).isEqualTo(Duration.ofMillis(-1_500));
         assertThat(storedSequence(odd)).isEqualTo(7);
@@ -410,7 +450,8 @@ abstract class JdbcReplicaTest {
         assertThat(storedSequence("agent-001")).isEqualTo(5);
         assertThat(a.recordHeartbeat("agent-001", 1, 0, 4, T0.plusSeconds(4), T0.plusSeconds(94), null))
                 .isEqualTo(HeartbeatWrite.STALE);
-        assertThat(a.findAgent("agent-001").orElseThrow().liveness().deadline()).as("B's beat, on A's clock")
+        assertThat(a.findAgent("agent-001").orElseThrow().liveness().deadline())
+                .as("B's beat, on A's clock")
                 .isCloseTo(T0.plusSeconds(95), within(1, ChronoUnit.SECONDS));
     }
 
@@ -443,7 +484,8 @@ abstract class JdbcReplicaTest {
         Agent v1 = register(a, "agent-001", AgentStatus.ACTIVE, T0.plusSeconds(90));
         a.recordHeartbeat("agent-001", 1, 0, 1, T0.plusSeconds(1), T0.plusSeconds(91), null);
         a.flushHeartbeats();
-        b.updateAgent(v1.withStatus(AgentStatus.REVOKED, null, T0.plusSeconds(2)), 1).orElseThrow();
+        b.updateAgent(v1.withStatus(AgentStatus.REVOKED, null, T0.plusSeconds(2)), 1)
+                .orElseThrow();
 
         // The window: A's cache still says version 1.
         assertThat(a.recordHeartbeat("agent-001", 1, 0, 2, T0.plusSeconds(2), T0.plusSeconds(92), null))
@@ -463,7 +505,8 @@ abstract class JdbcReplicaTest {
                 .isEqualTo(HeartbeatWrite.ACCEPTED_NEW_EPOCH);
         assertThat(b.recordHeartbeat("agent-001", 1, 0, 4, T0.plusSeconds(1), T0.plusSeconds(91), null))
                 .isEqualTo(HeartbeatWrite.STALE);
-        b.updateAgent(v1.withStatus(AgentStatus.REVOKED, null, T0.plusSeconds(2)), 1).orElseThrow();
+        b.updateAgent(v1.withStatus(AgentStatus.REVOKED, null, T0.plusSeconds(2)), 1)
+                .orElseThrow();
         assertThat(a.recordHeartbeat("agent-001", 1, 0, 6, T0.plusSeconds(1), T0.plusSeconds(91), null))
                 .isEqualTo(HeartbeatWrite.VERSION_CHANGED);
     }
@@ -476,7 +519,8 @@ abstract class JdbcReplicaTest {
         a.insertToken(TestAgents.oneTimeToken("tok-new", T0));
         // agent-002's certificate reuses agent-001's serial: the last step of the transaction fails.
         AgentCertificate clash = TestAgents.certificate("agent-002", taken.serial(), T0, T0.plusSeconds(86_400));
-        Agent agent2 = TestAgents.agent("agent-002", T0).certificate(clash.pin()).build();
+        Agent agent2 =
+                TestAgents.agent("agent-002", T0).certificate(clash.pin()).build();
 
         assertThatThrownBy(() -> a.registerAgent("tok-new", TestAgents.redemption("agent-002", T0), T0, agent2, clash))
                 .isInstanceOf(IllegalStateException.class);
@@ -484,8 +528,9 @@ abstract class JdbcReplicaTest {
         assertThat(a.findAgent("agent-002")).isEmpty();
         assertThat(a.findToken("tok-new").orElseThrow().uses()).isZero();
         TestAgents.NewAgent fresh = TestAgents.newAgent("agent-002", T0);
-        assertThat(a.registerAgent("tok-new", TestAgents.redemption("agent-002", T0), T0, fresh.agent(),
-                fresh.certificate())).isTrue();
+        assertThat(a.registerAgent(
+                        "tok-new", TestAgents.redemption("agent-002", T0), T0, fresh.agent(), fresh.certificate()))
+                .isTrue();
     }
 
     // ---- clock skew ------------------------------------------------------------------------------------
@@ -498,7 +543,9 @@ abstract class JdbcReplicaTest {
      */
     @Test
     void replicasWhoseClocksDifferByTenSecondsJudgeDeadlinesByOneClock() {
-        assertThat(skewScenario(true)).as("false overdue verdicts with the database clock").isEmpty();
+        assertThat(skewScenario(true))
+                .as("false overdue verdicts with the database clock")
+                .isEmpty();
     }
 
     /** The same scenario on the replicas' own clocks: B calls the live agent overdue (the test can fail). */
@@ -521,9 +568,15 @@ abstract class JdbcReplicaTest {
             if (second % 5 == 0) {
                 JdbcAgentStore via = (second / 5) % 2 == 0 ? a : b;
                 MutableClock clock = via == a ? clockA : clockB;
-                assertThat(via.recordHeartbeat("agent-001", 1, 0, seq++, clock.instant(),
-                        clock.instant().plus(timeout), null)).isIn(HeartbeatWrite.ACCEPTED,
-                        HeartbeatWrite.ACCEPTED_NEW_EPOCH);
+                assertThat(via.recordHeartbeat(
+                                "agent-001",
+                                1,
+                                0,
+                                seq++,
+                                clock.instant(),
+                                clock.instant().plus(timeout),
+                                null))
+                        .isIn(HeartbeatWrite.ACCEPTED, HeartbeatWrite.ACCEPTED_NEW_EPOCH);
                 via.flushHeartbeats(); // what the flusher does within a second; the scenario is about clocks
             }
             if (!b.findOverdue(clockB.instant(), 10).isEmpty()) {
@@ -536,13 +589,20 @@ abstract class JdbcReplicaTest {
             // Last beat at +60 s through A (deadline +72 s on A's clock): B must see it overdue from +73 s on.
             clockA.set(T0.plusSeconds(71));
             clockB.set(T0.plusSeconds(81));
-            assertThat(b.findOverdue(clockB.instant(), 10)).as("not yet overdue at +71s").isEmpty();
+            assertThat(b.findOverdue(clockB.instant(), 10))
+                    .as("not yet overdue at +71s")
+                    .isEmpty();
             clockA.set(T0.plusSeconds(73));
             clockB.set(T0.plusSeconds(83));
-            assertThat(b.findOverdue(clockB.instant(), 10)).as("overdue at +73s").hasSize(1);
+            assertThat(b.findOverdue(clockB.instant(), 10))
+                    .as("overdue at +73s")
+                    .hasSize(1);
             Agent seenByB = b.findAgent("agent-001").orElseThrow();
-            assertThat(seenByB.liveness().deadline()).as("deadline on B's clock")
-                    .isBetween(T0.plusSeconds(82).minusMillis(500), T0.plusSeconds(82).plusMillis(500));
+            assertThat(seenByB.liveness().deadline())
+                    .as("deadline on B's clock")
+                    .isBetween(
+                            T0.plusSeconds(82).minusMillis(500),
+                            T0.plusSeconds(82).plusMillis(500));
         }
         return falseVerdicts;
     }
@@ -558,7 +618,8 @@ abstract class JdbcReplicaTest {
         AgentCertificate cert = TestAgents.certificate(id, T0);
         Agent agent = TestAgents.agent(id, T0).certificate(cert.pin()).build();
         a.insertToken(TestAgents.oneTimeToken(tokenId, T0));
-        assertThat(a.registerAgent(tokenId, TestAgents.redemption(id, T0), T0, agent, cert)).isTrue();
+        assertThat(a.registerAgent(tokenId, TestAgents.redemption(id, T0), T0, agent, cert))
+                .isTrue();
 
         assertThat(a.recordHeartbeat(id, 1, 0, 7, T0.plusSeconds(5), T0.plusSeconds(95), null))
                 .isEqualTo(HeartbeatWrite.ACCEPTED_NEW_EPOCH);
@@ -578,11 +639,14 @@ abstract class JdbcReplicaTest {
         a.insertToken(TestAgents.oneTimeToken("tok", T0));
 
         assertThatThrownBy(() -> a.insertToken(TestAgents.oneTimeToken(id, T0)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token id longer than 127");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("token id longer than 127");
         assertThatThrownBy(() -> a.registerAgent("tok", TestAgents.redemption(id, T0), T0, agent, cert))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("agent id longer than 127");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("agent id longer than 127");
         assertThatThrownBy(() -> a.insertCertificate(cert))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("agent id longer than 127");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("agent id longer than 127");
         assertThat(a.findToken("tok").orElseThrow().uses()).isZero(); // nothing consumed
         // lookups only find nothing
         assertThat(a.findAgent(id)).isEmpty();

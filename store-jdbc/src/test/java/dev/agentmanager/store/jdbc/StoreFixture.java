@@ -23,7 +23,10 @@ final class StoreFixture implements AutoCloseable {
         this.database = database;
         this.url = database.url();
         this.pool = newPool();
-        try (JdbcAgentStore store = JdbcAgentStore.builder(pool).tablePrefix(prefix).createSchemaIfMissing().build()) {
+        try (JdbcAgentStore store = JdbcAgentStore.builder(pool)
+                .tablePrefix(prefix)
+                .createSchemaIfMissing()
+                .build()) {
             // schema created
         }
     }
@@ -42,8 +45,11 @@ final class StoreFixture implements AutoCloseable {
 
     /** A store on the given pool with the fixture's prefix, closed with the fixture. */
     JdbcAgentStore store(HikariDataSource on, Clock clock, UnaryOperator<JdbcAgentStoreBuilder> options) {
-        JdbcAgentStore store = options.apply(JdbcAgentStore.builder(on).tablePrefix(prefix).clock(clock)
-                .clockSyncInterval(Duration.ZERO)).build();
+        JdbcAgentStore store = options.apply(JdbcAgentStore.builder(on)
+                        .tablePrefix(prefix)
+                        .clock(clock)
+                        .clockSyncInterval(Duration.ZERO))
+                .build();
         stores.add(store);
         return store;
     }

@@ -48,7 +48,8 @@ enum TestDatabase {
      */
     String url() {
         if (this == H2) {
-            return "jdbc:h2:mem:agentmanager" + H2_DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
+            return "jdbc:h2:mem:agentmanager" + H2_DATABASES.incrementAndGet()
+                    + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
         }
         String url = System.getenv(urlVariable);
         if (url == null || url.isBlank()) {
@@ -67,7 +68,8 @@ enum TestDatabase {
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(1);
         config.setConnectionTimeout(30_000);
-        config.setPoolName("test-" + name().toLowerCase(Locale.ROOT) + "-" + ThreadLocalRandom.current().nextInt(1000));
+        config.setPoolName("test-" + name().toLowerCase(Locale.ROOT) + "-"
+                + ThreadLocalRandom.current().nextInt(1000));
         try {
             HikariDataSource pool = new HikariDataSource(config);
             try (Connection c = pool.getConnection()) {
@@ -84,8 +86,15 @@ enum TestDatabase {
         return String.format("t%012x_am_", ThreadLocalRandom.current().nextLong(1L << 48));
     }
 
-    static final List<String> TABLES = List.of("agent_labels", "agent_capabilities", "agent_liveness",
-            "certificates", "token_redemptions", "monitor_state", "agents", "registration_tokens");
+    static final List<String> TABLES = List.of(
+            "agent_labels",
+            "agent_capabilities",
+            "agent_liveness",
+            "certificates",
+            "token_redemptions",
+            "monitor_state",
+            "agents",
+            "registration_tokens");
 
     /** Deletes every row of the store's tables. */
     static void clear(DataSource dataSource, String prefix) {
@@ -94,11 +103,14 @@ enum TestDatabase {
 
     /** Drops the store's tables. */
     static void drop(DataSource dataSource, String prefix) {
-        run(dataSource, TABLES.stream().map(t -> "DROP TABLE IF EXISTS " + prefix + t).toList());
+        run(
+                dataSource,
+                TABLES.stream().map(t -> "DROP TABLE IF EXISTS " + prefix + t).toList());
     }
 
     private static void run(DataSource dataSource, List<String> statements) {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement()) {
             for (String statement : statements) {
                 s.execute(statement);
             }

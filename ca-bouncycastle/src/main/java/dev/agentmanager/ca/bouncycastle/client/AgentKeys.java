@@ -49,8 +49,11 @@ public final class AgentKeys {
         if (commonName.isEmpty() || commonName.length() > 64) {
             throw new IllegalArgumentException("commonName must be 1-64 characters");
         }
-        X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName).build();
-        String algorithm = SignatureAlgorithms.forKey(SubjectPublicKeyInfo.getInstance(keyPair.getPublic().getEncoded()));
+        X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.CN, commonName)
+                .build();
+        String algorithm = SignatureAlgorithms.forKey(
+                SubjectPublicKeyInfo.getInstance(keyPair.getPublic().getEncoded()));
         try {
             return new JcaPKCS10CertificationRequestBuilder(subject, keyPair.getPublic())
                     .build(new JcaContentSignerBuilder(algorithm).build(keyPair.getPrivate()))

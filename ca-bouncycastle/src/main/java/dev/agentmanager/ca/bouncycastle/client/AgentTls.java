@@ -69,7 +69,8 @@ public final class AgentTls {
         List<X509Certificate> bundle = Pem.readCertificates(requireNonNull(trustBundlePem, "trustBundlePem"));
         String actual = Digests.thumbprint(bundle.get(bundle.size() - 1));
         String expected = expectedRootSha256.replace(":", "").toLowerCase(Locale.ROOT);
-        if (!MessageDigest.isEqual(actual.getBytes(StandardCharsets.US_ASCII), expected.getBytes(StandardCharsets.US_ASCII))) {
+        if (!MessageDigest.isEqual(
+                actual.getBytes(StandardCharsets.US_ASCII), expected.getBytes(StandardCharsets.US_ASCII))) {
             throw new IllegalArgumentException("trust bundle root " + actual + " does not match the pin " + expected);
         }
     }

@@ -37,7 +37,8 @@ public final class AgentClientTrustManager extends X509ExtendedTrustManager {
     @FunctionalInterface
     public interface RevocationCheck {
         /** Why the certificate is refused, or {@code null} to accept it. */
-        @Nullable String refusal(X509Certificate leaf);
+        @Nullable
+        String refusal(X509Certificate leaf);
     }
 
     private final List<X509Certificate> caCertificates;
@@ -65,7 +66,8 @@ public final class AgentClientTrustManager extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
         check(chain);
         if (socket instanceof SSLSocket ssl) {
             neverResume(ssl.getHandshakeSession());
@@ -73,7 +75,8 @@ public final class AgentClientTrustManager extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
         check(chain);
         if (engine != null) {
             neverResume(engine.getHandshakeSession());
@@ -98,12 +101,14 @@ public final class AgentClientTrustManager extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
         checkServerTrusted(chain, authType);
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
         checkServerTrusted(chain, authType);
     }
 

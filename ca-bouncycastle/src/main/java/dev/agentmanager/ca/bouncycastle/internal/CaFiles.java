@@ -29,6 +29,7 @@ public final class CaFiles {
 
     /** File names inside a state directory. */
     public static final String CHAIN_FILE = "ca-chain.pem";
+
     public static final String KEY_FILE = "ca-key.pem";
 
     /** A CA certificate chain (issuing CA first, root last) and the issuing CA's key. */
@@ -53,7 +54,8 @@ public final class CaFiles {
             store = KeyStore.getInstance("PKCS12");
             store.load(in, password);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            throw new IllegalArgumentException("cannot open PKCS#12 key store " + file + " (corrupt, or wrong password?)", e);
+            throw new IllegalArgumentException(
+                    "cannot open PKCS#12 key store " + file + " (corrupt, or wrong password?)", e);
         }
         try {
             String entry = alias;
@@ -72,7 +74,8 @@ public final class CaFiles {
             }
             Key key = store.getKey(entry, password);
             if (!(key instanceof PrivateKey privateKey)) {
-                throw new IllegalArgumentException("PKCS#12 key store " + file + " has no private key under alias '" + entry + "'");
+                throw new IllegalArgumentException(
+                        "PKCS#12 key store " + file + " has no private key under alias '" + entry + "'");
             }
             Certificate[] chain = store.getCertificateChain(entry);
             if (chain == null || chain.length == 0) {
@@ -142,8 +145,10 @@ public final class CaFiles {
         Path temporary = directory.resolve(name + ".tmp");
         try {
             Files.deleteIfExists(temporary);
-            if (secret && directory.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            if (secret
+                    && directory.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.createFile(
+                        temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } else {
                 Files.createFile(temporary);
             }

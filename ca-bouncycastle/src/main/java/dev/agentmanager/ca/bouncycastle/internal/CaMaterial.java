@@ -72,7 +72,9 @@ public record CaMaterial(
 
     /** A fresh signer (signers are not thread-safe; creating one is cheap). */
     public ContentSigner signer() throws OperatorCreationException {
-        return new JcaContentSignerBuilder(signatureAlgorithm).setProvider(provider).build(privateKey);
+        return new JcaContentSignerBuilder(signatureAlgorithm)
+                .setProvider(provider)
+                .build(privateKey);
     }
 
     /**
@@ -87,8 +89,8 @@ public record CaMaterial(
         }
         X509Certificate issuing = chain.get(0);
         if (issuing.getBasicConstraints() < 0) {
-            throw new IllegalArgumentException(
-                    "'" + issuing.getSubjectX500Principal() + "' is not a CA certificate (basicConstraints CA:true missing)");
+            throw new IllegalArgumentException("'" + issuing.getSubjectX500Principal()
+                    + "' is not a CA certificate (basicConstraints CA:true missing)");
         }
         boolean[] keyUsage = issuing.getKeyUsage();
         if (keyUsage != null && (keyUsage.length < 7 || !keyUsage[5] || !keyUsage[6])) {
@@ -98,22 +100,24 @@ public record CaMaterial(
             X509Certificate child = chain.get(i);
             X509Certificate parent = chain.get(i + 1);
             if (!child.getIssuerX500Principal().equals(parent.getSubjectX500Principal())) {
-                throw new IllegalArgumentException("CA chain is out of order: '" + child.getSubjectX500Principal()
-                        + "' is not issued by '" + parent.getSubjectX500Principal() + "' (issuing CA first, root last)");
+                throw new IllegalArgumentException(
+                        "CA chain is out of order: '" + child.getSubjectX500Principal() + "' is not issued by '"
+                                + parent.getSubjectX500Principal() + "' (issuing CA first, root last)");
             }
             try {
                 child.verify(parent.getPublicKey());
             } catch (GeneralSecurityException e) {
-                throw new IllegalArgumentException("CA chain is broken: '" + child.getSubjectX500Principal()
-                        + "' does not verify with its issuer's key", e);
+                throw new IllegalArgumentException(
+                        "CA chain is broken: '" + child.getSubjectX500Principal()
+                                + "' does not verify with its issuer's key",
+                        e);
             }
         }
         try {
             X509CertificateHolder holder = new X509CertificateHolder(issuing.getEncoded());
             SubjectPublicKeyInfo publicKey = holder.getSubjectPublicKeyInfo();
             KeyPolicy.KeyDescription description = KeyPolicy.describe(publicKey);
-            if (description.algorithm() == AgentKeyAlgorithm.RSA
-                    && description.rsaBits() < 2048) {
+            if (description.algorithm() == AgentKeyAlgorithm.RSA && description.rsaBits() < 2048) {
                 throw new IllegalArgumentException("CA RSA key of " + description.rsaBits() + " bits is too small");
             }
             String signatureAlgorithm = SignatureAlgorithms.forKey(publicKey);
@@ -121,10 +125,24 @@ public record CaMaterial(
             requireMatchingKey(providerKey, publicKey, signatureAlgorithm, provider);
             SubjectKeyIdentifier ski = SubjectKeyIdentifier.fromExtensions(holder.getExtensions());
             byte[] keyId = ski != null ? ski.getKeyIdentifier() : keyIdentifier(publicKey);
-            Instant notBefore = chain.stream().map(c -> c.getNotBefore().toInstant()).max(Instant::compareTo).orElseThrow();
-            Instant notAfter = chain.stream().map(c -> c.getNotAfter().toInstant()).min(Instant::compareTo).orElseThrow();
-            return new CaMaterial(chain, providerKey, provider, signatureAlgorithm, holder.getSubject(),
-                    new AuthorityKeyIdentifier(keyId), notBefore, notAfter, description.label());
+            Instant notBefore = chain.stream()
+                    .map(c -> c.getNotBefore().toInstant())
+                    .max(Instant::compareTo)
+                    .orElseThrow();
+            Instant notAfter = chain.stream()
+                    .map(c -> c.getNotAfter().toInstant())
+                    .min(Instant::compareTo)
+                    .orElseThrow();
+            return new CaMaterial(
+                    chain,
+                    providerKey,
+                    provider,
+                    signatureAlgorithm,
+                    holder.getSubject(),
+                    new AuthorityKeyIdentifier(keyId),
+                    notBefore,
+                    notAfter,
+                    description.label());
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot read the CA certificate", e);
         }
@@ -134,8 +152,14 @@ public record CaMaterial(
      * Generates a self-signed root: basicConstraints CA:true with path length 0 (critical), keyUsage
      * keyCertSign and cRLSign (critical), a subject key identifier, a random 127-bit serial.
      */
-    public static CaMaterial generate(KeyPair keyPair, String subjectDn, Instant now, Duration backdate,
-            Duration validity, Provider provider, SecureRandom random) {
+    public static CaMaterial generate(
+            KeyPair keyPair,
+            String subjectDn,
+            Instant now,
+            Duration backdate,
+            Duration validity,
+            Provider provider,
+            SecureRandom random) {
         X500Name subject;
         try {
             subject = X500Name.getInstance(new X500Principal(subjectDn).getEncoded());
@@ -143,21 +167,24 @@ public record CaMaterial(
             throw new IllegalArgumentException("CA subject is not a valid X.500 name: " + subjectDn, e);
         }
         try {
-            SubjectPublicKeyInfo publicKey = SubjectPublicKeyInfo.getInstance(keyPair.getPublic().getEncoded());
+            SubjectPublicKeyInfo publicKey =
+                    SubjectPublicKeyInfo.getInstance(keyPair.getPublic().getEncoded());
             String signatureAlgorithm = SignatureAlgorithms.forKey(publicKey);
             PrivateKey providerKey = providerKey(keyPair.getPrivate(), provider);
             Instant start = now.truncatedTo(ChronoUnit.SECONDS).minus(backdate);
             Instant end = now.truncatedTo(ChronoUnit.SECONDS).plus(validity);
-            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(subject, Serials.next(random),
-                    Date.from(start), Date.from(end), subject, publicKey);
+            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(
+                    subject, Serials.next(random), Date.from(start), Date.from(end), subject, publicKey);
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            builder.addExtension(Extension.subjectKeyIdentifier, false,
-                    new SubjectKeyIdentifier(keyIdentifier(publicKey)));
-            ContentSigner signer = new JcaContentSignerBuilder(signatureAlgorithm).setProvider(provider).build(providerKey);
+            builder.addExtension(
+                    Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyIdentifier(publicKey)));
+            ContentSigner signer = new JcaContentSignerBuilder(signatureAlgorithm)
+                    .setProvider(provider)
+                    .build(providerKey);
             byte[] der = builder.build(signer).getEncoded();
-            X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(der));
+            X509Certificate certificate = (X509Certificate)
+                    CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
             return of(List.of(certificate), providerKey, provider);
         } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("cannot generate the CA certificate", e);
@@ -178,25 +205,31 @@ public record CaMaterial(
         }
     }
 
-    private static void requireMatchingKey(PrivateKey key, SubjectPublicKeyInfo publicKey, String signatureAlgorithm,
-            Provider provider) {
+    private static void requireMatchingKey(
+            PrivateKey key, SubjectPublicKeyInfo publicKey, String signatureAlgorithm, Provider provider) {
         byte[] probe = "agentmanager CA key check".getBytes(StandardCharsets.US_ASCII);
         boolean matches;
         try {
-            ContentSigner signer = new JcaContentSignerBuilder(signatureAlgorithm).setProvider(provider).build(key);
+            ContentSigner signer = new JcaContentSignerBuilder(signatureAlgorithm)
+                    .setProvider(provider)
+                    .build(key);
             try (OutputStream out = signer.getOutputStream()) {
                 out.write(probe);
             }
             byte[] signature = signer.getSignature();
-            ContentVerifier verifier = new JcaContentVerifierProviderBuilder().setProvider(provider)
-                    .build(JdkKeys.publicKey(publicKey, provider)).get(signer.getAlgorithmIdentifier());
+            ContentVerifier verifier = new JcaContentVerifierProviderBuilder()
+                    .setProvider(provider)
+                    .build(JdkKeys.publicKey(publicKey, provider))
+                    .get(signer.getAlgorithmIdentifier());
             try (OutputStream out = verifier.getOutputStream()) {
                 out.write(probe);
             }
             matches = verifier.verify(signature);
         } catch (IOException | OperatorCreationException | RuntimeException e) {
-            throw new IllegalArgumentException("the CA private key cannot sign with " + signatureAlgorithm
-                    + " (does it belong to the CA certificate?)", e);
+            throw new IllegalArgumentException(
+                    "the CA private key cannot sign with " + signatureAlgorithm
+                            + " (does it belong to the CA certificate?)",
+                    e);
         }
         if (!matches) {
             throw new IllegalArgumentException("the CA private key does not belong to the CA certificate");

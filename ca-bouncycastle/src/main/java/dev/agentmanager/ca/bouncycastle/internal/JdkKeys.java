@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.security.Provider;
+import java.security.PublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -29,9 +29,8 @@ public final class JdkKeys {
         String algorithm = keyFactoryAlgorithm(info.getPrivateKeyAlgorithm().getAlgorithm());
         try {
             PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(info.getEncoded());
-            KeyFactory factory = provider == null
-                    ? KeyFactory.getInstance(algorithm)
-                    : KeyFactory.getInstance(algorithm, provider);
+            KeyFactory factory =
+                    provider == null ? KeyFactory.getInstance(algorithm) : KeyFactory.getInstance(algorithm, provider);
             return factory.generatePrivate(spec);
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot read " + algorithm + " private key", e);
@@ -42,7 +41,8 @@ public final class JdkKeys {
     public static PrivateKey privateKey(PrivateKey key, @Nullable Provider provider) {
         byte[] encoded = key.getEncoded();
         if (encoded == null || !"PKCS#8".equalsIgnoreCase(key.getFormat())) {
-            throw new IllegalArgumentException("private key cannot be exported as PKCS#8 (hardware keys are not supported)");
+            throw new IllegalArgumentException(
+                    "private key cannot be exported as PKCS#8 (hardware keys are not supported)");
         }
         return privateKey(PrivateKeyInfo.getInstance(encoded), provider);
     }
@@ -56,7 +56,8 @@ public final class JdkKeys {
     public static PublicKey publicKey(SubjectPublicKeyInfo info, Provider provider) {
         String algorithm = keyFactoryAlgorithm(info.getAlgorithm().getAlgorithm());
         try {
-            return KeyFactory.getInstance(algorithm, provider).generatePublic(new X509EncodedKeySpec(info.getEncoded()));
+            return KeyFactory.getInstance(algorithm, provider)
+                    .generatePublic(new X509EncodedKeySpec(info.getEncoded()));
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("malformed " + algorithm + " public key", e);
         }

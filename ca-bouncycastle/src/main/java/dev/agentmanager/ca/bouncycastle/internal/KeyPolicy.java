@@ -55,7 +55,7 @@ public final class KeyPolicy {
         try {
             description = describe(key);
         } catch (IllegalArgumentException e) {
-            throw new InvalidCertificateRequestException(e.getMessage(), e);
+            throw new InvalidCertificateRequestException(String.valueOf(e.getMessage()), e);
         }
         if (!allowed.contains(description.algorithm())) {
             throw new InvalidCertificateRequestException(
@@ -85,14 +85,17 @@ public final class KeyPolicy {
             AgentKeyAlgorithm known = CURVES.get(curve);
             if (known == null) {
                 String name = ECNamedCurveTable.getName(curve);
-                throw new IllegalArgumentException(
-                        "EC curve " + (name != null ? name + " (" + curve.getId() + ")" : curve.getId()) + " is not allowed");
+                throw new IllegalArgumentException("EC curve "
+                        + (name != null ? name + " (" + curve.getId() + ")" : curve.getId()) + " is not allowed");
             }
-            return new KeyDescription(known, switch (known) {
-                case EC_P256 -> "EC P-256";
-                case EC_P384 -> "EC P-384";
-                default -> "EC P-521";
-            }, 0);
+            return new KeyDescription(
+                    known,
+                    switch (known) {
+                        case EC_P256 -> "EC P-256";
+                        case EC_P384 -> "EC P-384";
+                        default -> "EC P-521";
+                    },
+                    0);
         }
         if (EdECObjectIdentifiers.id_Ed25519.equals(algorithm) || EdECObjectIdentifiers.id_Ed448.equals(algorithm)) {
             if (parameters != null) {
@@ -120,7 +123,8 @@ public final class KeyPolicy {
                 throw new IllegalArgumentException("RSA modulus is not a positive odd number");
             }
             if (bits > MAX_RSA_BITS) {
-                throw new IllegalArgumentException("RSA key of " + bits + " bits is too large (at most " + MAX_RSA_BITS + ")");
+                throw new IllegalArgumentException(
+                        "RSA key of " + bits + " bits is too large (at most " + MAX_RSA_BITS + ")");
             }
             if (exponent.compareTo(BigInteger.valueOf(3)) < 0 || !exponent.testBit(0) || exponent.bitLength() > 256) {
                 throw new IllegalArgumentException("RSA public exponent must be odd, at least 3 and at most 256 bits");

@@ -17,11 +17,11 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.HashSet;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -79,7 +79,8 @@ public final class Ledger implements Closeable {
         @Nullable FileChannel lockChannel = null;
         try {
             Files.createDirectories(directory);
-            lockChannel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lockChannel =
+                    FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             @Nullable FileLock lock;
             try {
                 lock = lockChannel.tryLock();
@@ -126,8 +127,12 @@ public final class Ledger implements Closeable {
             revocations.keySet().retainAll(kept);
             rewrite(directory, file, caThumbprint, entries, revocations);
             if (before != entries.size()) {
-                LOG.log(Level.INFO, "certificate ledger {0}: dropped {1} expired entries, kept {2}",
-                        file, before - entries.size(), entries.size());
+                LOG.log(
+                        Level.INFO,
+                        "certificate ledger {0}: dropped {1} expired entries, kept {2}",
+                        file,
+                        before - entries.size(),
+                        entries.size());
             }
             this.issued = List.copyOf(entries);
             this.revoked = Map.copyOf(revocations);
@@ -231,8 +236,8 @@ public final class Ledger implements Closeable {
                         if (fields.length != 6) {
                             throw new IllegalArgumentException("expected 6 fields");
                         }
-                        issued.add(new Issued(fields[1], fields[2], fields[5], Instant.parse(fields[3]),
-                                Instant.parse(fields[4])));
+                        issued.add(new Issued(
+                                fields[1], fields[2], fields[5], Instant.parse(fields[3]), Instant.parse(fields[4])));
                     }
                     case "revoked" -> {
                         if (fields.length != 3) {
@@ -247,8 +252,8 @@ public final class Ledger implements Closeable {
                     LOG.log(Level.WARNING, "certificate ledger {0}: ignoring a torn last line", file);
                     continue;
                 }
-                throw new IllegalStateException("certificate ledger " + file + " line " + (i + 1) + " is malformed: "
-                        + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "certificate ledger " + file + " line " + (i + 1) + " is malformed: " + e.getMessage(), e);
             }
         }
         if (!sawCa && !(issued.isEmpty() && revoked.isEmpty())) {
@@ -256,9 +261,13 @@ public final class Ledger implements Closeable {
         }
     }
 
-    private static void rewrite(Path directory, Path file, String caThumbprint, List<Issued> issued,
-            Map<String, Instant> revoked) {
-        StringBuilder out = new StringBuilder(HEADER).append('\n').append(CA_PREFIX).append(caThumbprint).append('\n');
+    private static void rewrite(
+            Path directory, Path file, String caThumbprint, List<Issued> issued, Map<String, Instant> revoked) {
+        StringBuilder out = new StringBuilder(HEADER)
+                .append('\n')
+                .append(CA_PREFIX)
+                .append(caThumbprint)
+                .append('\n');
         for (Issued certificate : issued) {
             out.append(issuedLine(certificate));
         }

@@ -80,7 +80,8 @@ public final class TlsSupport {
     }
 
     private static void requireMatchingKey(PrivateKey key, X509Certificate certificate) {
-        String algorithm = SignatureAlgorithms.forKey(SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded()));
+        String algorithm = SignatureAlgorithms.forKey(
+                SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded()));
         byte[] probe = "agentmanager key check".getBytes(StandardCharsets.US_ASCII);
         boolean matches;
         try {
@@ -93,8 +94,9 @@ public final class TlsSupport {
             verifier.update(probe);
             matches = verifier.verify(signature);
         } catch (GeneralSecurityException | RuntimeException e) {
-            throw new IllegalArgumentException("the private key cannot sign for the certificate '"
-                    + certificate.getSubjectX500Principal() + "'", e);
+            throw new IllegalArgumentException(
+                    "the private key cannot sign for the certificate '" + certificate.getSubjectX500Principal() + "'",
+                    e);
         }
         if (!matches) {
             throw new IllegalArgumentException("the private key does not belong to the certificate '"

@@ -7,8 +7,8 @@ import dev.agentmanager.ca.bouncycastle.KeyType;
 import dev.agentmanager.ca.bouncycastle.Pem;
 import java.security.KeyPair;
 import java.security.interfaces.ECPublicKey;
-import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -20,11 +20,18 @@ class AgentKeysTest {
         KeyPair keys = AgentKeys.generate();
 
         assertThat(keys.getPublic()).isInstanceOf(ECPublicKey.class);
-        assertThat(((ECPublicKey) keys.getPublic()).getParams().getCurve().getField().getFieldSize()).isEqualTo(256);
+        assertThat(((ECPublicKey) keys.getPublic())
+                        .getParams()
+                        .getCurve()
+                        .getField()
+                        .getFieldSize())
+                .isEqualTo(256);
     }
 
     @ParameterizedTest
-    @EnumSource(value = KeyType.class, names = {"EC_P256", "EC_P384", "ED25519", "RSA_2048"})
+    @EnumSource(
+            value = KeyType.class,
+            names = {"EC_P256", "EC_P384", "ED25519", "RSA_2048"})
     void requestIsSelfSignedForTheKeyAndCarriesTheHint(KeyType type) throws Exception {
         KeyPair keys = AgentKeys.generate(type);
 
@@ -32,14 +39,17 @@ class AgentKeysTest {
                 Pem.decode(Pem.CERTIFICATE_REQUEST, AgentKeys.csrPem(keys, "build-host-17")));
 
         assertThat(request.getSubject().toString()).isEqualTo("CN=build-host-17");
-        assertThat(request.getSubjectPublicKeyInfo().getEncoded()).isEqualTo(keys.getPublic().getEncoded());
+        assertThat(request.getSubjectPublicKeyInfo().getEncoded())
+                .isEqualTo(keys.getPublic().getEncoded());
         assertThat(request.isSignatureValid(new JcaContentVerifierProviderBuilder().build(keys.getPublic())))
                 .isTrue();
     }
 
     @Test
     void commonNameHintMustBeShort() {
-        assertThatThrownBy(() -> AgentKeys.csrPem(AgentKeys.generate(), "")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> AgentKeys.csrPem(AgentKeys.generate(), "x".repeat(65))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> AgentKeys.csrPem(AgentKeys.generate(), ""))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> AgentKeys.csrPem(AgentKeys.generate(), "x".repeat(65)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

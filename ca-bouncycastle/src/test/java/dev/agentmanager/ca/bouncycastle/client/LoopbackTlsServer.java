@@ -55,7 +55,8 @@ final class LoopbackTlsServer implements AutoCloseable {
                 try {
                     connection.startHandshake();
                     String peer = connection.getSession().getPeerPrincipal().getName();
-                    BufferedReader in = new BufferedReader(new InputStreamReader(connection.getInputStream(), StandardCharsets.UTF_8));
+                    BufferedReader in = new BufferedReader(
+                            new InputStreamReader(connection.getInputStream(), StandardCharsets.UTF_8));
                     String line = in.readLine();
                     Writer out = new OutputStreamWriter(connection.getOutputStream(), StandardCharsets.UTF_8);
                     out.write("hello " + peer + " you said " + line + "\n");

@@ -32,10 +32,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Real TLS handshakes on 127.0.0.1 between an agent's SSLContext and the host's, both built by the helpers. */
 class MutualTlsTest {
     private final MutableClock clock = MutableClock.atNow();
-    private final BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder().clock(clock).build();
+    private final BouncyCastleCertificateService ca =
+            BouncyCastleCertificateService.builder().clock(clock).build();
     private final KeyPair serverKeys = AgentKeys.generate();
-    private final X509Certificate serverCertificate = ca.issueServerCertificate(serverKeys.getPublic(),
-            Set.of("localhost"), Set.of(InetAddress.getLoopbackAddress()), Duration.ofDays(1));
+    private final X509Certificate serverCertificate = ca.issueServerCertificate(
+            serverKeys.getPublic(), Set.of("localhost"), Set.of(InetAddress.getLoopbackAddress()), Duration.ofDays(1));
 
     private LoopbackTlsServer server(X509TrustManager agents) throws IOException {
         return new LoopbackTlsServer(ServerTls.sslContext(serverKeys.getPrivate(), List.of(serverCertificate), agents));
@@ -49,7 +50,9 @@ class MutualTlsTest {
 
     private Agent enroll(String id, KeyType type) {
         KeyPair keys = AgentKeys.generate(type);
-        return new Agent(keys, ca.issue(id, ca.decodeRequest(AgentKeys.csrPem(keys, "host").getBytes(StandardCharsets.US_ASCII))));
+        return new Agent(
+                keys,
+                ca.issue(id, ca.decodeRequest(AgentKeys.csrPem(keys, "host").getBytes(StandardCharsets.US_ASCII))));
     }
 
     /** Connects, sends one line, returns the server's answer. */
@@ -62,7 +65,8 @@ class MutualTlsTest {
             Writer out = new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.UTF_8);
             out.write("ping\n");
             out.flush();
-            String answer = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            String answer = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
             if (answer == null) {
                 throw new IOException("connection closed by the server");
             }
@@ -81,8 +85,11 @@ class MutualTlsTest {
             ca.revoke(agent.certificate().serial(), clock.instant());
 
             assertThatThrownBy(() -> exchange(agent.tls(ca), server.port())).isInstanceOf(IOException.class);
-            assertThat(server.nextOutcome()).isInstanceOf(SSLHandshakeException.class)
-                    .satisfies(e -> assertThat(rootMessage((Throwable) e)).contains("refused").contains("revoked"));
+            assertThat(server.nextOutcome())
+                    .isInstanceOf(SSLHandshakeException.class)
+                    .satisfies(e -> assertThat(rootMessage((Throwable) e))
+                            .contains("refused")
+                            .contains("revoked"));
             assertThat(exchange(other.tls(ca), server.port())).startsWith("hello CN=agent-2");
             assertThat(server.nextOutcome()).isEqualTo("CN=agent-2");
         }
@@ -101,7 +108,9 @@ class MutualTlsTest {
             ca.revoke(agent.certificate().serial(), clock.instant());
 
             assertThatThrownBy(() -> exchange(tls, server.port())).isInstanceOf(IOException.class);
-            assertThat(rootMessage((Throwable) server.nextOutcome())).contains("refused").contains("revoked");
+            assertThat(rootMessage((Throwable) server.nextOutcome()))
+                    .contains("refused")
+                    .contains("revoked");
         }
     }
 
@@ -132,12 +141,15 @@ class MutualTlsTest {
 
     @Test
     void certificateFromAnotherCaIsRefused() throws Exception {
-        BouncyCastleCertificateService rogue = BouncyCastleCertificateService.builder().clock(clock).build();
+        BouncyCastleCertificateService rogue =
+                BouncyCastleCertificateService.builder().clock(clock).build();
         KeyPair keys = AgentKeys.generate();
-        AgentCertificate rogueCertificate = rogue.issue("agent-1",
-                rogue.decodeRequest(AgentKeys.csrPem(keys, "h").getBytes(StandardCharsets.US_ASCII)));
+        AgentCertificate rogueCertificate = rogue.issue(
+                "agent-1", rogue.decodeRequest(AgentKeys.csrPem(keys, "h").getBytes(StandardCharsets.US_ASCII)));
         // The agent trusts the real CA for the server but presents a certificate from another one.
-        SSLContext tls = AgentTls.sslContext(keys.getPrivate(), rogueCertificate.certificatePem(),
+        SSLContext tls = AgentTls.sslContext(
+                keys.getPrivate(),
+                rogueCertificate.certificatePem(),
                 ca.trustBundle().certificatesPem());
         try (LoopbackTlsServer server = server(ServerTls.agentTrustManager(ca, clock))) {
             assertThatThrownBy(() -> exchange(tls, server.port())).isInstanceOf(IOException.class);
@@ -148,23 +160,32 @@ class MutualTlsTest {
     @Test
     void agentRefusesAServerItsBundleDoesNotVouchFor() throws Exception {
         Agent agent = enroll("agent-1", KeyType.EC_P256);
-        BouncyCastleCertificateService rogue = BouncyCastleCertificateService.builder().clock(clock).build();
-        X509Certificate rogueServer = rogue.issueServerCertificate(serverKeys.getPublic(), Set.of("localhost"),
-                Set.of(InetAddress.getLoopbackAddress()), Duration.ofDays(1));
-        try (LoopbackTlsServer server = new LoopbackTlsServer(ServerTls.sslContext(serverKeys.getPrivate(),
-                List.of(rogueServer), ServerTls.agentTrustManager(ca, clock)))) {
+        BouncyCastleCertificateService rogue =
+                BouncyCastleCertificateService.builder().clock(clock).build();
+        X509Certificate rogueServer = rogue.issueServerCertificate(
+                serverKeys.getPublic(),
+                Set.of("localhost"),
+                Set.of(InetAddress.getLoopbackAddress()),
+                Duration.ofDays(1));
+        try (LoopbackTlsServer server = new LoopbackTlsServer(ServerTls.sslContext(
+                serverKeys.getPrivate(), List.of(rogueServer), ServerTls.agentTrustManager(ca, clock)))) {
             assertThatThrownBy(() -> exchange(agent.tls(ca), server.port())).isInstanceOf(SSLHandshakeException.class);
             server.nextOutcome();
         }
     }
 
     @ParameterizedTest
-    @EnumSource(value = KeyType.class, names = {"ED25519", "RSA_3072", "EC_P384"})
+    @EnumSource(
+            value = KeyType.class,
+            names = {"ED25519", "RSA_3072", "EC_P384"})
     void otherAgentKeyTypesHandshakeToo(KeyType type) throws Exception {
-        Agent agent = enroll("agent-" + type.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), type);
+        Agent agent =
+                enroll("agent-" + type.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), type);
         try (LoopbackTlsServer server = server(ServerTls.agentTrustManager(ca, clock))) {
-            assertThat(exchange(agent.tls(ca), server.port())).startsWith("hello CN=" + agent.certificate().agentId());
-            assertThat(server.nextOutcome()).isEqualTo("CN=" + agent.certificate().agentId());
+            assertThat(exchange(agent.tls(ca), server.port()))
+                    .startsWith("hello CN=" + agent.certificate().agentId());
+            assertThat(server.nextOutcome())
+                    .isEqualTo("CN=" + agent.certificate().agentId());
         }
     }
 
@@ -176,9 +197,12 @@ class MutualTlsTest {
         AgentTls.verifyPin(bundle, ca.trustBundle().rootSha256());
         AgentTls.verifyPin(bundle, ca.trustBundle().rootSha256().toUpperCase(java.util.Locale.ROOT));
         assertThatThrownBy(() -> AgentTls.verifyPin(bundle, "00".repeat(32)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not match the pin");
-        assertThatThrownBy(() -> AgentTls.sslContext(AgentKeys.generate().getPrivate(), agent.certificate().certificatePem(), bundle))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not belong");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not match the pin");
+        assertThatThrownBy(() -> AgentTls.sslContext(
+                        AgentKeys.generate().getPrivate(), agent.certificate().certificatePem(), bundle))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not belong");
     }
 
     private static String rootMessage(Throwable e) {

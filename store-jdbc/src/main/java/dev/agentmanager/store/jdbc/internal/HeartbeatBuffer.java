@@ -27,7 +27,11 @@ public final class HeartbeatBuffer {
     public record StoredState(long version, long bootEpoch, long sequence) {}
 
     /** A heartbeat's liveness, instants on the database's clock. */
-    public record Pending(long bootEpoch, long sequence, Instant receivedAt, Instant deadline,
+    public record Pending(
+            long bootEpoch,
+            long sequence,
+            Instant receivedAt,
+            Instant deadline,
             @Nullable Long clockSkewNanos) {
         /** The instant up to which {@code indexed_deadline} may lag before a flush rewrites it. */
         public Instant refreshIndexBefore() {
@@ -42,7 +46,8 @@ public final class HeartbeatBuffer {
     /** Reads an agent's stored state without holding any stripe; null if the agent does not exist. */
     @FunctionalInterface
     public interface Loader {
-        @Nullable StoredState load(String agentId) throws SQLException;
+        @Nullable
+        StoredState load(String agentId) throws SQLException;
     }
 
     /** Mutable per-agent state; every field guarded by the agent's stripe. */
@@ -50,7 +55,10 @@ public final class HeartbeatBuffer {
         long version;
         long bootEpoch;
         long sequence;
-        @Nullable Pending pending;
+
+        @Nullable
+        Pending pending;
+
         long touchedNanos;
 
         Entry(StoredState state) {
@@ -81,8 +89,7 @@ public final class HeartbeatBuffer {
      * The heartbeat hot path: checks version and (epoch, sequence) against the cached state (loading it on
      * a miss, or when the caller knows a newer version than the cache) and buffers the liveness.
      */
-    public HeartbeatWrite offer(String agentId, long expectedVersion, Pending beat, Loader loader)
-            throws SQLException {
+    public HeartbeatWrite offer(String agentId, long expectedVersion, Pending beat, Loader loader) throws SQLException {
         boolean loaded = false;
         while (true) {
             Entry e = entries.get(agentId);

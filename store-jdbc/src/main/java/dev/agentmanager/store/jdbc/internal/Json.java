@@ -22,8 +22,8 @@ import java.util.TreeMap;
  */
 public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Comparator<Capability> CAPABILITY_ORDER = Comparator.comparing(Capability::name)
-            .thenComparing(c -> c.version() == null ? "" : c.version());
+    private static final Comparator<Capability> CAPABILITY_ORDER =
+            Comparator.comparing(Capability::name).thenComparing(c -> c.version() == null ? "" : c.version());
 
     private Json() {}
 
@@ -45,8 +45,8 @@ public final class Json {
         Set<Capability> result = new HashSet<>();
         for (JsonNode node : read(json)) {
             JsonNode version = node.get("version");
-            result.add(new Capability(node.get("name").asText(),
-                    version == null || version.isNull() ? null : version.asText()));
+            result.add(new Capability(
+                    node.get("name").asText(), version == null || version.isNull() ? null : version.asText()));
         }
         return result;
     }
@@ -59,7 +59,9 @@ public final class Json {
 
     public static Map<String, String> parseLabels(String json) {
         Map<String, String> result = new LinkedHashMap<>();
-        read(json).fields().forEachRemaining(e -> result.put(e.getKey(), e.getValue().asText()));
+        read(json)
+                .fields()
+                .forEachRemaining(e -> result.put(e.getKey(), e.getValue().asText()));
         return result;
     }
 

@@ -43,7 +43,10 @@ public final class Rows {
         int i = first;
         ps.setString(i++, agent.name());
         ps.setString(i++, agent.status().name());
-        Sql.setNullableString(ps, i++, agent.inactiveReason() == null ? null : agent.inactiveReason().name());
+        Sql.setNullableString(
+                ps,
+                i++,
+                agent.inactiveReason() == null ? null : agent.inactiveReason().name());
         ps.setString(i++, Json.capabilities(agent.capabilities()));
         ps.setString(i++, Json.names(agent.allowedCapabilities()));
         ps.setString(i++, Json.labels(agent.labels()));
@@ -74,11 +77,17 @@ public final class Rows {
         String id = rs.getString(1);
         String inactiveReason = rs.getString(4);
         String nextSerial = rs.getString(14);
-        CertificatePin next = nextSerial == null ? null : new CertificatePin(nextSerial, rs.getString(15),
-                sql.getRequiredInstant(rs, 16), sql.getRequiredInstant(rs, 17));
+        CertificatePin next = nextSerial == null
+                ? null
+                : new CertificatePin(
+                        nextSerial, rs.getString(15), sql.getRequiredInstant(rs, 16), sql.getRequiredInstant(rs, 17));
         Long skew = Sql.getNullableLong(rs, 26);
-        AgentLiveness liveness = new AgentLiveness(sql.getInstant(rs, 24), rs.getLong(22), rs.getLong(23),
-                sql.getRequiredInstant(rs, 25), skew == null ? null : Duration.ofNanos(skew));
+        AgentLiveness liveness = new AgentLiveness(
+                sql.getInstant(rs, 24),
+                rs.getLong(22),
+                rs.getLong(23),
+                sql.getRequiredInstant(rs, 25),
+                skew == null ? null : Duration.ofNanos(skew));
         return new Agent(
                 id,
                 rs.getString(2),
@@ -89,7 +98,10 @@ public final class Rows {
                 Json.parseLabels(rs.getString(7)),
                 rs.getString(8),
                 AgentHealth.valueOf(rs.getString(9)),
-                new CertificatePin(rs.getString(10), rs.getString(11), sql.getRequiredInstant(rs, 12),
+                new CertificatePin(
+                        rs.getString(10),
+                        rs.getString(11),
+                        sql.getRequiredInstant(rs, 12),
                         sql.getRequiredInstant(rs, 13)),
                 next,
                 sql.getRequiredInstant(rs, 18),
@@ -124,7 +136,8 @@ public final class Rows {
                 rs.getString(11));
     }
 
-    public static final String REDEMPTION_COLUMNS = "token_id, redeemed_at, agent_id, public_key_sha256, remote_address";
+    public static final String REDEMPTION_COLUMNS =
+            "token_id, redeemed_at, agent_id, public_key_sha256, remote_address";
 
     public static TokenRedemption redemption(ResultSet rs, Sql sql) throws SQLException {
         return new TokenRedemption(sql.getRequiredInstant(rs, 2), rs.getString(3), rs.getString(4), rs.getString(5));
@@ -145,8 +158,14 @@ public final class Rows {
             "serial, thumbprint, agent_id, not_before, not_after, certificate_pem, revoked_at";
 
     public static AgentCertificate certificate(ResultSet rs, Sql sql) throws SQLException {
-        return new AgentCertificate(rs.getString(1), rs.getString(2), rs.getString(3), sql.getRequiredInstant(rs, 4),
-                sql.getRequiredInstant(rs, 5), rs.getString(6), sql.getInstant(rs, 7));
+        return new AgentCertificate(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                sql.getRequiredInstant(rs, 4),
+                sql.getRequiredInstant(rs, 5),
+                rs.getString(6),
+                sql.getInstant(rs, 7));
     }
 
     public static void bindCertificate(PreparedStatement ps, Sql sql, AgentCertificate c) throws SQLException {

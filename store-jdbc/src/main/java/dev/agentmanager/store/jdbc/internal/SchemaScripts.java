@@ -106,8 +106,15 @@ public final class SchemaScripts {
     }
 
     private static boolean allTablesExist(Connection c, Sql sql) throws SQLException {
-        for (String table : List.of(sql.agents, sql.labels, sql.capabilities, sql.liveness, sql.tokens,
-                sql.redemptions, sql.certificates, sql.monitor)) {
+        for (String table : List.of(
+                sql.agents,
+                sql.labels,
+                sql.capabilities,
+                sql.liveness,
+                sql.tokens,
+                sql.redemptions,
+                sql.certificates,
+                sql.monitor)) {
             try (Statement s = c.createStatement()) {
                 s.executeQuery("SELECT 1 FROM " + table + " WHERE 1 = 0").close();
             } catch (SQLException missing) {

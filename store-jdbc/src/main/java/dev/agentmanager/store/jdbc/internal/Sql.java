@@ -116,8 +116,7 @@ public final class Sql {
         }
     }
 
-    public static void setNullableString(PreparedStatement ps, int index, @Nullable String value)
-            throws SQLException {
+    public static void setNullableString(PreparedStatement ps, int index, @Nullable String value) throws SQLException {
         if (value == null) {
             ps.setNull(index, Types.VARCHAR);
         } else {
