@@ -344,7 +344,7 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
 
     @Override
     public Optional<Agent> findAgent(String agentId) {
-        return store.findAgent(requireNonNull(agentId, "agentId"));
+        return store.findAgent(validator.id("agentId", requireNonNull(agentId, "agentId")));
     }
 
     @Override
@@ -354,11 +354,15 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
 
     @Override
     public List<Agent> findAgents(AgentQuery query) {
-        return store.findAgents(requireNonNull(query, "query"));
+        requireNonNull(query, "query");
+        if (query.afterId() != null) {
+            validator.id("afterId", query.afterId());
+        }
+        return store.findAgents(query);
     }
 
     @Override
     public List<AgentCertificate> certificates(String agentId) {
-        return store.findCertificates(requireNonNull(agentId, "agentId"));
+        return store.findCertificates(validator.id("agentId", requireNonNull(agentId, "agentId")));
     }
 }

@@ -52,6 +52,8 @@ import org.jspecify.annotations.Nullable;
 public final class HeartbeatProcessor implements IHeartbeatProcessor {
     private static final System.Logger LOG = System.getLogger(HeartbeatProcessor.class.getName());
     private static final int MAX_ATTEMPTS = 16;
+    /** The largest clock skew recorded, either way. */
+    static final Duration MAX_SKEW = Duration.ofNanos(Long.MAX_VALUE);
 
     private final IAgentStore store;
     private final IssuedCertificates issued;
@@ -86,7 +88,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         requireNonNull(hb, "heartbeat");
         Instant now = clock.instant();
         String agentId = hb.agentId();
-        Duration skew = hb.agentTime() == null ? null : Duration.between(now, hb.agentTime());
+        Duration skew = clockSkew(hb.agentTime(), now);
 
         String thumbprint = validate(hb, now);
         Instant deadline = now.plus(heartbeat.timeout());
@@ -133,6 +135,21 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
                 nextInterval(),
                 deadline,
                 shouldRenew(current, now));
+    }
+
+    /**
+     * The agent's clock minus ours, clamped to what every store can record (a {@code long} of nanoseconds, about
+     * 292 years either way): the agent controls {@code agentTime}, and liveness never depends on it.
+     */
+    static @Nullable Duration clockSkew(@Nullable Instant agentTime, Instant now) {
+        if (agentTime == null) {
+            return null;
+        }
+        Duration skew = Duration.between(now, agentTime);
+        if (skew.compareTo(MAX_SKEW) > 0) {
+            return MAX_SKEW;
+        }
+        return skew.compareTo(MAX_SKEW.negated()) < 0 ? MAX_SKEW.negated() : skew;
     }
 
     private String validate(Heartbeat hb, Instant now) {

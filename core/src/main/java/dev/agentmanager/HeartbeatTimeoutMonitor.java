@@ -34,9 +34,13 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li><b>Pauses.</b> The first sweep of a monitor, and any sweep that finds the previous sweep (of any
  *       replica, as recorded in the store) older than the heartbeat timeout, expires nothing: it gives
- *       every live agent a fresh deadline instead ({@link AgentEvent.GracePeriodGranted}). A GC pause, a
- *       suspended VM or a restart of the orchestrator therefore never mass-expires a healthy fleet. In a
- *       test, call {@code runOnce()} once before you start advancing the clock.</li>
+ *       every live agent a fresh deadline instead ({@link AgentEvent.GracePeriodGranted}). A shorter pause, of
+ *       more than {@value #PAUSE_SWEEPS} sweep intervals, is compensated: for one timeout after it, an agent is
+ *       overdue only once its deadline plus the pause has passed ({@link AgentEvent.PauseCompensated}), since
+ *       the heartbeats that arrived during the pause could not be processed. A GC pause, a suspended VM or a
+ *       restart of the orchestrator therefore never expires agents that heartbeated on schedule. In a test,
+ *       call {@code runOnce()} once before you start advancing the clock, and sweep at least every
+ *       {@value #PAUSE_SWEEPS} sweep intervals (as production does) unless you mean to simulate a pause.</li>
  *   <li><b>Self-preservation.</b> See {@link SelfPreservation}.</li>
  * </ul>
  *
@@ -50,6 +54,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HeartbeatTimeoutMonitor.class.getName());
+
+    /** A gap between sweeps of more than this many sweep intervals is a pause to compensate. */
+    public static final int PAUSE_SWEEPS = 3;
 
     /** Default time between sweeps. */
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(1);
@@ -86,6 +93,8 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     private boolean releaseAllOnce;
     /** This monitor's expiries within the last timeout, one element per sweep that expired any (oldest first). */
     private final ArrayDeque<Expiries> recentExpiries = new ArrayDeque<>();
+    /** Pauses still compensated, oldest first. */
+    private final ArrayDeque<Compensation> compensations = new ArrayDeque<>();
     /** The sum of {@code recentExpiries}' counts. */
     private long recentExpiryCount;
 
@@ -121,22 +130,28 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
             int pruned = pruneIfDue(now);
             Instant previous = store.recordSweep(now).orElse(null);
             Duration timeout = heartbeat.timeout();
-            Duration gap = previous == null ? null : Duration.between(previous, now);
-            if (firstSweep || gap == null || gap.compareTo(timeout) > 0) {
+            // another replica's clock may be ahead of this one's: a sweep "after now" is no pause
+            Duration gap = previous == null || previous.isAfter(now) ? null : Duration.between(previous, now);
+            if (firstSweep) {
                 firstSweep = false;
-                return grantGrace(now, gap, pruned);
+                return grantGrace(now, gap, true, pruned);
+            }
+            if (gap != null && gap.compareTo(timeout) > 0) {
+                return grantGrace(now, gap, false, pruned);
             }
             Instant windowStart = now.minus(timeout);
             while (!recentExpiries.isEmpty() && recentExpiries.peekFirst().at().isBefore(windowStart)) {
                 recentExpiryCount -= recentExpiries.pollFirst().count();
             }
+            // overdue means: deadline plus the pauses still compensated before now
+            Instant cutoff = now.minus(compensation(gap, now));
 
-            List<Agent> overdue = store.findOverdue(now, batchSize);
+            List<Agent> overdue = store.findOverdue(cutoff, batchSize);
             List<Agent> overdueActive = new ArrayList<>(overdue.size());
             int expired = 0;
             for (Agent agent : overdue) {
                 if (agent.status() == AgentStatus.PENDING) {
-                    if (expire(agent, InactiveReason.NEVER_CHECKED_IN, now)) {
+                    if (expire(agent, InactiveReason.NEVER_CHECKED_IN, now, cutoff)) {
                         expired++;
                     }
                 } else if (agent.status() == AgentStatus.ACTIVE) {
@@ -146,7 +161,7 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
             int allowed = allowedExpiries(overdueActive.size(), now);
             int missed = 0;
             for (int i = 0; i < allowed; i++) {
-                if (expire(overdueActive.get(i), InactiveReason.MISSED_HEARTBEATS, now)) {
+                if (expire(overdueActive.get(i), InactiveReason.MISSED_HEARTBEATS, now, cutoff)) {
                     missed++;
                 }
             }
@@ -211,31 +226,61 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         return allowed;
     }
 
-    private SweepResult grantGrace(Instant now, @Nullable Duration gap, int pruned) {
+    /**
+     * Records a pause if {@code gap} is one, drops compensations that have run out, and returns the total still
+     * in force.
+     */
+    private Duration compensation(@Nullable Duration gap, Instant now) {
+        if (gap != null && gap.compareTo(sweepInterval.multipliedBy(PAUSE_SWEEPS)) > 0) {
+            Duration pause = gap.minus(sweepInterval);
+            Instant until = now.plus(heartbeat.timeout());
+            compensations.addLast(new Compensation(pause, until));
+            LOG.log(
+                    Level.WARNING,
+                    "timeout monitor had not run for " + gap + "; until " + until
+                            + " agents count as overdue only once their deadline plus " + pause + " has passed");
+            events.publish(new AgentEvent.PauseCompensated(now, pause, until));
+        }
+        while (!compensations.isEmpty() && !compensations.peekFirst().until().isAfter(now)) {
+            compensations.pollFirst();
+        }
+        Duration total = Duration.ZERO;
+        for (Compensation c : compensations) {
+            total = total.plus(c.pause());
+        }
+        return total;
+    }
+
+    /** A pause of the monitor, compensated until {@code until}. */
+    private record Compensation(Duration pause, Instant until) {}
+
+    private SweepResult grantGrace(Instant now, @Nullable Duration gap, boolean starting, int pruned) {
         Instant deadline = now.plus(heartbeat.timeout());
         int extended = store.extendDeadlines(deadline);
         recentExpiries.clear();
         recentExpiryCount = 0;
         holding = false;
         releasing = false;
-        if (gap != null) {
+        compensations.clear();
+        if (starting) { // a fresh start is no pause, whatever another replica's last sweep was
+            LOG.log(Level.INFO, "timeout monitor starting; gave " + extended + " agents a fresh deadline");
+        } else {
             LOG.log(
                     Level.WARNING,
                     "timeout monitor had not run for " + gap + " (timeout " + heartbeat.timeout() + "); gave "
                             + extended + " agents a fresh deadline instead of expiring them");
-        } else {
-            LOG.log(Level.INFO, "timeout monitor starting; gave " + extended + " agents a fresh deadline");
         }
-        events.publish(new AgentEvent.GracePeriodGranted(now, gap, deadline, extended));
+        events.publish(new AgentEvent.GracePeriodGranted(now, starting ? null : gap, deadline, extended));
         return new SweepResult(now, 0, 0, true, pruned);
     }
 
     /** How many agents one sweep expired for missed heartbeats. */
     private record Expiries(Instant at, int count) {}
 
-    private boolean expire(Agent agent, InactiveReason reason, Instant now) {
+    /** Marks the agent inactive since {@code now} if its deadline is still before {@code cutoff}. */
+    private boolean expire(Agent agent, InactiveReason reason, Instant now, Instant cutoff) {
         Agent inactive = agent.withStatus(AgentStatus.INACTIVE, reason, now);
-        if (store.expireAgent(inactive, agent.version(), now).isEmpty()) {
+        if (store.expireAgent(inactive, agent.version(), cutoff).isEmpty()) {
             return false; // a heartbeat, an operator or another replica got there first
         }
         LOG.log(Level.INFO, () -> "agent " + agent.id() + " inactive: " + reason);

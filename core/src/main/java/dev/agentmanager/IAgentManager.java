@@ -43,7 +43,11 @@ public interface IAgentManager {
     /** Tokens (never their secrets) ordered by id, after {@code afterId} when given, at most {@code limit}. */
     List<RegistrationToken> listTokens(@Nullable String afterId, int limit);
 
-    /** The token with this id (never its secret). */
+    /**
+     * The token with this id (never its secret).
+     *
+     * @throws InvalidRequestException if the id is not well formed (see {@link #findAgent})
+     */
     Optional<RegistrationToken> findToken(String tokenId);
 
     /**
@@ -130,15 +134,28 @@ public interface IAgentManager {
 
     // ---- queries ------------------------------------------------------------------------------------
 
-    /** The agent with this id. */
+    /**
+     * The agent with this id.
+     *
+     * @throws InvalidRequestException if the id is blank, too long or holds control characters or lone
+     *     surrogates (such an id names no agent; every store refuses it alike)
+     */
     Optional<Agent> findAgent(String agentId);
 
     /** The agent with this certificate (current or next) pinned. */
     Optional<Agent> findAgentByThumbprint(String thumbprint);
 
-    /** Agents matching the query, ordered by id; page with {@link AgentQuery#after(String)}. */
+    /**
+     * Agents matching the query, ordered by id; page with {@link AgentQuery#after(String)}.
+     *
+     * @throws InvalidRequestException if {@code afterId} is not a well-formed id (see {@link #findAgent})
+     */
     List<Agent> findAgents(AgentQuery query);
 
-    /** The certificates issued to an agent, oldest first. */
+    /**
+     * The certificates issued to an agent, oldest first.
+     *
+     * @throws InvalidRequestException if the id is not well formed (see {@link #findAgent})
+     */
     List<AgentCertificate> certificates(String agentId);
 }

@@ -136,11 +136,14 @@ final class RegistrationTokenService {
         if (limit < 1 || limit > MAX_PAGE) {
             throw new InvalidRequestException("limit", "must be between 1 and " + MAX_PAGE);
         }
+        if (afterId != null) {
+            validator.id("afterId", afterId);
+        }
         return store.listTokens(afterId, limit);
     }
 
     Optional<RegistrationToken> find(String tokenId) {
-        return store.findToken(requireNonNull(tokenId, "tokenId"));
+        return store.findToken(validator.id("tokenId", requireNonNull(tokenId, "tokenId")));
     }
 
     boolean revoke(String tokenId) {

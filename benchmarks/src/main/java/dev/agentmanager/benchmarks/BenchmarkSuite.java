@@ -79,7 +79,7 @@ public final class BenchmarkSuite {
                     suite.runChild(PeerRuns.class, List.of(heap(2)), "2", "100000", "10");
                 }
                 // no pre-touch: the timed sweeps allocate next to nothing, the untimed beats between them fault the
-                // heap in, and touching 6 GiB first costs this VM 15 s per fork
+                // heap in, and touching 6 GiB first would cost many seconds per fork
                 case "sweep" -> suite.runJmh("SweepBenchmark", 1, 1, 3, 1, 4, 1, "-Xms6g", "-Xmx6g");
                 case "registration" -> {
                     suite.runJmh("RegistrationBenchmark", 1, 1, 6, 2, 10, 2, heap(2)); // BC needs a long warm-up
@@ -114,11 +114,9 @@ public final class BenchmarkSuite {
     /**
      * The JVM options of a timed child JVM: a fixed heap of {@code gib} GiB, every page of it touched at start-up
      * ({@code -XX:+AlwaysPreTouch}), as a server's heap is once it has run for a while. Without it the first pass
-     * of allocation through the young generation page-faults on every fresh page, and on this VM (whose host backs
-     * a guest page on first touch) that cost 2-3 µs per beat on our side for the first ten or so seconds of each
-     * fork (280-370k beats/s, a third of the time in the kernel, then 1.5-1.9M after the first collection); the
-     * side that allocates more per call pays more, so the fork ratios measured the kernel, not the registries.
-     * Touching costs about 2 s per GiB here, so the heaps are no bigger than the parts need.
+     * of allocation through the young generation page-faults on every fresh page, the side that allocates more per
+     * call pays more, and the fork ratios measure the kernel, not the registries (BENCHMARKS.md). Touching takes
+     * time per GiB, so the heaps are no bigger than the parts need.
      */
     static String[] heap(int gib) {
         return new String[] {"-Xms" + gib + "g", "-Xmx" + gib + "g", "-XX:+AlwaysPreTouch"};

@@ -109,6 +109,16 @@ public sealed interface AgentEvent {
             implements AgentEvent {}
 
     /**
+     * The timeout monitor found that it had not run for a few sweep intervals (a GC pause, a frozen VM, a stalled
+     * host) but for less than the timeout: heartbeats that arrived meanwhile could not be processed, so until
+     * {@code until} an agent counts as overdue only once its deadline plus {@code pause} has passed.
+     *
+     * @param pause how long the monitor did not run, beyond one sweep interval
+     * @param until when this compensation ends (one timeout after the pause was found)
+     */
+    record PauseCompensated(Instant at, Duration pause, Instant until) implements AgentEvent {}
+
+    /**
      * Self-preservation: more than the configured share of the active fleet was overdue in one sweep, so
      * those expiries are held back (a network partition on the orchestrator's side looks like this).
      */

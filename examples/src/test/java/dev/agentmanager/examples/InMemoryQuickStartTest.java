@@ -33,6 +33,7 @@ class InMemoryQuickStartTest {
             .certificateService(new FakeCertificateService(clock))
             .clock(clock)
             .heartbeat(Duration.ofSeconds(30), Duration.ofSeconds(90))
+            .sweepInterval(Duration.ofSeconds(10)) // the test sweeps every 10 s; a longer gap would be a pause
             .listener(events)
             .build();
     private long sequence;
@@ -58,7 +59,7 @@ class InMemoryQuickStartTest {
                 .process(Heartbeat.of(r.agent().id(), r.certificate().thumbprint(), 1, ++sequence));
     }
 
-    /** Lets time pass as the running monitor would see it: a sweep every 10 s. */
+    /** Lets time pass as the running monitor would see it: a sweep every sweep interval (10 s here). */
     private void letTimePass(Duration duration) {
         for (Duration passed = Duration.ZERO; passed.compareTo(duration) < 0; passed = passed.plusSeconds(10)) {
             clock.advance(Duration.ofSeconds(10));

@@ -53,6 +53,14 @@ final class Fleet {
         return manager.timeoutMonitor();
     }
 
+    /** Advances the clock one second at a time for {@code duration}, sweeping after each, as production does. */
+    void sweepEverySecondFor(Duration duration) {
+        for (long s = 0; s < duration.toSeconds(); s++) {
+            clock.advance(Duration.ofSeconds(1));
+            monitor().runOnce();
+        }
+    }
+
     String oneTimeToken() {
         return manager.createToken(RegistrationTokenRequest.oneTime("test")).plaintext();
     }

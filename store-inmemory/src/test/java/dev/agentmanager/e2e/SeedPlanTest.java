@@ -60,12 +60,10 @@ class SeedPlanTest {
         Registration registration = fleet.register("web-01");
         fleet.beat(registration);
 
-        fleet.clock.advance(Duration.ofSeconds(60));
-        fleet.monitor().runOnce();
+        fleet.sweepEverySecondFor(Duration.ofSeconds(60)); // as production does: a longer gap is a pause
         assertThat(fleet.agent(registration.agent().id()).status()).isEqualTo(AgentStatus.ACTIVE);
 
-        fleet.clock.advance(Duration.ofSeconds(31)); // 91 s after the last heartbeat
-        fleet.monitor().runOnce();
+        fleet.sweepEverySecondFor(Duration.ofSeconds(31)); // 91 s after the last heartbeat
 
         assertThat(fleet.agent(registration.agent().id()).status()).isEqualTo(AgentStatus.INACTIVE);
         assertThat(fleet.agent(registration.agent().id()).inactiveReason()).isEqualTo(InactiveReason.MISSED_HEARTBEATS);

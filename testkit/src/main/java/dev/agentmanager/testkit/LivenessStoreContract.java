@@ -56,6 +56,20 @@ public abstract class LivenessStoreContract extends StoreContract {
         }
 
         @Test
+        void theLargestClockSkewEitherWayRoundTrips() {
+            // an agent controls its own clock: core clamps the skew to a long of nanoseconds, and every store
+            // must keep the extremes
+            Duration ahead = Duration.ofNanos(Long.MAX_VALUE);
+            assertThat(store.recordHeartbeat("agent-001", 1, 0, 0, at(2), at(92), ahead))
+                    .isEqualTo(HeartbeatWrite.ACCEPTED_NEW_EPOCH);
+            assertThat(stored("agent-001").liveness().clockSkew()).isEqualTo(ahead);
+            Duration behind = ahead.negated();
+            assertThat(store.recordHeartbeat("agent-001", 1, 0, 1, at(3), at(93), behind))
+                    .isEqualTo(HeartbeatWrite.ACCEPTED);
+            assertThat(stored("agent-001").liveness().clockSkew()).isEqualTo(behind);
+        }
+
+        @Test
         void higherSequenceInTheSameEpochIsAccepted() {
             beat(5, 1, 1);
 
