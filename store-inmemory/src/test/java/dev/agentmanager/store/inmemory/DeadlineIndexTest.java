@@ -139,6 +139,66 @@ class DeadlineIndexTest {
     }
 
     @Test
+    void sweepsRacingStatusChangesNeverLoseAWatchedAgent() throws Exception {
+        int agents = 200;
+        for (int i = 0; i < agents; i++) {
+            register(String.format("agent-%03d", i), at(90));
+        }
+        CountDownLatch start = new CountDownLatch(1);
+        Set<Throwable> failures = ConcurrentHashMap.newKeySet();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            int offset = t;
+            threads.add(new Thread(() -> {
+                try {
+                    start.await();
+                    for (int round = 0; round < 50; round++) {
+                        for (int i = offset; i < agents; i += 2) {
+                            Agent a = store.findAgent(String.format("agent-%03d", i))
+                                    .orElseThrow();
+                            Agent next = a.status() == AgentStatus.INACTIVE
+                                    ? a.withStatus(AgentStatus.ACTIVE, null, T0)
+                                    : a.withStatus(AgentStatus.INACTIVE, InactiveReason.OPERATOR, T0);
+                            store.updateAgent(next, a.version());
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        threads.add(new Thread(() -> {
+            try {
+                start.await();
+                for (int sweep = 0; sweep < 2_000; sweep++) {
+                    store.findOverdue(at(100), 1_000); // drops the agents it finds unwatched
+                }
+            } catch (Throwable e) {
+                failures.add(e);
+            }
+        }));
+        threads.forEach(Thread::start);
+        start.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(failures).isEmpty();
+
+        List<String> watched = store
+                .findAgents(AgentQuery.builder()
+                        .status(AgentStatus.ACTIVE, AgentStatus.PENDING)
+                        .limit(1_000)
+                        .build())
+                .stream()
+                .map(Agent::id)
+                .toList();
+        assertThat(store.findOverdue(at(100), 1_000))
+                .extracting(Agent::id)
+                .as("every agent left watched is found overdue")
+                .containsExactlyInAnyOrderElementsOf(watched);
+    }
+
+    @Test
     void nullsAndBadLimitsAreRefused() {
         assertThatThrownBy(() -> store.findAgent(null)).isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> store.insertToken(null)).isInstanceOf(NullPointerException.class);
