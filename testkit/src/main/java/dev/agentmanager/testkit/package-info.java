@@ -4,7 +4,9 @@
  *
  * <ul>
  *   <li>{@link dev.agentmanager.testkit.AgentStoreContractTest}: the abstract JUnit 5 contract suite that
- *       every {@link dev.agentmanager.spi.IAgentStore} extends and passes.</li>
+ *       every {@link dev.agentmanager.spi.IAgentStore} extends and passes, one nested group per role of the
+ *       store SPI; each group is a class of its own ({@link dev.agentmanager.testkit.StoreContract} and its
+ *       subclasses) that also runs alone over a {@link dev.agentmanager.testkit.StoreFactory}.</li>
  *   <li>{@link dev.agentmanager.testkit.MutableClock}: a thread-safe {@link java.time.Clock} that tests move
  *       by hand, so no test ever sleeps for time.</li>
  *   <li>{@link dev.agentmanager.testkit.RecordingEventListener}: collects published events for
