@@ -89,7 +89,9 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     // guarded by sweepLock
     private boolean firstSweep = true;
     private boolean holding;
-    private boolean releasing;
+    /** How many expiries were held when the current hold began. */
+    private int heldAtStart;
+
     private boolean releaseAllOnce;
     /** This monitor's expiries within the last timeout, one element per sweep that expired any (oldest first). */
     private final ArrayDeque<Expiries> recentExpiries = new ArrayDeque<>();
@@ -179,51 +181,48 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         if (releaseAllOnce) {
             releaseAllOnce = false;
             holding = false;
-            releasing = false;
             return overdue;
         }
         if (!selfPreservation.enabled()) {
             return overdue;
         }
-        if (overdue == 0) {
-            if (holding) {
-                holding = false;
-                events.publish(new AgentEvent.ExpiriesReleased(now, 0));
-            }
-            releasing = false;
-            return 0;
-        }
         long recent = recentExpiryCount;
         long liveFleet = store.countAgents(AgentStatus.ACTIVE) + recent;
-        if (liveFleet < selfPreservation.minimumFleet()) {
+        long budget = (long) Math.floor(selfPreservation.threshold() * liveFleet) - recent;
+        if (overdue == 0 || liveFleet < selfPreservation.minimumFleet() || overdue <= budget) {
+            if (holding) {
+                holding = false;
+                LOG.log(Level.INFO, "self-preservation ended; " + overdue + " overdue agents expire now");
+                events.publish(new AgentEvent.ExpiriesReleased(now, overdue));
+            }
             return overdue;
         }
-        long budget = (long) Math.floor(selfPreservation.threshold() * liveFleet) - recent;
-        int allowed = overdue;
-        if (overdue > budget) {
-            allowed = (int) Math.max(0, budget);
-            if (!holding) {
-                holding = true;
-                releasing = false;
-                LOG.log(
-                        Level.WARNING,
-                        "self-preservation: " + overdue + " of " + liveFleet
-                                + " live agents overdue in one timeout window; holding their expiries");
-                events.publish(new AgentEvent.ExpiriesHeld(now, overdue, liveFleet));
-            }
-        } else if (holding) {
-            holding = false;
-            releasing = true;
-            LOG.log(Level.INFO, "self-preservation ended; releasing " + overdue + " held expiries gradually");
-            events.publish(new AgentEvent.ExpiriesReleased(now, overdue));
+        double share = (overdue + recent) / (double) liveFleet;
+        boolean fleetWide = share > selfPreservation.fleetWideShare();
+        boolean starting = !holding;
+        if (starting) {
+            holding = true;
+            heldAtStart = overdue;
+            String reason = fleetWide
+                    ? "more than " + percent(selfPreservation.fleetWideShare()) + " of the live fleet is overdue,"
+                            + " which looks like the orchestrator's own network: held until heartbeats return"
+                    : percent(share) + " of the live fleet is overdue: released evenly over the next timeout";
+            LOG.log(
+                    Level.WARNING,
+                    "self-preservation: " + overdue + " of " + liveFleet + " live agents held; " + reason);
+            events.publish(new AgentEvent.ExpiriesHeld(now, overdue, liveFleet, reason));
         }
-        if (releasing) {
-            allowed = Math.min(allowed, selfPreservation.releasePerSweep());
-            if (overdue <= selfPreservation.releasePerSweep()) {
-                releasing = false;
-            }
+        if (fleetWide) { // what is left of this window's budget, then nothing more until heartbeats return
+            return starting ? (int) Math.max(0, budget) : 0;
         }
-        return allowed;
+        // a partial outage (a rack, a zone): every held expiry within one more timeout
+        long sweepsPerTimeout = Math.max(1, heartbeat.timeout().toMillis() / sweepInterval.toMillis());
+        long perSweep = (heldAtStart + sweepsPerTimeout - 1) / sweepsPerTimeout;
+        return (int) Math.min(overdue, Math.max(budget, perSweep));
+    }
+
+    private static String percent(double share) {
+        return Math.round(share * 100) + " %";
     }
 
     /**
@@ -260,7 +259,6 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         recentExpiries.clear();
         recentExpiryCount = 0;
         holding = false;
-        releasing = false;
         compensations.clear();
         if (starting) { // a fresh start is no pause, whatever another replica's last sweep was
             LOG.log(Level.INFO, "timeout monitor starting; gave " + extended + " agents a fresh deadline");

@@ -25,8 +25,12 @@ class SettingsTest {
 
     @Test
     void otherSettingsValidate() {
-        assertThatThrownBy(() -> new SelfPreservation(true, 0, 10, 1)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new SelfPreservation(true, 1.5, 10, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SelfPreservation(true, 0, 10, 0.75)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SelfPreservation(true, 1.5, 10, 0.75))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SelfPreservation(true, 0.5, 10, 0.5)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SelfPreservation(true, 0.25, 10, 1.01))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new RenewalPolicy(1, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new RenewalPolicy(0.9, 0.2)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> TokenSettings.defaults().withDefaultTimeToLive(Duration.ZERO))

@@ -119,11 +119,16 @@ public sealed interface AgentEvent {
     record PauseCompensated(Instant at, Duration pause, Instant until) implements AgentEvent {}
 
     /**
-     * Self-preservation: more than the configured share of the active fleet was overdue in one sweep, so
-     * those expiries are held back (a network partition on the orchestrator's side looks like this).
+     * Self-preservation: more than the configured share of the live fleet went overdue within one timeout, so
+     * the expiries beyond it are held back ({@link dev.agentmanager.SelfPreservation} says for how long).
+     *
+     * @param overdue how many overdue agents were held when the hold began
+     * @param activeFleet the live fleet the share was taken of
+     * @param reason why, and what happens next: released evenly over the next timeout, or held until
+     *     heartbeats return (fleet-wide)
      */
-    record ExpiriesHeld(Instant at, int overdue, long activeFleet) implements AgentEvent {}
+    record ExpiriesHeld(Instant at, int overdue, long activeFleet, String reason) implements AgentEvent {}
 
-    /** Self-preservation ended: held-back expiries are being released, rate-limited. */
+    /** Self-preservation ended: the overdue share fell under the threshold; {@code stillOverdue} expire now. */
     record ExpiriesReleased(Instant at, int stillOverdue) implements AgentEvent {}
 }

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TimeoutMonitorTest {
 
@@ -102,48 +104,49 @@ class TimeoutMonitorTest {
                 .size();
     }
 
-    @Test
-    void selfPreservationHoldsMassExpiryAtTheThresholdAndLetsGoWhenTheFleetComesBack() {
-        Fleet fleet = new Fleet(b -> b.selfPreservation(new SelfPreservation(true, 0.25, 10, 2)));
-        List<Registration> agents = activeFleet(fleet, 40);
+    @ParameterizedTest(name = "{0} % of the fleet")
+    @ValueSource(ints = {10, 30, 50})
+    void aPartialOutageIsReflectedWithinTwoTimeouts(int percent) {
+        Fleet fleet = new Fleet();
+        List<Registration> agents = activeFleet(fleet, 100);
+        List<Registration> alive = agents.subList(percent, 100); // a rack or a zone goes dark
 
-        runFor(fleet, Duration.ofSeconds(150), agents.subList(0, 20)); // a partition cuts off half the fleet
+        runFor(fleet, Fleet.TIMEOUT.multipliedBy(2), alive);
 
-        assertThat(count(fleet, AgentStatus.INACTIVE)).isEqualTo(10); // 25 % of 40, no more
-        assertThat(count(fleet, AgentStatus.ACTIVE)).isEqualTo(30);
-        assertThat(fleet.monitor().isHoldingExpiries()).isTrue();
-        AgentEvent.ExpiriesHeld held = fleet.events.single(AgentEvent.ExpiriesHeld.class);
-        assertThat(held.overdue()).isEqualTo(20);
-        assertThat(held.activeFleet()).isEqualTo(40);
-
-        runFor(fleet, Duration.ofSeconds(60), agents); // the partition heals
-
+        assertThat(count(fleet, AgentStatus.INACTIVE)).isEqualTo(percent);
+        assertThat(count(fleet, AgentStatus.ACTIVE)).isEqualTo(100 - percent);
         assertThat(fleet.monitor().isHoldingExpiries()).isFalse();
-        assertThat(fleet.events.events(AgentEvent.ExpiriesReleased.class)).hasSize(1);
-        assertThat(count(fleet, AgentStatus.ACTIVE)).isEqualTo(40);
+        if (percent > 25) {
+            AgentEvent.ExpiriesHeld held = fleet.events.single(AgentEvent.ExpiriesHeld.class);
+            assertThat(held.overdue()).isEqualTo(percent);
+            assertThat(held.reason()).contains("released evenly over the next timeout");
+        } else {
+            assertThat(fleet.events.events(AgentEvent.ExpiriesHeld.class)).isEmpty();
+        }
     }
 
     @Test
-    void heldExpiriesAreReleasedGraduallyOnceTheDisruptionEnds() {
-        Fleet fleet = new Fleet(b -> b.selfPreservation(new SelfPreservation(true, 0.25, 10, 1)));
-        List<Registration> agents = activeFleet(fleet, 40);
-        List<Registration> alive = agents.subList(0, 28); // 12 die at once
+    void aFleetWideOutageIsHeldUntilHeartbeatsReturn() {
+        Fleet fleet = new Fleet();
+        List<Registration> agents = activeFleet(fleet, 100);
 
-        runFor(fleet, Duration.ofSeconds(181), alive);
-        assertThat(count(fleet, AgentStatus.INACTIVE)).isEqualTo(10);
+        runFor(fleet, Fleet.TIMEOUT.multipliedBy(3), List.of()); // the orchestrator's own network fails
+
+        assertThat(count(fleet, AgentStatus.INACTIVE)).isEqualTo(25); // the threshold, and no more for good
         assertThat(fleet.monitor().isHoldingExpiries()).isTrue();
+        assertThat(fleet.events.single(AgentEvent.ExpiriesHeld.class).reason())
+                .contains("held until heartbeats return");
 
-        runFor(fleet, Duration.ofSeconds(1), alive); // the first 10 expiries leave the window: 2 of 30 is no disruption
-        assertThat(fleet.events.single(AgentEvent.ExpiriesReleased.class).stillOverdue())
-                .isEqualTo(2);
-        assertThat(count(fleet, AgentStatus.INACTIVE)).isEqualTo(11); // one per sweep
-        runFor(fleet, Duration.ofSeconds(1), alive);
-        assertThat(count(fleet, AgentStatus.INACTIVE)).isEqualTo(12);
+        runFor(fleet, Duration.ofSeconds(60), agents); // the network heals
+
+        assertThat(fleet.monitor().isHoldingExpiries()).isFalse();
+        assertThat(fleet.events.events(AgentEvent.ExpiriesReleased.class)).hasSize(1);
+        assertThat(count(fleet, AgentStatus.ACTIVE)).isEqualTo(100);
     }
 
     @Test
     void theBaselineShrinksWithDeactivationsSoProtectionDoesNotGetStuck() {
-        Fleet fleet = new Fleet(b -> b.selfPreservation(new SelfPreservation(true, 0.25, 10, 50)));
+        Fleet fleet = new Fleet(b -> b.selfPreservation(new SelfPreservation(true, 0.25, 10, 0.75)));
         List<Registration> agents = activeFleet(fleet, 40);
         // operators retire 30 agents; of the remaining 10, 2 die: 20 % of the live fleet, under the threshold
         for (Registration r : agents.subList(10, 40)) {
@@ -159,14 +162,14 @@ class TimeoutMonitorTest {
 
     @Test
     void anOperatorCanReleaseHeldExpiriesAndProtectionCanBeTurnedOff() {
-        Fleet fleet = new Fleet(b -> b.selfPreservation(new SelfPreservation(true, 0.25, 10, 2)));
-        List<Registration> agents = activeFleet(fleet, 40);
-        runFor(fleet, Duration.ofSeconds(150), agents.subList(0, 20));
+        Fleet fleet = new Fleet(b -> b.selfPreservation(new SelfPreservation(true, 0.25, 10, 0.75)));
+        activeFleet(fleet, 40);
+        runFor(fleet, Duration.ofSeconds(150), List.of()); // fleet-wide: held
         assertThat(count(fleet, AgentStatus.INACTIVE)).isEqualTo(10);
 
         fleet.monitor().releaseHeldExpiries();
-        runFor(fleet, Duration.ofSeconds(1), agents.subList(0, 20));
-        assertThat(count(fleet, AgentStatus.INACTIVE)).isEqualTo(20);
+        runFor(fleet, Duration.ofSeconds(1), List.of());
+        assertThat(count(fleet, AgentStatus.INACTIVE)).isEqualTo(40);
 
         Fleet unprotected = new Fleet(b -> b.selfPreservation(SelfPreservation.disabled()));
         List<Registration> all = activeFleet(unprotected, 40);
