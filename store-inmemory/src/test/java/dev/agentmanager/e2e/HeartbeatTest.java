@@ -126,12 +126,12 @@ class HeartbeatTest {
     }
 
     @Test
-    void routineHeartbeatsTakeTheFastPathWithEveryCheckStillOn() {
+    void routineHeartbeatsKeepEveryCheck() {
         beat(1, 1); // PENDING -> ACTIVE: from now on a liveness-only beat is routine
         assertThat(fleet.agent(id).status()).isEqualTo(AgentStatus.ACTIVE);
         long version = fleet.agent(id).version();
 
-        // an upper-case thumbprint is the same certificate: the full path normalises it
+        // an upper-case thumbprint is the same certificate: validation normalises it
         fleet.manager
                 .heartbeatProcessor()
                 .process(Heartbeat.of(id, thumbprint.toUpperCase(java.util.Locale.ROOT), 1, 2));
@@ -165,7 +165,7 @@ class HeartbeatTest {
     }
 
     @Test
-    void theFastAndTheFullPathGiveTheSameRenewalHint() {
+    void aLivenessOnlyAndAReportingHeartbeatGetTheSameRenewalHint() {
         Duration lifetime = fleet.ca.lifetime();
         java.util.List<Registration> agents = new java.util.ArrayList<>();
         for (int i = 0; i < 40; i++) {
@@ -186,11 +186,11 @@ class HeartbeatTest {
             for (Registration r : agents) {
                 String agentId = r.agent().id();
                 String tp = r.certificate().thumbprint();
-                boolean fast = fleet.manager
+                boolean livenessOnly = fleet.manager
                         .heartbeatProcessor()
                         .process(Heartbeat.of(agentId, tp, 1, seq))
                         .renewCertificate();
-                boolean full = fleet.manager
+                boolean reporting = fleet.manager
                         .heartbeatProcessor()
                         .process(Heartbeat.builder(agentId, tp)
                                 .bootEpoch(1)
@@ -198,8 +198,10 @@ class HeartbeatTest {
                                 .health(AgentHealth.HEALTHY)
                                 .build())
                         .renewCertificate();
-                assertThat(fast).as("agent %s at %d %%", agentId, percent).isEqualTo(full);
-                renewing += fast ? 1 : 0;
+                assertThat(livenessOnly)
+                        .as("agent %s at %d %%", agentId, percent)
+                        .isEqualTo(reporting);
+                renewing += livenessOnly ? 1 : 0;
             }
             if (renewing > 0 && renewing < agents.size()) {
                 partlyRenewing.add(percent);

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Nested;
  * }</pre>
  *
  * <p>The groups, each a class of its own that a store author can also run alone (its constructor takes a
- * {@link StoreFactory}): {@link RegistrationTokenStoreContract}, {@link AgentRecordStoreContract},
+ * {@link StoreFactory}): {@link RegistrationTokenStoreContract}, {@link AgentRecordStoreContract} and
+ * {@link AllowedCapabilitiesContract},
  * {@link LivenessStoreContract} and {@link OverdueAgentsContract} (the liveness role),
  * {@link CertificateStoreContract}, and {@link RegistrationContract} (the atomic steps that span roles). A
  * store is done when every group passes.
@@ -86,6 +87,14 @@ public abstract class AgentStoreContractTest {
     @DisplayName("CertificateStore")
     class CertificateRole extends CertificateStoreContract {
         CertificateRole() {
+            super(AgentStoreContractTest.this.factory());
+        }
+    }
+
+    @Nested
+    @DisplayName("AgentRecordStore: allowed capabilities")
+    class AllowedCapabilitiesRole extends AllowedCapabilitiesContract {
+        AllowedCapabilitiesRole() {
             super(AgentStoreContractTest.this.factory());
         }
     }
