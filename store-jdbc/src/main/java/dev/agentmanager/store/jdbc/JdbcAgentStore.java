@@ -163,7 +163,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
                 coalescing,
                 b.batchSize == 0 ? DEFAULT_BATCH_SIZE : b.batchSize,
                 Duration.ofMillis(flushMillis));
-        this.monitor = new MonitorRecords(db, sql, dbClock, agents, heartbeats);
+        Duration sync = b.clockSyncInterval == null ? DEFAULT_CLOCK_SYNC_INTERVAL : b.clockSyncInterval;
+        this.monitor = new MonitorRecords(db, sql, dbClock, agents, heartbeats, !sync.isZero());
         this.registrations = new Registrations(db, tokens, agents, certificates, heartbeats);
 
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
@@ -186,7 +187,6 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
             executor.scheduleWithFixedDelay(
                     () -> heartbeats.evictIdle(expiryNanos), evictEvery, evictEvery, TimeUnit.NANOSECONDS);
         }
-        Duration sync = b.clockSyncInterval == null ? DEFAULT_CLOCK_SYNC_INTERVAL : b.clockSyncInterval;
         if (!sync.isZero()) {
             executor.scheduleWithFixedDelay(
                     this::backgroundClockSync, sync.toMillis(), sync.toMillis(), TimeUnit.MILLISECONDS);

@@ -127,8 +127,10 @@ public final class JdbcAgentStoreBuilder {
 
     /**
      * How often the offset to the database's clock is measured again (default 10 minutes); zero measures
-     * only at start. Every measurement adopts the injected clock's current reading as correct, so a test
-     * clock that jumps ahead should use zero.
+     * only at start. Unless zero, it is also measured again at the first timeout sweep after this replica's
+     * clock stepped (moved by more than a second against the monotonic clock: an NTP correction, a resumed VM),
+     * so that a step never makes live agents look overdue. Every measurement adopts the injected clock's
+     * current reading as correct, so a test clock that jumps ahead should use zero.
      */
     public JdbcAgentStoreBuilder clockSyncInterval(Duration interval) {
         requireUnset(this.clockSyncInterval, "clockSyncInterval");

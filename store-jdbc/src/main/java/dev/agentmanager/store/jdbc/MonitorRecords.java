@@ -7,6 +7,7 @@ import dev.agentmanager.store.jdbc.internal.DatabaseClock;
 import dev.agentmanager.store.jdbc.internal.Sql;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,20 +19,31 @@ import java.util.Optional;
  * the database's clock.
  */
 final class MonitorRecords {
+    private static final System.Logger LOG = System.getLogger(JdbcAgentStore.class.getName());
     private static final String MONITOR_NAME = "timeout-monitor";
+    /** How far the host clock may drift from the monotonic clock before the offset is measured again. */
+    private static final Duration STEP_TOLERANCE = Duration.ofSeconds(1);
 
     private final Jdbc db;
     private final Sql sql;
     private final DatabaseClock dbClock;
     private final AgentRecords agents;
     private final HeartbeatPath heartbeats;
+    private final boolean watchClockSteps;
 
-    MonitorRecords(Jdbc db, Sql sql, DatabaseClock dbClock, AgentRecords agents, HeartbeatPath heartbeats) {
+    MonitorRecords(
+            Jdbc db,
+            Sql sql,
+            DatabaseClock dbClock,
+            AgentRecords agents,
+            HeartbeatPath heartbeats,
+            boolean watchClockSteps) {
         this.db = db;
         this.sql = sql;
         this.dbClock = dbClock;
         this.agents = agents;
         this.heartbeats = heartbeats;
+        this.watchClockSteps = watchClockSteps;
     }
 
     List<Agent> findOverdue(Instant now, int limit) {
@@ -71,8 +83,16 @@ final class MonitorRecords {
         }));
     }
 
+    /**
+     * Records the sweep. First, if this replica's clock stepped since the offset to the database's clock was
+     * measured, measures it again, so that deadlines are judged on the database's clock from this sweep on.
+     */
     Optional<Instant> recordSweep(Instant now) {
         requireNonNull(now, "now");
+        if (watchClockSteps && dbClock.hostClockStepped(STEP_TOLERANCE)) {
+            LOG.log(System.Logger.Level.WARNING, "the host clock stepped; measuring the database clock offset again");
+            db.execute("synchronize clock", c -> dbClock.synchronize(c, sql));
+        }
         Instant dbNow = dbClock.toDatabase(now);
         for (int attempt = 1; ; attempt++) {
             try {

@@ -27,8 +27,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,6 +55,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Two store instances on two connection pools over one database, as two replicas would run: the races the
@@ -605,6 +610,62 @@ abstract class JdbcReplicaTest {
                             T0.plusSeconds(82).plusMillis(500));
         }
         return falseVerdicts;
+    }
+
+    /**
+     * Replica B's clock steps (an NTP correction, a resumed VM) by a minute either way while agents beat through
+     * A on time: B's next sweep measures the offset to the database's clock again, so it finds no live agent
+     * overdue. Real clocks (the system clock plus a step), no waiting: the agents' deadlines lie a timeout ahead.
+     */
+    @ParameterizedTest(name = "step of {0} s")
+    @ValueSource(longs = {60, -60})
+    void aReplicaWhoseClockStepsCallsNoLiveAgentOverdue(long stepSeconds) {
+        SteppingClock clockA = new SteppingClock();
+        SteppingClock clockB = new SteppingClock();
+        JdbcAgentStore a = fixture.storeWithClockSync(poolA, clockA);
+        JdbcAgentStore b = fixture.storeWithClockSync(poolB, clockB);
+        Duration timeout = Duration.ofSeconds(30);
+        for (int i = 0; i < 20; i++) {
+            String id = String.format("agent-%03d", i);
+            register(a, id, AgentStatus.ACTIVE, clockA.instant().plus(timeout));
+            a.recordHeartbeat(id, 1, 0, 1, clockA.instant(), clockA.instant().plus(timeout), null);
+        }
+        a.flushHeartbeats();
+        b.recordSweep(clockB.instant());
+
+        clockB.step(Duration.ofSeconds(stepSeconds));
+        b.recordSweep(clockB.instant()); // the monitor's sweep records itself first
+
+        assertThat(b.findOverdue(clockB.instant(), 100))
+                .as("live agents after a step of B's clock")
+                .isEmpty();
+        assertThat(b.findAgent("agent-000").orElseThrow().liveness().deadline())
+                .as("the deadline on B's stepped clock")
+                .isAfter(clockB.instant());
+    }
+
+    /** The system clock plus a step the test sets. */
+    private static final class SteppingClock extends Clock {
+        private volatile Duration step = Duration.ZERO;
+
+        void step(Duration by) {
+            step = step.plus(by);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plus(step);
+        }
     }
 
     // ---- id widths -------------------------------------------------------------------------------------

@@ -54,6 +54,17 @@ final class StoreFixture implements AutoCloseable {
         return store;
     }
 
+    /** A store that measures the database clock offset again as in production (every 10 minutes, and on steps). */
+    JdbcAgentStore storeWithClockSync(HikariDataSource on, Clock clock) {
+        JdbcAgentStore store = JdbcAgentStore.builder(on)
+                .tablePrefix(prefix)
+                .clock(clock)
+                .heartbeatFlushInterval(Duration.ofMinutes(1))
+                .build();
+        stores.add(store);
+        return store;
+    }
+
     JdbcAgentStore store(Clock clock) {
         return store(pool, clock, b -> b);
     }

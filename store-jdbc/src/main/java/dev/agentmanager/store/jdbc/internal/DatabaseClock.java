@@ -24,6 +24,10 @@ public final class DatabaseClock {
     private final boolean enabled;
     private volatile long offsetMicros;
     private volatile long lastRoundTripNanos;
+    /** The host's clock and the monotonic clock when the offset was measured, to notice a step of the former. */
+    private volatile Instant anchorHost = Instant.EPOCH;
+
+    private volatile long anchorNanos = System.nanoTime();
 
     public DatabaseClock(Clock clock, boolean enabled) {
         this.clock = clock;
@@ -50,6 +54,21 @@ public final class DatabaseClock {
         }
         offsetMicros = bestOffset;
         lastRoundTripNanos = bestRoundTrip;
+        anchorNanos = System.nanoTime();
+        anchorHost = clock.instant();
+    }
+
+    /**
+     * Whether the host's clock moved, against the monotonic clock, by more than {@code tolerance} since the offset
+     * was measured (an NTP step, a resumed VM): then the offset is stale. False when translation is disabled.
+     */
+    public boolean hostClockStepped(Duration tolerance) {
+        if (!enabled) {
+            return false;
+        }
+        Duration host = Duration.between(anchorHost, clock.instant());
+        Duration monotonic = Duration.ofNanos(System.nanoTime() - anchorNanos);
+        return host.minus(monotonic).abs().compareTo(tolerance) > 0;
     }
 
     /** The host's clock now. */
