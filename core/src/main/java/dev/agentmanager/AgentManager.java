@@ -17,6 +17,7 @@ import dev.agentmanager.model.AgentQuery;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.CertificatePin;
 import dev.agentmanager.model.CertificateRequest;
+import dev.agentmanager.model.CertificateStatus;
 import dev.agentmanager.model.CreatedRegistrationToken;
 import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.model.Registration;
@@ -33,7 +34,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
@@ -70,6 +75,10 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
     private final AgentRegistrar registrar;
     private final HeartbeatProcessor heartbeatProcessor;
     private final HeartbeatTimeoutMonitor timeoutMonitor;
+    private final CertificateValidityCache validity;
+    private final RevocationLists revocationLists;
+    private final Duration revocationPropagation;
+    private @Nullable ScheduledExecutorService feedReader;
 
     AgentManager(
             IAgentStore store,
@@ -80,6 +89,7 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
             AgentLimits limits,
             SelfPreservation selfPreservation,
             RenewalPolicy renewal,
+            RevocationSettings revocation,
             Duration sweepInterval,
             int sweepBatchSize,
             SecureRandom random,
@@ -98,9 +108,15 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
                 events,
                 random,
                 () -> certificates.trustBundle().rootSha256());
-        this.issued = new IssuedCertificates(store, certificates);
+        this.revocationPropagation = revocation.propagation();
+        this.validity =
+                new CertificateValidityCache(store, clock, validator, revocation.propagation(), revocation.cacheSize());
+        this.issued = new IssuedCertificates(store, certificates, validity);
+        this.revocationLists =
+                new RevocationLists(store, certificates, clock, revocation.crlValidity(), revocation.crlClockSkew());
         this.registrar = new AgentRegistrar(store, certificates, issued, tokens, clock, heartbeat, validator, events);
-        this.heartbeatProcessor = new HeartbeatProcessor(store, issued, clock, heartbeat, renewal, validator, events);
+        this.heartbeatProcessor =
+                new HeartbeatProcessor(store, issued, validity, clock, heartbeat, renewal, validator, events);
         this.timeoutMonitor = new HeartbeatTimeoutMonitor(
                 store, clock, heartbeat, selfPreservation, tokens, events, sweepInterval, sweepBatchSize);
     }
@@ -125,15 +141,33 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
         return heartbeat;
     }
 
-    /** Starts the timeout monitor on its own daemon thread. */
-    public void start() {
+    /**
+     * Starts the timeout monitor on its own daemon thread, and another that keeps the certificate validity
+     * cache fresh (it reads the store's revocation feed every quarter propagation bound; without it a check reads
+     * the feed itself once the bound has passed).
+     */
+    public synchronized void start() {
         timeoutMonitor.start();
+        if (feedReader == null) {
+            ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "agentmanager-revocation-feed");
+                t.setDaemon(true);
+                return t;
+            });
+            long period = Math.max(1, revocationPropagation.toNanos() / 4);
+            executor.scheduleWithFixedDelay(validity::refresh, 0, period, TimeUnit.NANOSECONDS);
+            feedReader = executor;
+        }
     }
 
-    /** Stops the timeout monitor. Idempotent. */
+    /** Stops the timeout monitor and the revocation feed reader. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
         timeoutMonitor.close();
+        if (feedReader != null) {
+            feedReader.shutdownNow();
+            feedReader = null;
+        }
     }
 
     // ---- registration tokens ----------------------------------------------------------------------
@@ -178,16 +212,13 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
         Instant now = clock.instant();
         Agent agent = requireRenewable(
                 store.findAgent(agentId).orElseThrow(() -> new AgentNotFoundException(agentId)), thumbprint, now);
-        if (!certificates.isValidThumbprint(thumbprint)) {
-            throw new CertificateMismatchException(agentId, thumbprint, "certificate revoked or unknown to the CA");
+        CertificateStatus status = validity.check(thumbprint);
+        if (!status.isCurrent()) {
+            throw new CertificateMismatchException(
+                    agentId, thumbprint, "certificate " + status.name().toLowerCase(Locale.ROOT));
         }
         AgentCertificate issued = this.issued.issue(agentId, csr);
-        try {
-            store.insertCertificate(issued);
-        } catch (RuntimeException e) {
-            this.issued.revokeUnused(issued, now);
-            throw e;
-        }
+        store.insertCertificate(issued); // on failure nothing refers to it: never valid
         CertificatePin newPin = issued.pin();
         List<String> superseded = new ArrayList<>(1);
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -215,17 +246,17 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
             }
             Agent fresh = store.findAgent(agentId).orElse(null);
             if (fresh == null) {
-                this.issued.revokeUnused(issued, now);
+                this.issued.retire(issued.serial(), now);
                 throw new AgentNotFoundException(agentId);
             }
             try {
                 agent = requireRenewable(fresh, thumbprint, now);
             } catch (AgentManagerException e) {
-                this.issued.revokeUnused(issued, now);
+                this.issued.retire(issued.serial(), now);
                 throw e;
             }
         }
-        this.issued.revokeUnused(issued, now);
+        this.issued.retire(issued.serial(), now);
         throw new ConcurrentAgentModificationException(agentId);
     }
 
@@ -246,6 +277,16 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
     @Override
     public TrustBundle trustBundle() {
         return certificates.trustBundle();
+    }
+
+    @Override
+    public CertificateValidity certificateValidity() {
+        return validity;
+    }
+
+    @Override
+    public byte[] currentCrl() {
+        return revocationLists.current();
     }
 
     // ---- lifecycle --------------------------------------------------------------------------------
@@ -279,12 +320,23 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
         });
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The certificates are marked revoked first and the status written after, both in the store, so that an
+     * interruption leaves an agent that can no longer authenticate rather than a revoked agent whose
+     * certificates still work; calling again completes it. This replica's validity cache reads the revocation
+     * feed before returning; on a {@linkplain IAgentStore#isShared() shared} store the call then waits out the
+     * {@linkplain AgentManagerBuilder#revocationPropagation propagation bound} (2 s by default), after which no
+     * replica accepts a heartbeat, renewal or handshake of the agent.
+     */
     @Override
     public Agent revoke(String agentId) {
         validator.id("agentId", requireNonNull(agentId, "agentId"));
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             Agent agent = store.findAgent(agentId).orElseThrow(() -> new AgentNotFoundException(agentId));
             Instant now = clock.instant();
+            List<String> serials = new ArrayList<>(store.revokeCertificates(agentId, now));
             Agent revoked = agent;
             if (agent.status() != AgentStatus.REVOKED) {
                 Optional<Agent> stored =
@@ -294,19 +346,30 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
                 }
                 revoked = stored.get();
             }
-            // Also runs for an already revoked agent, so that a revoke interrupted after the status write
-            // finishes revoking its certificates when called again.
-            List<String> serials = store.revokeCertificates(agentId, now);
-            for (String serial : serials) {
-                certificates.revoke(serial, now);
-            }
+            // A renewal that recorded a certificate between the two writes: its update fails on the version,
+            // but the certificate is marked here too.
+            serials.addAll(store.revokeCertificates(agentId, now));
+            awaitPropagation();
             if (agent.status() != AgentStatus.REVOKED) {
                 LOG.log(Level.INFO, () -> "agent revoked: id=" + agentId + " certificates=" + serials);
-                events.publish(new AgentEvent.AgentRevoked(now, agentId, serials));
+                events.publish(new AgentEvent.AgentRevoked(now, agentId, List.copyOf(serials)));
             }
             return revoked;
         }
         throw new ConcurrentAgentModificationException(agentId);
+    }
+
+    /** Makes a revocation this replica just stored binding everywhere before the caller hears of it. */
+    private void awaitPropagation() {
+        validity.readFeed();
+        if (store.isShared()) {
+            try {
+                Thread.sleep(revocationPropagation.toMillis(), revocationPropagation.toNanosPart() % 1_000_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the revocation propagates; it is stored", e);
+            }
+        }
     }
 
     /** Applies a status change with optimistic retries and publishes the matching event. */

@@ -27,6 +27,7 @@ public final class AgentManagerBuilder {
     private AgentLimits limits = AgentLimits.defaults();
     private SelfPreservation selfPreservation = SelfPreservation.defaults();
     private RenewalPolicy renewal = RenewalPolicy.defaults();
+    private RevocationSettings revocation = RevocationSettings.defaults();
     private Duration sweepInterval = HeartbeatTimeoutMonitor.DEFAULT_SWEEP_INTERVAL;
     private int sweepBatchSize = HeartbeatTimeoutMonitor.DEFAULT_SWEEP_BATCH_SIZE;
     private SecureRandom random = new SecureRandom();
@@ -102,6 +103,24 @@ public final class AgentManagerBuilder {
         return this;
     }
 
+    /** How revocations propagate and CRLs are made. Default {@link RevocationSettings#defaults()}. */
+    public AgentManagerBuilder revocation(RevocationSettings revocation) {
+        once("revocation");
+        this.revocation = requireNonNull(revocation, "revocation");
+        return this;
+    }
+
+    /**
+     * The bound within which a revocation made on any replica takes effect on every replica, and how long
+     * {@code revoke} waits on a shared store. Default 2 s. Shorthand for {@link #revocation} with
+     * {@link RevocationSettings#withPropagation}.
+     */
+    public AgentManagerBuilder revocationPropagation(Duration propagation) {
+        once("revocation");
+        this.revocation = RevocationSettings.defaults().withPropagation(propagation);
+        return this;
+    }
+
     /** Time between timeout sweeps once started. Default 1 s. */
     public AgentManagerBuilder sweepInterval(Duration sweepInterval) {
         once("sweepInterval");
@@ -153,6 +172,7 @@ public final class AgentManagerBuilder {
                 limits,
                 selfPreservation,
                 renewal,
+                revocation,
                 sweepInterval,
                 sweepBatchSize,
                 random,

@@ -131,17 +131,10 @@ final class AgentRegistrar {
                 1,
                 AgentLiveness.awaitingFirstHeartbeat(now.plus(heartbeat.timeout())));
         TokenRedemption redemption = new TokenRedemption(now, agentId, csr.publicKeySha256(), remote);
-        boolean registered;
-        try {
-            registered = store.registerAgent(tokenId, redemption, now, agent, certificate);
-        } catch (RuntimeException e) {
-            issued.revokeUnused(certificate, now);
-            throw e;
-        }
-        if (!registered) {
+        // A certificate that does not reach the store is never valid: nothing to clean up on failure.
+        if (!store.registerAgent(tokenId, redemption, now, agent, certificate)) {
             // Lost a race for the token's last use, or it changed meanwhile. A concurrent retry of the same
             // registration (same key) may have won: then answer like a replay.
-            issued.revokeUnused(certificate, now);
             RegistrationToken fresh = store.findToken(tokenId).orElse(null);
             if (fresh == null) {
                 throw tokens.reject(TokenRejectionReason.UNKNOWN, tokenId, now, remote);
@@ -177,19 +170,13 @@ final class AgentRegistrar {
         AgentCertificate certificate = issued.issue(agentId, csr);
         TokenRedemption redemption = new TokenRedemption(now, agentId, csr.publicKeySha256(), remote);
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            Optional<Agent> stored;
-            try {
-                stored = store.reenrollAgent(
-                        token.id(),
-                        redemption,
-                        now,
-                        agent.withCertificates(certificate.pin(), null),
-                        agent.version(),
-                        certificate);
-            } catch (RuntimeException e) {
-                issued.revokeUnused(certificate, now);
-                throw e;
-            }
+            Optional<Agent> stored = store.reenrollAgent(
+                    token.id(),
+                    redemption,
+                    now,
+                    agent.withCertificates(certificate.pin(), null),
+                    agent.version(),
+                    certificate);
             if (stored.isPresent()) {
                 List<String> superseded = new ArrayList<>(2);
                 superseded.add(agent.certificate().serial());
@@ -213,7 +200,6 @@ final class AgentRegistrar {
                     || !fresh.isRedeemableAt(now)
                     || current == null
                     || current.status() == AgentStatus.REVOKED) {
-                issued.revokeUnused(certificate, now);
                 Optional<Registration> winner = fresh == null ? Optional.empty() : replay(fresh, csr, now);
                 if (winner.isPresent()) {
                     return winner.get();
@@ -231,7 +217,6 @@ final class AgentRegistrar {
             }
             agent = requireNonNull(current); // the agent changed meanwhile (a heartbeat, an operator): again
         }
-        issued.revokeUnused(certificate, now);
         throw new ConcurrentAgentModificationException(agentId);
     }
 

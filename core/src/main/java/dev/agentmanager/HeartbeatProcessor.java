@@ -18,6 +18,7 @@ import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.Capability;
 import dev.agentmanager.model.CertificatePin;
+import dev.agentmanager.model.CertificateStatus;
 import dev.agentmanager.model.Heartbeat;
 import dev.agentmanager.model.HeartbeatResponse;
 import dev.agentmanager.spi.HeartbeatWrite;
@@ -26,6 +27,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -35,8 +37,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Accepts heartbeats: the hot path. Obtain it from {@link AgentManager#heartbeatProcessor()}.
  *
- * <p>A heartbeat that changes nothing but liveness (the routine one a healthy fleet sends all day) costs one
- * store read ({@link IAgentStore#findAgentForHeartbeat}, which a database store may answer from a cache) and
+ * <p>A heartbeat that changes nothing but liveness (the routine one a healthy fleet sends all day) costs a
+ * look-up in the manager's {@link CertificateValidity} cache (which refuses a certificate revoked on any
+ * replica within the propagation bound), one store read ({@link IAgentStore#findAgentForHeartbeat}, which a database store may answer from a cache) and
  * one conditional liveness write ({@link IAgentStore#recordHeartbeat}).
  * Durable changes (first heartbeat, return from missed heartbeats, certificate promotion, capabilities,
  * health, version) take an optimistic update on top, retried on conflict. A revocation always wins: the
@@ -57,6 +60,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
 
     private final IAgentStore store;
     private final IssuedCertificates issued;
+    private final CertificateValidity validity;
     private final Clock clock;
     private final HeartbeatSettings heartbeat;
     private final RenewalPolicy renewal;
@@ -68,6 +72,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
     HeartbeatProcessor(
             IAgentStore store,
             IssuedCertificates issued,
+            CertificateValidity validity,
             Clock clock,
             HeartbeatSettings heartbeat,
             RenewalPolicy renewal,
@@ -75,6 +80,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
             EventDispatcher events) {
         this.store = store;
         this.issued = issued;
+        this.validity = validity;
         this.clock = clock;
         this.heartbeat = heartbeat;
         this.renewal = renewal;
@@ -91,6 +97,10 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         Duration skew = clockSkew(hb.agentTime(), now);
 
         String thumbprint = validate(hb, now);
+        CertificateStatus status = validity.check(thumbprint);
+        if (!status.isCurrent()) {
+            throw refuseCertificate(agentId, thumbprint, status, now);
+        }
         Instant deadline = now.plus(heartbeat.timeout());
         Agent agent;
         HeartbeatWrite write;
@@ -189,6 +199,28 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
                     now,
                     new CertificateMismatchException(agent.id(), thumbprint, "certificate outside its validity"));
         }
+    }
+
+    /**
+     * The refusal of a certificate the validity check did not accept, as precise as the store allows: an agent
+     * that is unknown or revoked is refused as such, otherwise the certificate is.
+     */
+    private AgentManagerException refuseCertificate(
+            String agentId, String thumbprint, CertificateStatus status, Instant now) {
+        Agent agent = store.findAgent(agentId).orElse(null);
+        if (agent == null) {
+            return reject(agentId, HeartbeatRejection.UNKNOWN_AGENT, now, new AgentNotFoundException(agentId));
+        }
+        authenticate(agent, thumbprint, now);
+        HeartbeatRejection reason = status == CertificateStatus.EXPIRED || status == CertificateStatus.NOT_YET_VALID
+                ? HeartbeatRejection.CERTIFICATE_EXPIRED
+                : HeartbeatRejection.CERTIFICATE_MISMATCH;
+        return reject(
+                agentId,
+                reason,
+                now,
+                new CertificateMismatchException(
+                        agentId, thumbprint, "certificate " + status.name().toLowerCase(Locale.ROOT)));
     }
 
     /**

@@ -94,7 +94,7 @@ public interface IAgentManager {
      * @throws AgentNotFoundException if no such agent
      * @throws AgentRevokedException if the agent is revoked
      * @throws CertificateMismatchException if the presented certificate is not pinned on the agent, outside
-     *     its validity, or revoked at the authority
+     *     its validity, or revoked
      * @throws InvalidRequestException if the request is malformed
      * @throws CertificateIssuanceException if the authority fails
      */
@@ -102,6 +102,18 @@ public interface IAgentManager {
 
     /** The trust bundle agents should use to verify the orchestrator. */
     TrustBundle trustBundle();
+
+    /**
+     * Whether a certificate an agent presents may be used now: the check behind heartbeats, renewals and the
+     * host's TLS trust manager (answered from a per-replica cache; see {@link CertificateValidity}).
+     */
+    CertificateValidity certificateValidity();
+
+    /**
+     * The current certificate revocation list in DER, signed by the certificate authority: every revoked
+     * certificate that has not expired. Every replica signs the same content for the same revocations.
+     */
+    byte[] currentCrl();
 
     // ---- lifecycle (operator) ------------------------------------------------------------------------
 
@@ -126,7 +138,9 @@ public interface IAgentManager {
 
     /**
      * Revokes an agent (terminal) and all its certificates. Wins over racing heartbeats: once this returns,
-     * no heartbeat or renewal of the agent is accepted. Idempotent.
+     * no replica accepts a heartbeat, a renewal or (through {@link #certificateValidity()}) a TLS handshake of
+     * the agent. On a store shared by replicas that costs a wait of the revocation propagation bound (2 s by
+     * default) inside this call. Idempotent.
      *
      * @throws AgentNotFoundException if no such agent
      */

@@ -10,18 +10,21 @@ import java.lang.System.Logger.Level;
 import java.time.Instant;
 
 /**
- * Issuing and retiring agent certificates: the authority signs and revokes, the store keeps the record, and
- * both are told when a certificate stops being used.
+ * Issuing and retiring agent certificates: the authority signs, the store keeps the one record, and a
+ * certificate that stops being used is marked revoked there (which every replica's validity cache and the CRL
+ * read).
  */
 final class IssuedCertificates {
     private static final System.Logger LOG = System.getLogger(IssuedCertificates.class.getName());
 
     private final IAgentStore store;
     private final IAgentCertificateService authority;
+    private final CertificateValidityCache validity;
 
-    IssuedCertificates(IAgentStore store, IAgentCertificateService authority) {
+    IssuedCertificates(IAgentStore store, IAgentCertificateService authority, CertificateValidityCache validity) {
         this.store = store;
         this.authority = authority;
+        this.validity = validity;
     }
 
     /** Has the authority sign {@code csr} for {@code agentId}; its failures become {@link CertificateIssuanceException}. */
@@ -35,39 +38,17 @@ final class IssuedCertificates {
         }
     }
 
-    /** Revokes a certificate that was signed but will never be used; failures are logged, not thrown. */
-    void revokeUnused(AgentCertificate certificate, Instant now) {
-        try {
-            authority.revoke(certificate.serial(), now);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not revoke unused certificate " + certificate.serial(), e);
-        }
-        markRevoked(certificate.serial(), now); // a renewal stores its certificate before it is pinned
-    }
-
     /**
-     * Retires a certificate its agent no longer uses (superseded by a renewal or a re-enrollment): revoked at the
-     * authority, so that TLS layers that consult it refuse it, and in the store's record.
+     * Retires a certificate its agent no longer uses (superseded by a renewal or a re-enrollment, or recorded and
+     * then abandoned). Bookkeeping: a failure is logged, not thrown (the operation that retired it has already
+     * taken effect, and the certificate is no longer pinned, so no check accepts it). A serial the store does
+     * not hold is ignored. This replica's validity cache forgets it at once.
      */
     void retire(String serial, Instant now) {
         try {
-            authority.revoke(serial, now);
-        } catch (RuntimeException e) {
-            LOG.log(
-                    Level.WARNING,
-                    "could not revoke superseded certificate " + serial + "; it stays valid for TLS until it expires",
-                    e);
-        }
-        markRevoked(serial, now);
-    }
-
-    /**
-     * Marks a certificate revoked in the store's record as well. Bookkeeping: a failure is logged, not thrown (the
-     * operation that retired it has already taken effect). A serial the store does not hold is ignored.
-     */
-    private void markRevoked(String serial, Instant now) {
-        try {
-            store.revokeCertificate(serial, now);
+            if (store.revokeCertificate(serial, now)) {
+                validity.readFeed();
+            }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "could not mark certificate " + serial + " revoked in the store", e);
         }

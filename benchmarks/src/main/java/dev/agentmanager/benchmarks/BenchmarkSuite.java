@@ -50,6 +50,8 @@ public final class BenchmarkSuite {
     private int memoryAgents = 1_000_000;
     /** Which database the replica-memory part used, as its child reports it. */
     private String replicaDatabase = "?";
+    /** Which database the revocation part used. */
+    private String revocationDatabase = "?";
 
     private BenchmarkSuite() {}
 
@@ -66,7 +68,8 @@ public final class BenchmarkSuite {
             }
         }
         if (parts.isEmpty()) {
-            parts.addAll(List.of("heartbeat", "sweep", "registration", "memory", "jdbc", "replica-memory"));
+            parts.addAll(
+                    List.of("heartbeat", "sweep", "registration", "memory", "jdbc", "replica-memory", "revocation"));
         }
         long start = System.nanoTime();
         for (String part : parts) {
@@ -97,9 +100,10 @@ public final class BenchmarkSuite {
                             ReplicaMemory.class,
                             List.of("-Xmx4g", "-XX:+UseSerialGC"),
                             String.valueOf(suite.memoryAgents));
+                case "revocation" -> suite.runChild(RevocationRuns.class, List.of(heap(1)), "100", "6", "2");
                 default ->
-                    throw new IllegalArgumentException(
-                            "unknown part " + part + " (heartbeat, sweep, registration, memory, jdbc, replica-memory)");
+                    throw new IllegalArgumentException("unknown part " + part
+                            + " (heartbeat, sweep, registration, memory, jdbc, replica-memory, revocation)");
             }
         }
         suite.table(parts);
@@ -232,6 +236,10 @@ public final class BenchmarkSuite {
                 if (line.startsWith(ReplicaMemory.DATABASE_LINE)) {
                     replicaDatabase =
                             line.substring(ReplicaMemory.DATABASE_LINE.length()).trim();
+                }
+                if (line.startsWith(RevocationRuns.DATABASE_LINE)) {
+                    revocationDatabase = line.substring(RevocationRuns.DATABASE_LINE.length())
+                            .trim();
                 }
             }
         }
@@ -399,6 +407,9 @@ public final class BenchmarkSuite {
                                     replica,
                                     REPLICA_MEMORY_TARGET,
                                     replica <= REPLICA_MEMORY_TARGET ? "met" : "missed"));
+        }
+        if (parts.contains("revocation")) {
+            rows.addAll(RevocationRuns.rows(child, revocationDatabase));
         }
         if (parts.contains("jdbc")) {
             jdbcRows("postgresql", "PostgreSQL", true);

@@ -150,12 +150,11 @@ final class Fleet {
     /** One real agent certificate of the BouncyCastle CA with its defaults, issued once per JVM. */
     static synchronized String samplePem() {
         if (samplePem == null) {
-            try (BouncyCastleCertificateService ca =
-                    BouncyCastleCertificateService.builder().build()) {
-                String agentId = UUID.randomUUID().toString();
-                byte[] csr = AgentKeys.csrPem(AgentKeys.generate(), agentId).getBytes(StandardCharsets.US_ASCII);
-                samplePem = ca.issue(agentId, ca.decodeRequest(csr)).certificatePem();
-            }
+            BouncyCastleCertificateService ca =
+                    BouncyCastleCertificateService.builder().build();
+            String agentId = UUID.randomUUID().toString();
+            byte[] csr = AgentKeys.csrPem(AgentKeys.generate(), agentId).getBytes(StandardCharsets.US_ASCII);
+            samplePem = ca.issue(agentId, ca.decodeRequest(csr)).certificatePem();
         }
         return samplePem;
     }

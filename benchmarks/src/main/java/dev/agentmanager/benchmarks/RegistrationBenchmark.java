@@ -20,7 +20,6 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Registrations per second through {@link AgentManager#register} (request validation, CSR decode and
@@ -51,11 +50,6 @@ public class RegistrationBenchmark {
             for (int i = 0; i < CSRS; i++) {
                 csrs[i] = AgentKeys.csrPem(AgentKeys.generate(), "host-" + i).getBytes(StandardCharsets.US_ASCII);
             }
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            ca.close();
         }
     }
 

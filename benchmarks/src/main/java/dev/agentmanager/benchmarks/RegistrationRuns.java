@@ -60,7 +60,6 @@ public final class RegistrationRuns {
                 rounds,
                 () -> slice * 1e9 / sides[0].applyAsLong(slice),
                 () -> slice * 1e9 / sides[1].applyAsLong(slice));
-        ca.tearDown();
         System.out.printf(
                 Locale.ROOT,
                 "ours %.1f registrations/s, raw crypto %.1f/s (medians of %d rounds of %d)%n",

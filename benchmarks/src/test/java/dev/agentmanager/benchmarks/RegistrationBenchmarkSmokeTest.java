@@ -12,7 +12,6 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.HashSet;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,11 +28,6 @@ class RegistrationBenchmarkSmokeTest {
     static void ca() {
         ca = new RegistrationBenchmark.Ca();
         ca.setUp();
-    }
-
-    @AfterAll
-    static void closeCa() {
-        ca.tearDown();
     }
 
     @Test

@@ -5,10 +5,16 @@ import dev.agentmanager.exception.InvalidCertificateRequestException;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.CertificateRequest;
 import dev.agentmanager.model.TrustBundle;
-import java.time.Instant;
 
 /**
  * The certificate authority behind registration and renewal. (Name from the original design card.)
+ *
+ * <p>An implementation is a stateless issuer: it decodes and checks requests and signs certificates and
+ * revocation lists, and keeps no record of what it signed. Core records every certificate in the
+ * {@link IAgentStore} in the same atomic step as the registration or renewal it belongs to; a certificate
+ * that never reaches the store (signed for the loser of a token race, say) is never valid, and revocation
+ * is a fact of the store, not of the authority. So several replicas may each hold an instance over the same
+ * CA key, and an implementation may assume that nothing needs cleaning up after a signature that is not used.
  *
  * <p>Core ships only this interface. {@code agentmanager-ca-bouncycastle} implements it with a real X.509
  * authority; {@code agentmanager-testkit} has a fake for hosts' tests. Implementations must be thread-safe.
@@ -34,18 +40,12 @@ public interface IAgentCertificateService {
     AgentCertificate issue(String agentId, CertificateRequest request);
 
     /**
-     * Revokes a certificate by serial. Idempotent; revoking an unknown serial is a no-op.
+     * Signs a certificate revocation list with the authority's key: exactly the entries, dates and number of
+     * {@code content}, so that replicas sign the same list for the same revocations.
      *
-     * @param serial lower-case hex serial
-     * @param revokedAt when the revocation takes effect
+     * @return the CRL in DER
      */
-    void revoke(String serial, Instant revokedAt);
-
-    /** Whether the certificate with this serial was issued here, is unrevoked and is within validity now. */
-    boolean isValidSerial(String serial);
-
-    /** Whether the certificate with this SHA-256 thumbprint was issued here, is unrevoked and is valid now. */
-    boolean isValidThumbprint(String thumbprint);
+    byte[] signCrl(CrlContent content);
 
     /** The chain agents should trust, with the root's SHA-256 pin. */
     TrustBundle trustBundle();

@@ -33,6 +33,15 @@ import java.util.Optional;
 public interface IAgentStore extends RegistrationTokenStore, AgentRecordStore, LivenessStore, CertificateStore {
 
     /**
+     * Whether other processes may share these records (orchestrator replicas on one database). Core then
+     * waits out the revocation propagation bound before {@code revoke} returns, so that no replica accepts the
+     * revoked agent afterwards. An in-process store answers false.
+     */
+    default boolean isShared() {
+        return false;
+    }
+
+    /**
      * Registers an agent in one atomic step: consumes one use of the token (appending {@code redemption}),
      * inserts the agent and inserts its certificate record. It takes effect only if, at the moment of the
      * write, the token exists, is not revoked, has not expired at {@code now} and has a use left; otherwise

@@ -33,7 +33,6 @@ public final class PostgresWithHikari {
         public void close() {
             manager.close(); // stops the timeout monitor
             store.close(); // writes the heartbeats it buffered
-            ca.close();
             pool.close();
         }
     }
@@ -42,7 +41,9 @@ public final class PostgresWithHikari {
      * Opens the pool, the store (creating its tables if missing), the CA and the manager, and starts the
      * timeout monitor.
      *
-     * @param caDirectory where the CA keeps its key and ledger; every replica must use the same CA
+     * @param caDirectory where a generated development CA keeps its key and chain, so that every replica on this
+     *     machine uses the same CA (in production every replica loads the same PKCS#12 or PEM files instead:
+     *     {@code caFromPkcs12}); the certificates themselves are recorded in the database
      */
     public static Orchestrator open(String jdbcUrl, String tablePrefix, Path caDirectory) {
         HikariConfig config = new HikariConfig();
@@ -56,7 +57,7 @@ public final class PostgresWithHikari {
                     .createSchemaIfMissing() // or run db/agentmanager/postgresql/V1__*.sql with Flyway
                     .build();
             BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder()
-                    .stateDirectory(caDirectory)
+                    .generatedCaDirectory(caDirectory)
                     .build();
             AgentManager manager =
                     AgentManager.builder().store(store).certificateService(ca).build();

@@ -41,7 +41,6 @@ public final class ReadmeQuickStart {
         // README:END
         // spotless:on
         manager.close();
-        ca.close();
         return response;
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentStatus;
+import dev.agentmanager.model.CertificateStatus;
 import dev.agentmanager.store.jdbc.JdbcDialect;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -43,7 +44,6 @@ class PostgresWithHikariTest {
             assertThat(first.store().dialect()).isEqualTo(JdbcDialect.POSTGRESQL);
             String id = PostgresWithHikari.registerOneAgent(first.manager(), "pg-01");
             first.store().flushHeartbeats();
-            first.ca().close(); // one CA per state directory: the second replica opens the same one
 
             try (PostgresWithHikari.Orchestrator second = PostgresWithHikari.open(url, prefix, ca)) {
                 Agent seen = second.manager().findAgent(id).orElseThrow();
@@ -52,6 +52,15 @@ class PostgresWithHikariTest {
                 assertThat(seen.liveness().lastHeartbeatAt()).isNotNull();
                 assertThat(second.manager().trustBundle())
                         .isEqualTo(first.manager().trustBundle());
+                String thumbprint = seen.certificate().thumbprint();
+                assertThat(first.manager().certificateValidity().check(thumbprint))
+                        .isEqualTo(CertificateStatus.CURRENT);
+
+                second.manager().revoke(id);
+
+                assertThat(first.manager().certificateValidity().check(thumbprint))
+                        .as("revoked on the other replica: refused here once revoke has returned")
+                        .isEqualTo(CertificateStatus.REVOKED);
             }
         } finally {
             dropTables(url, prefix);

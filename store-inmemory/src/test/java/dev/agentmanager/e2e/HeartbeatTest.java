@@ -15,6 +15,7 @@ import dev.agentmanager.model.AgentHealth;
 import dev.agentmanager.model.AgentQuery;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.Capability;
+import dev.agentmanager.model.CertificateStatus;
 import dev.agentmanager.model.Heartbeat;
 import dev.agentmanager.model.HeartbeatResponse;
 import dev.agentmanager.model.Registration;
@@ -267,7 +268,8 @@ class HeartbeatTest {
                 .map(a -> a.id())
                 .contains(id);
         assertThatThrownBy(() -> beat(1, 4)).isInstanceOf(CertificateMismatchException.class);
-        assertThat(fleet.ca.isRevoked(web.certificate().serial())).isTrue(); // refused by TLS layers too
+        assertThat(fleet.manager.certificateValidity().check(web.certificate().thumbprint()))
+                .isEqualTo(CertificateStatus.REVOKED); // refused by TLS layers too
         assertThat(fleet.manager.certificates(id))
                 .as("the store's records agree with the authority")
                 .extracting(c -> c.serial(), c -> c.revokedAt() != null)

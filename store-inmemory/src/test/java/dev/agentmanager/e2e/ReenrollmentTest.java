@@ -13,6 +13,7 @@ import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentQuery;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.Capability;
+import dev.agentmanager.model.CertificateStatus;
 import dev.agentmanager.model.CreatedRegistrationToken;
 import dev.agentmanager.model.Registration;
 import dev.agentmanager.model.RegistrationTokenRequest;
@@ -41,7 +42,8 @@ class ReenrollmentTest {
         assertThat(again.agent().certificate()).isEqualTo(again.certificate().pin());
         assertThat(again.certificate().serial())
                 .isNotEqualTo(first.certificate().serial());
-        assertThat(fleet.ca.isRevoked(first.certificate().serial())).isTrue();
+        assertThat(fleet.manager.certificateValidity().check(first.certificate().thumbprint()))
+                .isEqualTo(CertificateStatus.REVOKED);
         assertThat(fleet.events.single(AgentEvent.AgentReenrolled.class).revokedSerials())
                 .containsExactly(first.certificate().serial());
         assertThat(fleet.manager.findAgents(AgentQuery.all())).hasSize(1);

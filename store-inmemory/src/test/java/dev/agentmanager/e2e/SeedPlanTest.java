@@ -8,6 +8,7 @@ import dev.agentmanager.exception.AgentRevokedException;
 import dev.agentmanager.exception.RegistrationTokenRejectedException;
 import dev.agentmanager.exception.TokenRejectionReason;
 import dev.agentmanager.model.AgentStatus;
+import dev.agentmanager.model.CertificateStatus;
 import dev.agentmanager.model.CreatedRegistrationToken;
 import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.model.Registration;
@@ -34,7 +35,10 @@ class SeedPlanTest {
         assertThat(registration.agent().certificate())
                 .isEqualTo(registration.certificate().pin());
         assertThat(fleet.ca.issuedCount()).isEqualTo(1);
-        assertThat(fleet.ca.isValidSerial(registration.certificate().serial())).isTrue();
+        assertThat(fleet.manager
+                        .certificateValidity()
+                        .check(registration.certificate().thumbprint()))
+                .isEqualTo(CertificateStatus.CURRENT);
         assertThat(fleet.manager.certificates(registration.agent().id())).containsExactly(registration.certificate());
         assertThat(fleet.events.single(AgentEvent.CertificateIssued.class).serial())
                 .isEqualTo(registration.certificate().serial());
@@ -88,7 +92,10 @@ class SeedPlanTest {
         assertThat(fleet.manager.reactivate(id).status()).isEqualTo(AgentStatus.ACTIVE);
 
         assertThat(fleet.manager.revoke(id).status()).isEqualTo(AgentStatus.REVOKED);
-        assertThat(fleet.ca.isRevoked(registration.certificate().serial())).isTrue();
+        assertThat(fleet.manager
+                        .certificateValidity()
+                        .check(registration.certificate().thumbprint()))
+                .isEqualTo(CertificateStatus.REVOKED);
         assertThatThrownBy(() -> fleet.beat(registration)).isInstanceOf(AgentRevokedException.class);
         assertThatThrownBy(() -> fleet.manager.reactivate(id)).isInstanceOf(AgentRevokedException.class);
         assertThat(fleet.events.events())

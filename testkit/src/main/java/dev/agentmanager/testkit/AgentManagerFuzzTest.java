@@ -88,6 +88,8 @@ public abstract class AgentManagerFuzzTest {
                 .store(store)
                 .certificateService(new FakeCertificateService(clock))
                 .clock(clock)
+                // one process: a short bound keeps each revoke on a shared store from waiting seconds
+                .revocationPropagation(Duration.ofMillis(20))
                 .build()) {
             Fixture fixture = new Fixture(manager, random);
             Map<String, Integer> outcomes = new TreeMap<>();

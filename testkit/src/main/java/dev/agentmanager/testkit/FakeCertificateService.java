@@ -6,6 +6,7 @@ import dev.agentmanager.exception.InvalidCertificateRequestException;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.CertificateRequest;
 import dev.agentmanager.model.TrustBundle;
+import dev.agentmanager.spi.CrlContent;
 import dev.agentmanager.spi.IAgentCertificateService;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -40,10 +40,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * runs from the injected clock's current second for the configured lifetime (default
  * {@link #DEFAULT_LIFETIME}).
  *
- * <p><b>Answers are truthful.</b> The service remembers what it issued and revoked:
- * {@link #isValidSerial}/{@link #isValidThumbprint} are true only for a certificate it issued, has not
- * revoked, and whose validity contains the clock's current time. A revocation takes effect immediately,
- * whatever its {@code revokedAt}.
+ * <p><b>Stateless like a real authority.</b> Whether a certificate may be used is the store's fact, not the
+ * authority's; the service only remembers what it signed, for inspection ({@link #issuedCertificates()},
+ * {@link #signedCrls()}).
  *
  * <p><b>Failure injection.</b> {@link #failNextIssue(RuntimeException)} makes the next {@code issue} call
  * throw, e.g. to prove that a registration failing at the certificate authority does not burn its token.
@@ -68,8 +67,7 @@ public final class FakeCertificateService implements IAgentCertificateService {
     private final Duration lifetime;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, AgentCertificate> bySerial = new ConcurrentHashMap<>();
-    private final Map<String, String> serialByThumbprint = new ConcurrentHashMap<>();
-    private final Map<String, Instant> revoked = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<CrlContent> signedCrls = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<AgentCertificate> issuedInOrder = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<RuntimeException> issueFailures = new ConcurrentLinkedQueue<>();
 
@@ -142,35 +140,26 @@ public final class FakeCertificateService implements IAgentCertificateService {
             AgentCertificate certificate =
                     new AgentCertificate(serial, sha256Hex(der), agentId, notBefore, notAfter, pem(der), null);
             if (bySerial.putIfAbsent(serial, certificate) == null) {
-                serialByThumbprint.put(certificate.thumbprint(), serial);
                 issuedInOrder.add(certificate);
                 return certificate;
             }
         }
     }
 
-    /** Idempotent; the first revocation time is kept; unknown serials are ignored. */
+    /**
+     * Returns made-up bytes naming the content (not parseable as a CRL) and keeps the content for
+     * {@link #signedCrls()}.
+     */
     @Override
-    public void revoke(String serial, Instant revokedAt) {
-        requireNonNull(serial, "serial");
-        requireNonNull(revokedAt, "revokedAt");
-        if (bySerial.containsKey(serial)) {
-            revoked.putIfAbsent(serial, revokedAt);
+    public byte[] signCrl(CrlContent content) {
+        requireNonNull(content, "content");
+        signedCrls.add(content);
+        StringBuilder text = new StringBuilder("FAKE CRL number=" + content.number() + " thisUpdate="
+                + content.thisUpdate() + " nextUpdate=" + content.nextUpdate());
+        for (AgentCertificate revoked : content.revoked()) {
+            text.append(" ").append(revoked.serial()).append("@").append(revoked.revokedAt());
         }
-    }
-
-    @Override
-    public boolean isValidSerial(String serial) {
-        requireNonNull(serial, "serial");
-        AgentCertificate certificate = bySerial.get(serial);
-        return certificate != null && !revoked.containsKey(serial) && certificate.isValidAt(clock.instant());
-    }
-
-    @Override
-    public boolean isValidThumbprint(String thumbprint) {
-        requireNonNull(thumbprint, "thumbprint");
-        String serial = serialByThumbprint.get(thumbprint);
-        return serial != null && isValidSerial(serial);
+        return text.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
@@ -195,24 +184,14 @@ public final class FakeCertificateService implements IAgentCertificateService {
         return List.copyOf(new ArrayList<>(issuedInOrder));
     }
 
-    /** The certificate issued with this serial, with its revocation time if revoked. */
+    /** The certificate issued with this serial, as issued. */
     public Optional<AgentCertificate> certificate(String serial) {
-        AgentCertificate certificate = bySerial.get(requireNonNull(serial, "serial"));
-        if (certificate == null) {
-            return Optional.empty();
-        }
-        Instant at = revoked.get(serial);
-        return Optional.of(at == null ? certificate : certificate.withRevokedAt(at));
+        return Optional.ofNullable(bySerial.get(requireNonNull(serial, "serial")));
     }
 
-    /** The serials revoked so far. */
-    public Set<String> revokedSerials() {
-        return Set.copyOf(revoked.keySet());
-    }
-
-    /** Whether the serial was revoked here. */
-    public boolean isRevoked(String serial) {
-        return revoked.containsKey(requireNonNull(serial, "serial"));
+    /** The content of every CRL signed so far, oldest first. */
+    public List<CrlContent> signedCrls() {
+        return List.copyOf(new ArrayList<>(signedCrls));
     }
 
     /** How long issued certificates are valid. */
@@ -237,7 +216,7 @@ public final class FakeCertificateService implements IAgentCertificateService {
 
     @Override
     public String toString() {
-        return "FakeCertificateService[issued=" + issuedCount() + ", revoked=" + revoked.size() + ", lifetime="
+        return "FakeCertificateService[issued=" + issuedCount() + ", crls=" + signedCrls.size() + ", lifetime="
                 + lifetime + "]";
     }
 }

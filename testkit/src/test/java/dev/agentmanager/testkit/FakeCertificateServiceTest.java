@@ -8,6 +8,7 @@ import dev.agentmanager.exception.InvalidCertificateRequestException;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.CertificateRequest;
 import dev.agentmanager.model.TrustBundle;
+import dev.agentmanager.spi.CrlContent;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -107,43 +109,17 @@ class FakeCertificateServiceTest {
     }
 
     @Test
-    void validityFollowsTheClock() {
-        AgentCertificate cert = ca.issue("agent-1", ca.decodeRequest(new byte[] {1}));
+    void signsTheCrlContentItIsGivenAndRemembersIt() {
+        AgentCertificate issued = ca.issue("agent-2", ca.decodeRequest(new byte[] {2}));
+        AgentCertificate revoked = issued.withRevokedAt(START.plusSeconds(10));
+        CrlContent content = new CrlContent(List.of(revoked), START, START.plus(Duration.ofDays(7)), 42);
 
-        assertThat(ca.isValidSerial(cert.serial())).isTrue();
-        assertThat(ca.isValidThumbprint(cert.thumbprint())).isTrue();
+        String crl = new String(ca.signCrl(content), StandardCharsets.UTF_8);
 
-        clock.set(cert.notAfter().minusMillis(1));
-        assertThat(ca.isValidSerial(cert.serial())).isTrue();
-        clock.set(cert.notAfter());
-        assertThat(ca.isValidSerial(cert.serial())).as("expired").isFalse();
-        assertThat(ca.isValidThumbprint(cert.thumbprint())).isFalse();
-        clock.set(cert.notBefore().minusMillis(1));
-        assertThat(ca.isValidSerial(cert.serial())).as("not yet valid").isFalse();
-    }
-
-    @Test
-    void revocationIsRememberedAndIdempotent() {
-        AgentCertificate kept = ca.issue("agent-1", ca.decodeRequest(new byte[] {1}));
-        AgentCertificate revoked = ca.issue("agent-2", ca.decodeRequest(new byte[] {2}));
-
-        ca.revoke(revoked.serial(), START.plusSeconds(10));
-        ca.revoke(revoked.serial(), START.plusSeconds(20));
-        ca.revoke("abc123", START);
-
-        assertThat(ca.isValidSerial(revoked.serial())).isFalse();
-        assertThat(ca.isValidThumbprint(revoked.thumbprint())).isFalse();
-        assertThat(ca.isValidSerial(kept.serial())).isTrue();
-        assertThat(ca.revokedSerials()).containsExactly(revoked.serial());
-        assertThat(ca.isRevoked(revoked.serial())).isTrue();
-        assertThat(ca.certificate(revoked.serial())).contains(revoked.withRevokedAt(START.plusSeconds(10)));
+        assertThat(crl).contains("number=42").contains(revoked.serial() + "@" + START.plusSeconds(10));
+        assertThat(ca.signedCrls()).containsExactly(content);
+        assertThat(ca.certificate(revoked.serial())).contains(issued);
         assertThat(ca.certificate("abc123")).isEmpty();
-    }
-
-    @Test
-    void unknownSerialsAndThumbprintsAreInvalid() {
-        assertThat(ca.isValidSerial("1234567890abcdef")).isFalse();
-        assertThat(ca.isValidThumbprint("00".repeat(32))).isFalse();
     }
 
     @Test

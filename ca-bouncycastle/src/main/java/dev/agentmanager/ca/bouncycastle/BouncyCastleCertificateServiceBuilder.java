@@ -7,8 +7,6 @@ import dev.agentmanager.ca.bouncycastle.internal.CaFiles;
 import dev.agentmanager.ca.bouncycastle.internal.CaMaterial;
 import dev.agentmanager.ca.bouncycastle.internal.Digests;
 import dev.agentmanager.ca.bouncycastle.internal.KeyPolicy;
-import dev.agentmanager.ca.bouncycastle.internal.Ledger;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -26,8 +24,9 @@ import org.jspecify.annotations.Nullable;
  * Settings for a {@link BouncyCastleCertificateService}. Every setting may be given at most once; null
  * is refused at once; {@link #build()} checks the combination.
  *
- * <p>The CA comes from exactly one of: {@link #caFromPkcs12}, {@link #caFromPem}, or (neither) a
- * generated root, which is written to and later read from the {@link #stateDirectory} when one is set.
+ * <p>The CA comes from exactly one of: {@link #caFromPkcs12}, {@link #caFromPem} (what replicas in production
+ * use: the same files on each), or (neither) a generated root, which is written to and later read from the
+ * {@link #generatedCaDirectory} when one is set.
  * {@link #caKeyType}, {@link #caSubject} and {@link #caValidity} apply only to a generated root.
  */
 public final class BouncyCastleCertificateServiceBuilder {
@@ -36,7 +35,6 @@ public final class BouncyCastleCertificateServiceBuilder {
     private @Nullable Clock clock;
     private @Nullable Duration certificateLifetime;
     private @Nullable Duration clockSkewAllowance;
-    private @Nullable Duration crlValidity;
     private @Nullable KeyType caKeyType;
     private @Nullable String caSubject;
     private @Nullable Duration caValidity;
@@ -46,7 +44,7 @@ public final class BouncyCastleCertificateServiceBuilder {
     private @Nullable Path pemChainFile;
     private @Nullable Path pemKeyFile;
     private char @Nullable [] pemKeyPassword;
-    private @Nullable Path stateDirectory;
+    private @Nullable Path generatedCaDirectory;
     private @Nullable Set<AgentKeyAlgorithm> agentKeyAlgorithms;
     private @Nullable Integer minimumRsaKeySize;
     private @Nullable Integer maxRequestSize;
@@ -55,7 +53,7 @@ public final class BouncyCastleCertificateServiceBuilder {
 
     BouncyCastleCertificateServiceBuilder() {}
 
-    /** The clock for validity periods, checks and CRL dates. Default {@link Clock#systemUTC()}. */
+    /** The clock for validity periods. Default {@link Clock#systemUTC()}. */
     public BouncyCastleCertificateServiceBuilder clock(Clock clock) {
         requireUnset(this.clock, "clock");
         this.clock = requireNonNull(clock, "clock");
@@ -71,24 +69,13 @@ public final class BouncyCastleCertificateServiceBuilder {
     }
 
     /**
-     * How far back {@code notBefore} (and a CRL's {@code thisUpdate}) is dated so that agents whose
+     * How far back {@code notBefore} is dated so that agents whose
      * clocks lag accept them, 0 to 1 hour. Default {@link #BouncyCastleCertificateService.DEFAULT_CLOCK_SKEW_ALLOWANCE}.
      */
     public BouncyCastleCertificateServiceBuilder clockSkewAllowance(Duration allowance) {
         requireUnset(this.clockSkewAllowance, "clockSkewAllowance");
         requireRange(allowance, "clockSkewAllowance", Duration.ZERO, Duration.ofHours(1));
         this.clockSkewAllowance = allowance;
-        return this;
-    }
-
-    /**
-     * How long a CRL is valid ({@code nextUpdate - thisUpdate}), 1 hour to 366 days; a fresh one is
-     * signed when half has passed. Default {@link #BouncyCastleCertificateService.DEFAULT_CRL_VALIDITY}.
-     */
-    public BouncyCastleCertificateServiceBuilder crlValidity(Duration validity) {
-        requireUnset(this.crlValidity, "crlValidity");
-        requireRange(validity, "crlValidity", Duration.ofHours(1), Duration.ofDays(366));
-        this.crlValidity = validity;
         return this;
     }
 
@@ -162,13 +149,14 @@ public final class BouncyCastleCertificateServiceBuilder {
     }
 
     /**
-     * Where the authority keeps its state across restarts: a generated CA (key and chain) and the ledger
-     * of issued and revoked certificates. Created if missing; locked while the authority is open.
-     * Protect it like the CA key it holds. Default: none, everything in memory.
+     * Where a generated root's key and chain are kept ({@code ca-key.pem}, owner-only, and {@code ca-chain.pem}),
+     * so that the next start, or another replica on this machine, uses the same CA: the first build generates
+     * them (under a file lock, so racing processes agree), later builds read them. Created if missing. For
+     * development and demos; protect it like the CA key it holds. Default: none, a root generated in memory.
      */
-    public BouncyCastleCertificateServiceBuilder stateDirectory(Path directory) {
-        requireUnset(this.stateDirectory, "stateDirectory");
-        this.stateDirectory = requireNonNull(directory, "directory");
+    public BouncyCastleCertificateServiceBuilder generatedCaDirectory(Path directory) {
+        requireUnset(this.generatedCaDirectory, "generatedCaDirectory");
+        this.generatedCaDirectory = requireNonNull(directory, "directory");
         return this;
     }
 
@@ -223,19 +211,19 @@ public final class BouncyCastleCertificateServiceBuilder {
     }
 
     /**
-     * Loads or generates the CA, opens the state directory, and returns the authority.
+     * Loads or generates the CA and returns the authority.
      *
-     * @throws IllegalStateException if generated-root settings are combined with a loaded CA, the state
-     *     directory is in use or belongs to another CA, or a persisted CA is not of the configured key type
+     * @throws IllegalStateException if generated-root settings are combined with a loaded CA, or a generated CA
+     *     directory holds a CA of another key type or only half of one
      * @throws IllegalArgumentException if the CA material is unusable (not a CA, key does not match,
      *     wrong password, broken chain)
      * @throws UncheckedIOException if files cannot be read or written
      */
     public BouncyCastleCertificateService build() {
         boolean loaded = pkcs12File != null || pemChainFile != null;
-        if (loaded && (caKeyType != null || caSubject != null || caValidity != null)) {
-            throw new IllegalStateException("caKeyType, caSubject and caValidity apply only to a generated CA, "
-                    + "not to one loaded from " + (pkcs12File != null ? "PKCS#12" : "PEM"));
+        if (loaded && (caKeyType != null || caSubject != null || caValidity != null || generatedCaDirectory != null)) {
+            throw new IllegalStateException("caKeyType, caSubject, caValidity and generatedCaDirectory apply only to a "
+                    + "generated CA, not to one loaded from " + (pkcs12File != null ? "PKCS#12" : "PEM"));
         }
         Clock clock = this.clock != null ? this.clock : Clock.systemUTC();
         Duration lifetime = certificateLifetime != null
@@ -244,13 +232,10 @@ public final class BouncyCastleCertificateServiceBuilder {
         Duration skew = clockSkewAllowance != null
                 ? clockSkewAllowance
                 : BouncyCastleCertificateService.DEFAULT_CLOCK_SKEW_ALLOWANCE;
-        Duration crlValidity =
-                this.crlValidity != null ? this.crlValidity : BouncyCastleCertificateService.DEFAULT_CRL_VALIDITY;
         BouncyCastleCertificateService.Settings settings = new BouncyCastleCertificateService.Settings(
                 clock,
                 lifetime,
                 skew,
-                crlValidity,
                 new KeyPolicy(
                         agentKeyAlgorithms != null
                                 ? agentKeyAlgorithms
@@ -261,47 +246,17 @@ public final class BouncyCastleCertificateServiceBuilder {
                 maxRequestSize != null ? maxRequestSize : BouncyCastleCertificateService.DEFAULT_MAX_REQUEST_SIZE,
                 identityUri != null ? identityUri : AgentIdentityUri.urn());
         Provider provider = cryptoProvider != null ? cryptoProvider : Bc.provider();
-
-        @Nullable Ledger ledger = stateDirectory != null ? Ledger.lock(stateDirectory) : null;
-        try {
-            boolean generated = !loaded && (stateDirectory == null || !CaFiles.hasCa(stateDirectory));
-            CaMaterial ca = caMaterial(provider, clock.instant(), skew);
-            if (ledger != null) {
-                Instant horizon = clock.instant().minus(crlValidity);
-                ledger.load(
-                        Digests.thumbprint(ca.issuingCertificate()),
-                        issued -> !issued.notAfter().isBefore(horizon));
-                if (generated) {
-                    // Only once the ledger accepted this CA: a failed start leaves no new key behind.
-                    CaFiles.writeToStateDirectory(requireNonNull(stateDirectory), ca.chain(), ca.privateKey());
-                    LOG.log(
-                            Level.INFO,
-                            "generated a {0} CA in {1}, root SHA-256 {2}",
-                            ca.keyLabel(),
-                            stateDirectory,
-                            Digests.thumbprint(ca.root()));
-                }
-            }
-            Instant now = clock.instant();
-            if (!now.isBefore(ca.notAfter())) {
-                LOG.log(Level.ERROR, "CA certificate expired at {0}: no certificate can be issued", ca.notAfter());
-            } else if (now.plus(lifetime).isAfter(ca.notAfter())) {
-                LOG.log(
-                        Level.WARNING,
-                        "CA certificate expires at {0}: certificates issued now are cut short",
-                        ca.notAfter());
-            }
-            return new BouncyCastleCertificateService(settings, ca, ledger);
-        } catch (RuntimeException e) {
-            if (ledger != null) {
-                try {
-                    ledger.close();
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            throw e;
+        CaMaterial ca = caMaterial(provider, clock.instant(), skew);
+        Instant now = clock.instant();
+        if (!now.isBefore(ca.notAfter())) {
+            LOG.log(Level.ERROR, "CA certificate expired at {0}: no certificate can be issued", ca.notAfter());
+        } else if (now.plus(lifetime).isAfter(ca.notAfter())) {
+            LOG.log(
+                    Level.WARNING,
+                    "CA certificate expires at {0}: certificates issued now are cut short",
+                    ca.notAfter());
         }
+        return new BouncyCastleCertificateService(settings, ca);
     }
 
     private CaMaterial caMaterial(Provider provider, Instant now, Duration skew) {
@@ -313,15 +268,33 @@ public final class BouncyCastleCertificateServiceBuilder {
             CaFiles.Loaded loaded = CaFiles.fromPem(pemChainFile, requireNonNull(pemKeyFile), pemKeyPassword);
             return CaMaterial.of(loaded.chain(), loaded.key(), provider);
         }
-        if (stateDirectory != null && CaFiles.hasCa(stateDirectory)) {
-            CaFiles.Loaded loaded = CaFiles.fromStateDirectory(stateDirectory);
-            CaMaterial ca = CaMaterial.of(loaded.chain(), loaded.key(), provider);
-            if (caKeyType != null && !caKeyType.label().equals(ca.keyLabel())) {
-                throw new IllegalStateException("state directory " + stateDirectory + " holds a " + ca.keyLabel()
-                        + " CA, but caKeyType is " + caKeyType.label());
-            }
-            return ca;
+        Path directory = generatedCaDirectory;
+        if (directory == null) {
+            return generate(provider, now, skew);
         }
+        return CaFiles.underLock(directory, () -> {
+            if (CaFiles.hasCa(directory)) {
+                CaFiles.Loaded loaded = CaFiles.fromDirectory(directory);
+                CaMaterial ca = CaMaterial.of(loaded.chain(), loaded.key(), provider);
+                if (caKeyType != null && !caKeyType.label().equals(ca.keyLabel())) {
+                    throw new IllegalStateException("directory " + directory + " holds a " + ca.keyLabel()
+                            + " CA, but caKeyType is " + caKeyType.label());
+                }
+                return ca;
+            }
+            CaMaterial ca = generate(provider, now, skew);
+            CaFiles.writeToDirectory(directory, ca.chain(), ca.privateKey());
+            LOG.log(
+                    Level.INFO,
+                    "generated a {0} CA in {1}, root SHA-256 {2}",
+                    ca.keyLabel(),
+                    directory,
+                    Digests.thumbprint(ca.root()));
+            return ca;
+        });
+    }
+
+    private CaMaterial generate(Provider provider, Instant now, Duration skew) {
         KeyType keyType = caKeyType != null ? caKeyType : BouncyCastleCertificateService.DEFAULT_CA_KEY_TYPE;
         return CaMaterial.generate(
                 keyType.generateKeyPair(),

@@ -2,11 +2,13 @@ package dev.agentmanager.ca.bouncycastle;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.agentmanager.CertificateValidity;
+import dev.agentmanager.IAgentManager;
 import dev.agentmanager.ca.bouncycastle.internal.AgentClientTrustManager;
 import dev.agentmanager.ca.bouncycastle.internal.Digests;
 import dev.agentmanager.ca.bouncycastle.internal.TlsSupport;
+import dev.agentmanager.model.CertificateStatus;
 import dev.agentmanager.model.TrustBundle;
-import dev.agentmanager.spi.IAgentCertificateService;
 import java.lang.System.Logger.Level;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -15,6 +17,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
@@ -27,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * The host's TLS server side: require agents' client certificates and refuse revoked ones in the handshake.
  *
  * <pre>{@code
- * X509ExtendedTrustManager agents = ServerTls.agentTrustManager(certificateService);
+ * X509ExtendedTrustManager agents = ServerTls.agentTrustManager(manager);
  * SSLContext tls = ServerTls.sslContext(serverKey, serverChain, agents);
  * SSLServerSocket socket = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket(8443);
  * socket.setSSLParameters(ServerTls.sslParameters(tls));       // client certificate required
@@ -35,11 +38,12 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * The trust managers validate the client's chain to the agent CA at the clock's time, require
- * {@code extendedKeyUsage clientAuth}, then ask either the authority itself (exact and immediate:
- * {@link IAgentCertificateService#isValidThumbprint}) or a CRL (for a server that only has the CA's
- * published CRL). They also make every accepted TLS session non-resumable: a resumed session would skip the
- * trust manager and let a revoked agent back in, so each connection costs a full handshake (keep
- * connections alive rather than reconnecting).
+ * {@code extendedKeyUsage clientAuth}, then ask either the manager ({@link IAgentManager#certificateValidity()},
+ * exact, from a per-replica cache) or a CRL (for a server that only has the published CRL). A refused
+ * certificate fails the handshake with a TLS alert (the JDK's server sends {@code certificate_unknown} for
+ * every refusal). TLS 1.3 sessions are never resumed, so every TLS 1.3 connection is checked here; TLS 1.2
+ * sessions may be (clients that use tickets need it), which skips the trust manager, and the manager checks
+ * the presented certificate again on every heartbeat and renewal.
  */
 public final class ServerTls {
     private static final System.Logger LOG = System.getLogger(ServerTls.class.getName());
@@ -50,30 +54,45 @@ public final class ServerTls {
     public static final List<String> PROTOCOLS = TlsSupport.PROTOCOLS;
 
     /**
-     * A trust manager that accepts an agent only while the authority says its exact certificate is issued,
-     * unrevoked and unexpired ({@link IAgentCertificateService#isValidThumbprint}, O(1)). A revocation
-     * takes effect at the next handshake.
+     * A trust manager that accepts an agent only while the manager says its exact certificate is current
+     * ({@link IAgentManager#certificateValidity()}: known to the store, pinned on an unrevoked agent, unrevoked,
+     * within validity; answered from the manager's cache). A revocation on any replica is refused here within
+     * the manager's propagation bound.
      */
-    public static X509ExtendedTrustManager agentTrustManager(IAgentCertificateService authority) {
-        return agentTrustManager(authority, Clock.systemUTC());
+    public static X509ExtendedTrustManager agentTrustManager(IAgentManager manager) {
+        requireNonNull(manager, "manager");
+        return agentTrustManager(manager.trustBundle(), manager.certificateValidity(), Clock.systemUTC());
     }
 
-    /** {@link #agentTrustManager(IAgentCertificateService)} validating chains at {@code clock}'s time. */
-    public static X509ExtendedTrustManager agentTrustManager(IAgentCertificateService authority, Clock clock) {
-        requireNonNull(authority, "authority");
+    /**
+     * A trust manager that validates chains to {@code trustBundle} at {@code clock}'s time and then accepts an
+     * agent only while {@code validity} says its certificate is {@linkplain CertificateStatus#CURRENT current}.
+     * A check that fails (the store unreachable while the cache must consult it) refuses the handshake.
+     */
+    public static X509ExtendedTrustManager agentTrustManager(
+            TrustBundle trustBundle, CertificateValidity validity, Clock clock) {
+        requireNonNull(trustBundle, "trustBundle");
+        requireNonNull(validity, "validity");
         requireNonNull(clock, "clock");
-        List<X509Certificate> cas = Pem.readCertificates(authority.trustBundle().certificatesPem());
-        return new AgentClientTrustManager(
-                cas,
-                clock,
-                leaf -> authority.isValidThumbprint(Digests.thumbprint(leaf))
-                        ? null
-                        : "unknown to the authority, revoked or expired");
+        List<X509Certificate> cas = Pem.readCertificates(trustBundle.certificatesPem());
+        return new AgentClientTrustManager(cas, clock, leaf -> {
+            CertificateStatus status;
+            try {
+                status = validity.check(Digests.thumbprint(leaf));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "cannot check an agent certificate; refusing it", e);
+                return "cannot be checked now: " + e.getMessage();
+            }
+            return status.isCurrent()
+                    ? null
+                    : status.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        });
     }
 
     /**
      * A trust manager that refuses agents listed in the CRL that {@code crls} returns at each handshake
-     * (e.g. {@code service::currentCrl}, or the last one fetched from a distribution point). The CRL must be
+     * (e.g. the last one fetched from a distribution point that serves the manager's {@code currentCrl()}), for
+     * a server that has no manager of its own. The CRL must be
      * signed by a CA of the bundle, or every agent is refused. A CRL past its {@code nextUpdate} is still
      * used, with a warning: a stale CRL must not take the fleet down.
      */

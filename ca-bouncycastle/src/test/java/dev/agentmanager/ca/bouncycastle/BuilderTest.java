@@ -39,13 +39,12 @@ class BuilderTest {
                         x -> x.clock(null),
                         x -> x.certificateLifetime(null),
                         x -> x.clockSkewAllowance(null),
-                        x -> x.crlValidity(null),
                         x -> x.caKeyType(null),
                         x -> x.caSubject(null),
                         x -> x.caValidity(null),
                         x -> x.caFromPkcs12(null, new char[0]),
                         x -> x.caFromPem(Path.of("a"), null),
-                        x -> x.stateDirectory(null),
+                        x -> x.generatedCaDirectory(null),
                         x -> x.agentKeyAlgorithms(null),
                         x -> x.identityUri(null),
                         x -> x.cryptoProvider(null))) {
@@ -81,7 +80,6 @@ class BuilderTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.clockSkewAllowance(Duration.ofMinutes(-1)))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> b.crlValidity(Duration.ofMinutes(59))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.caValidity(Duration.ofMinutes(1))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.minimumRsaKeySize(1024)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.maxRequestSize(100)).isInstanceOf(IllegalArgumentException.class);
@@ -109,10 +107,7 @@ class BuilderTest {
         var issued = ca.issue("a", ca.decodeRequest(TestPki.csrPem(TestPki.P256)));
 
         TestPki.validate(
-                TestPki.certificate(issued.certificatePem()),
-                ca.caCertificates(),
-                java.time.Instant.now(),
-                ca.currentCrl());
+                TestPki.certificate(issued.certificatePem()), ca.caCertificates(), java.time.Instant.now(), null);
         byte[] tampered = TestPki.csr(TestPki.P256, "SHA256withECDSA");
         tampered[tampered.length - 1] ^= 1;
         assertThatThrownBy(() -> ca.decodeRequest(tampered))

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.agentmanager.ca.bouncycastle.client.AgentKeys;
 import dev.agentmanager.ca.bouncycastle.internal.Bc;
 import dev.agentmanager.model.AgentCertificate;
+import dev.agentmanager.spi.CrlContent;
 import java.io.OutputStream;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -39,11 +40,13 @@ class CaMaterialTest {
         AgentCertificate issued = ca.issue("agent-1", ca.decodeRequest(TestPki.csrPem(TestPki.P256)));
         X509Certificate leaf = TestPki.certificate(issued.certificatePem());
         List<X509Certificate> chain = ca.caCertificates();
-        TestPki.validate(leaf, chain, clock.instant(), ca.currentCrl());
+        TestPki.validate(leaf, chain, clock.instant(), null);
 
-        ca.revoke(issued.serial(), clock.instant());
+        Instant revokedAt = clock.instant();
         clock.advance(Duration.ofSeconds(1));
-        X509CRL crl = ca.currentCrl();
+        X509CRL crl = (X509CRL) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCRL(new java.io.ByteArrayInputStream(ca.signCrl(new CrlContent(
+                        List.of(issued.withRevokedAt(revokedAt)), revokedAt, revokedAt.plus(Duration.ofDays(1)), 1))));
         crl.verify(chain.get(0).getPublicKey());
         assertThat(crl.isRevoked(leaf)).isTrue();
         assertThatThrownBy(() -> TestPki.validate(leaf, chain, clock.instant(), crl))

@@ -192,6 +192,5 @@ class HostileRequestTest {
         assertThatThrownBy(() -> ca.issue("a", new CertificateRequest(weak, "x", "RSA 2048")))
                 .isInstanceOf(InvalidCertificateRequestException.class)
                 .hasMessageContaining("too small");
-        assertThat(ca.currentCrl().getRevokedCertificates()).isNull();
     }
 }

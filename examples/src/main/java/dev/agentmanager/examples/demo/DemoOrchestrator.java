@@ -150,7 +150,7 @@ public final class DemoOrchestrator implements AutoCloseable {
                 .heartbeatFlushInterval(Duration.ofMillis(100))
                 .build();
         ca = BouncyCastleCertificateService.builder()
-                .stateDirectory(directory.resolve("ca"))
+                .generatedCaDirectory(directory.resolve("ca"))
                 .certificateLifetime(settings.certificateLifetime())
                 .clockSkewAllowance(Duration.ZERO) // one machine, one clock
                 .build();
@@ -174,7 +174,7 @@ public final class DemoOrchestrator implements AutoCloseable {
         chain.add(serverCertificate);
         chain.addAll(ca.caCertificates());
         SSLContext tls = ServerTls.sslContext(
-                serverKeys.getPrivate(), chain, new RefusalRecorder(ServerTls.agentTrustManager(ca)));
+                serverKeys.getPrivate(), chain, new RefusalRecorder(ServerTls.agentTrustManager(manager)));
         SSLParameters serverOnly = tls.getDefaultSSLParameters();
         serverOnly.setProtocols(ServerTls.PROTOCOLS.toArray(String[]::new));
         SSLParameters mutual = ServerTls.sslParameters(tls); // client certificate required
@@ -249,7 +249,6 @@ public final class DemoOrchestrator implements AutoCloseable {
         manager.close();
         store.close();
         database.dispose();
-        ca.close();
     }
 
     // ---- handlers ----------------------------------------------------------------------------------------

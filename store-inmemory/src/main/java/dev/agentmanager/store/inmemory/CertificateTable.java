@@ -19,6 +19,10 @@ final class CertificateTable {
     /** Serials per agent, oldest first; each list is immutable and replaced on write. */
     private final ConcurrentHashMap<String, List<String>> serialsByAgent = new ConcurrentHashMap<>();
 
+    private final ConcurrentHashMap<String, String> serialByThumbprint = new ConcurrentHashMap<>();
+    /** Serials in the order they were revoked: the revocation feed, its position an index. */
+    private final List<String> revocations = new ArrayList<>();
+
     boolean contains(String serial) {
         return bySerial.containsKey(serial);
     }
@@ -27,6 +31,7 @@ final class CertificateTable {
         if (bySerial.putIfAbsent(certificate.serial(), certificate) != null) {
             throw new IllegalStateException("a certificate with serial " + certificate.serial() + " exists");
         }
+        serialByThumbprint.put(certificate.thumbprint(), certificate.serial());
         List<String> serials = new ArrayList<>(serialsByAgent.getOrDefault(certificate.agentId(), List.of()));
         serials.add(certificate.serial());
         // oldest first; a stable sort keeps insertion order among equal start times
@@ -36,6 +41,11 @@ final class CertificateTable {
 
     Optional<AgentCertificate> find(String serial) {
         return Optional.ofNullable(bySerial.get(serial));
+    }
+
+    Optional<AgentCertificate> findByThumbprint(String thumbprint) {
+        String serial = serialByThumbprint.get(thumbprint);
+        return serial == null ? Optional.empty() : find(serial);
     }
 
     List<AgentCertificate> ofAgent(String agentId) {
@@ -63,7 +73,40 @@ final class CertificateTable {
             return false;
         }
         bySerial.put(serial, certificate.withRevokedAt(revokedAt));
+        synchronized (revocations) {
+            revocations.add(serial);
+        }
         return true;
+    }
+
+    List<AgentCertificate> revokedExpiringAfter(Instant expiringAfter) {
+        List<AgentCertificate> revoked = new ArrayList<>();
+        for (AgentCertificate certificate : revokedFrom(0)) {
+            if (certificate.notAfter().isAfter(expiringAfter)) {
+                revoked.add(certificate);
+            }
+        }
+        return revoked;
+    }
+
+    long feedPosition() {
+        synchronized (revocations) {
+            return revocations.size();
+        }
+    }
+
+    /** The certificates revoked at or after {@code position}: indexes into the revocation order. */
+    List<AgentCertificate> revokedFrom(long position) {
+        List<String> serials;
+        synchronized (revocations) {
+            int from = (int) Math.max(0, Math.min(position, revocations.size()));
+            serials = List.copyOf(revocations.subList(from, revocations.size()));
+        }
+        List<AgentCertificate> revoked = new ArrayList<>(serials.size());
+        for (String serial : serials) {
+            revoked.add(requireNonNull(bySerial.get(serial)));
+        }
+        return revoked;
     }
 
     int size() {

@@ -12,6 +12,7 @@ import dev.agentmanager.model.RegistrationToken;
 import dev.agentmanager.model.TokenRedemption;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.RevocationFeed;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -310,6 +311,27 @@ public final class InMemoryAgentStore implements IAgentStore {
     @Override
     public Optional<AgentCertificate> findCertificate(String serial) {
         return certificates.find(requireNonNull(serial, "serial"));
+    }
+
+    @Override
+    public Optional<AgentCertificate> findCertificateByThumbprint(String thumbprint) {
+        return certificates.findByThumbprint(requireNonNull(thumbprint, "thumbprint"));
+    }
+
+    @Override
+    public List<AgentCertificate> findRevokedCertificates(Instant expiringAfter) {
+        return certificates.revokedExpiringAfter(requireNonNull(expiringAfter, "expiringAfter"));
+    }
+
+    @Override
+    public long revocationFeedPosition() {
+        return certificates.feedPosition();
+    }
+
+    @Override
+    public RevocationFeed revocationsSince(long position) {
+        long next = certificates.feedPosition();
+        return new RevocationFeed(certificates.revokedFrom(Math.min(position, next)), next);
     }
 
     @Override

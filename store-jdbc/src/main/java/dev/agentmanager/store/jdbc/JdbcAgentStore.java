@@ -10,6 +10,7 @@ import dev.agentmanager.model.RegistrationToken;
 import dev.agentmanager.model.TokenRedemption;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.RevocationFeed;
 import dev.agentmanager.store.jdbc.internal.DatabaseClock;
 import dev.agentmanager.store.jdbc.internal.SchemaScripts;
 import dev.agentmanager.store.jdbc.internal.Sql;
@@ -470,6 +471,32 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     @Override
     public Optional<AgentCertificate> findCertificate(String serial) {
         return certificates.find(serial);
+    }
+
+    @Override
+    public Optional<AgentCertificate> findCertificateByThumbprint(String thumbprint) {
+        return certificates.findByThumbprint(thumbprint);
+    }
+
+    @Override
+    public List<AgentCertificate> findRevokedCertificates(Instant expiringAfter) {
+        return certificates.revokedExpiringAfter(expiringAfter);
+    }
+
+    @Override
+    public long revocationFeedPosition() {
+        return certificates.feedPosition();
+    }
+
+    @Override
+    public RevocationFeed revocationsSince(long position) {
+        return certificates.revocationsSince(position);
+    }
+
+    /** True: replicas share the database. */
+    @Override
+    public boolean isShared() {
+        return true;
     }
 
     @Override

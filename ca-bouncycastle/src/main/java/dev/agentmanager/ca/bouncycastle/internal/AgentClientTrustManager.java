@@ -26,8 +26,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * Authenticates agents' client certificates on the host's TLS server: PKIX path validation to the CA (at
  * the injected clock's time), {@code extendedKeyUsage clientAuth}, then a revocation check that decides
- * whether this particular certificate may still be used. Refusing throws, which fails the handshake.
- * Accepted sessions are made non-resumable, so that the check runs on every connection.
+ * whether this particular certificate may still be used. Refusing throws, which fails the handshake with a
+ * TLS alert.
+ *
+ * <p>TLS 1.3 sessions are made non-resumable, so every TLS 1.3 connection is a full handshake checked here.
+ * TLS 1.2 sessions stay resumable: making them non-resumable from here breaks TLS 1.2 clients that use
+ * session tickets (the JDK has already promised a ticket in its ServerHello and then sends none). A resumed
+ * TLS 1.2 session skips this check, so the manager checks the presented certificate again on every heartbeat
+ * and renewal.
  */
 public final class AgentClientTrustManager extends X509ExtendedTrustManager {
     private static final System.Logger LOG = System.getLogger(AgentClientTrustManager.class.getName());
@@ -70,7 +76,7 @@ public final class AgentClientTrustManager extends X509ExtendedTrustManager {
             throws CertificateException {
         check(chain);
         if (socket instanceof SSLSocket ssl) {
-            neverResume(ssl.getHandshakeSession());
+            noTls13Resumption(ssl.getHandshakeSession());
         }
     }
 
@@ -79,18 +85,17 @@ public final class AgentClientTrustManager extends X509ExtendedTrustManager {
             throws CertificateException {
         check(chain);
         if (engine != null) {
-            neverResume(engine.getHandshakeSession());
+            noTls13Resumption(engine.getHandshakeSession());
         }
     }
 
     /**
-     * A resumed TLS session (session id, or a TLS 1.3 ticket) skips the trust manager, so a revoked agent
-     * could keep resuming the session it opened before the revocation. Invalidating the session while it is
-     * being established keeps this connection working but makes it impossible to resume: every connection
-     * is a full handshake, checked here.
+     * A resumed session skips the trust manager, so a revoked agent could resume the session it opened before
+     * its revocation. Invalidating a TLS 1.3 session while it is established keeps this connection working but
+     * stops its resumption (the server then sends no ticket, which TLS 1.3 clients expect to happen).
      */
-    private static void neverResume(@Nullable SSLSession session) {
-        if (session != null) {
+    private static void noTls13Resumption(@Nullable SSLSession session) {
+        if (session != null && "TLSv1.3".equals(session.getProtocol())) {
             session.invalidate();
         }
     }

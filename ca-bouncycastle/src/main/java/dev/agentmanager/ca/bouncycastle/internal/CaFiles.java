@@ -5,6 +5,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -21,16 +23,19 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
-/** Reading CA material from PKCS#12 and PEM files, and writing a generated CA into a state directory. */
+/** Reading CA material from PKCS#12 and PEM files, and writing a generated CA into its directory. */
 public final class CaFiles {
     private CaFiles() {}
 
-    /** File names inside a state directory. */
+    /** File names inside a generated CA directory. */
     public static final String CHAIN_FILE = "ca-chain.pem";
 
     public static final String KEY_FILE = "ca-key.pem";
+    /** Locked while a CA is generated or read. */
+    public static final String LOCK_FILE = "ca.lock";
 
     /** A CA certificate chain (issuing CA first, root last) and the issuing CA's key. */
     public record Loaded(List<X509Certificate> chain, PrivateKey key) {}
@@ -115,27 +120,50 @@ public final class CaFiles {
         return new Loaded(chain, key);
     }
 
-    /** Whether a state directory already holds a generated CA. */
+    /**
+     * Runs {@code action} holding an exclusive lock on {@code directory} (created if missing): a lock file,
+     * locked across processes, and a monitor for the threads of this one.
+     */
+    public static <T> T underLock(Path directory, Supplier<T> action) {
+        synchronized (CaFiles.class) {
+            try {
+                Files.createDirectories(directory);
+                try (FileChannel channel = FileChannel.open(
+                        directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                    FileLock lock = channel.lock();
+                    try {
+                        return action.get();
+                    } finally {
+                        lock.release();
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot lock " + directory, e);
+            }
+        }
+    }
+
+    /** Whether a directory already holds a generated CA. */
     public static boolean hasCa(Path directory) {
         return Files.exists(directory.resolve(CHAIN_FILE)) || Files.exists(directory.resolve(KEY_FILE));
     }
 
-    /** Reads the CA a previous run generated into this state directory. */
-    public static Loaded fromStateDirectory(Path directory) {
+    /** Reads the CA a previous run generated into this directory. */
+    public static Loaded fromDirectory(Path directory) {
         Path chain = directory.resolve(CHAIN_FILE);
         Path key = directory.resolve(KEY_FILE);
         if (!Files.exists(chain) || !Files.exists(key)) {
-            throw new IllegalStateException("state directory " + directory + " holds only one of " + CHAIN_FILE
-                    + " and " + KEY_FILE + ": restore the other or move both away");
+            throw new IllegalStateException("directory " + directory + " holds only one of " + CHAIN_FILE + " and "
+                    + KEY_FILE + ": restore the other or move both away");
         }
         return fromPem(chain, key, null);
     }
 
     /**
-     * Writes a generated CA into the state directory: the key first (owner-only permissions where the file
+     * Writes a generated CA into its directory: the key first (owner-only permissions where the file
      * system has POSIX permissions), then the chain, each through a temporary file and an atomic rename.
      */
-    public static void writeToStateDirectory(Path directory, List<X509Certificate> chain, PrivateKey key) {
+    public static void writeToDirectory(Path directory, List<X509Certificate> chain, PrivateKey key) {
         writeAtomically(directory, KEY_FILE, Pem.write(key), true);
         writeAtomically(directory, CHAIN_FILE, Pem.write(chain), false);
     }

@@ -21,7 +21,8 @@ import java.util.Locale;
  */
 public final class SchemaScripts {
     /** Every script in version order. A new version appends here and ships its file beside the others. */
-    public static final List<String> SCRIPTS = List.of("V1__agentmanager_schema.sql");
+    public static final List<String> SCRIPTS =
+            List.of("V1__agentmanager_schema.sql", "V2__certificate_revocation_feed.sql");
 
     private SchemaScripts() {}
 
@@ -89,7 +90,7 @@ public final class SchemaScripts {
     }
 
     /**
-     * Runs the scripts if any of the store's tables is missing; again if that failed because another replica
+     * Runs the scripts if any of the store's tables or the newest version's column is missing; again if that failed because another replica
      * was creating the same tables at the same moment (PostgreSQL then reports a duplicate type).
      */
     public static void applyIfMissing(Connection c, JdbcDialect dialect, String prefix, Sql sql) throws SQLException {
@@ -115,12 +116,19 @@ public final class SchemaScripts {
                 sql.redemptions,
                 sql.certificates,
                 sql.monitor)) {
-            try (Statement s = c.createStatement()) {
-                s.executeQuery("SELECT 1 FROM " + table + " WHERE 1 = 0").close();
-            } catch (SQLException missing) {
+            if (!answers(c, "SELECT 1 FROM " + table + " WHERE 1 = 0")) {
                 return false;
             }
         }
-        return true;
+        return answers(c, "SELECT revocation_logged_at FROM " + sql.certificates + " WHERE 1 = 0"); // V2
+    }
+
+    private static boolean answers(Connection c, String query) {
+        try (Statement s = c.createStatement()) {
+            s.executeQuery(query).close();
+            return true;
+        } catch (SQLException missing) {
+            return false;
+        }
     }
 }

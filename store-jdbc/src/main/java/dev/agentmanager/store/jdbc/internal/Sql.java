@@ -75,6 +75,15 @@ public final class Sql {
         };
     }
 
+    /** The database's current time as an SQL expression, for values written in a statement. */
+    public String currentTimeExpression() {
+        return switch (dialect) {
+            case POSTGRESQL -> "clock_timestamp()";
+            case H2 -> "CURRENT_TIMESTAMP(6)";
+            case MARIADB -> "UTC_TIMESTAMP(6)";
+        };
+    }
+
     /** Instants are stored with microsecond precision (the finest PostgreSQL and MariaDB keep). */
     public static Instant truncate(Instant instant) {
         return instant.truncatedTo(ChronoUnit.MICROS);

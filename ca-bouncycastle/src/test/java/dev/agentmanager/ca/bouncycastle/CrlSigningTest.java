@@ -1,0 +1,162 @@
+package dev.agentmanager.ca.bouncycastle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.agentmanager.model.AgentCertificate;
+import dev.agentmanager.model.CertificateRequest;
+import dev.agentmanager.spi.CrlContent;
+import java.io.ByteArrayInputStream;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.x509.Extension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link BouncyCastleCertificateService#signCrl}: exactly the content it is given, signed by the CA. */
+class CrlSigningTest {
+    private static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
+
+    private final MutableClock clock = new MutableClock(NOW);
+    private final BouncyCastleCertificateService ca =
+            BouncyCastleCertificateService.builder().clock(clock).build();
+    private final CertificateRequest request = ca.decodeRequest(TestPki.csrPem(TestPki.P256));
+
+    private CrlContent content(List<AgentCertificate> revoked, long number) {
+        return new CrlContent(revoked, NOW.minus(Duration.ofMinutes(5)), NOW.plus(Duration.ofDays(7)), number);
+    }
+
+    private static X509CRL parse(byte[] der) throws Exception {
+        return (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(der));
+    }
+
+    @Test
+    void signsTheGivenEntriesDatesAndNumber() throws Exception {
+        AgentCertificate kept = ca.issue("agent-1", request);
+        AgentCertificate revoked = ca.issue("agent-2", request).withRevokedAt(NOW.minusSeconds(30));
+        AgentCertificate other = ca.issue("agent-3", request).withRevokedAt(NOW.minusSeconds(10));
+
+        X509CRL crl = parse(ca.signCrl(content(List.of(revoked, other), 42)));
+
+        X509Certificate root = ca.caCertificates().get(0);
+        crl.verify(root.getPublicKey());
+        assertThat(crl.getIssuerX500Principal()).isEqualTo(root.getSubjectX500Principal());
+        assertThat(crl.getThisUpdate().toInstant()).isEqualTo(NOW.minus(Duration.ofMinutes(5)));
+        assertThat(crl.getNextUpdate().toInstant()).isEqualTo(NOW.plus(Duration.ofDays(7)));
+        assertThat(crlNumber(crl)).isEqualTo(42);
+        assertThat(crl.getExtensionValue(Extension.authorityKeyIdentifier.getId()))
+                .isNotNull();
+        assertThat(crl.getRevokedCertificates()).hasSize(2);
+        assertThat(crl.getRevokedCertificate(new BigInteger(revoked.serial(), 16))
+                        .getRevocationDate()
+                        .toInstant())
+                .isEqualTo(NOW.minusSeconds(30));
+        assertThat(crl.getRevokedCertificate(new BigInteger(kept.serial(), 16))).isNull();
+    }
+
+    @Test
+    void anEmptyListIsAValidCrl() throws Exception {
+        X509CRL crl = parse(ca.signCrl(content(List.of(), 1)));
+
+        crl.verify(ca.caCertificates().get(0).getPublicKey());
+        assertThat(crl.getRevokedCertificates()).isNull();
+    }
+
+    @Test
+    void anEntryWithoutARevocationDateIsRefused() {
+        AgentCertificate unrevoked = ca.issue("agent-1", request);
+
+        assertThatThrownBy(() -> ca.signCrl(content(List.of(unrevoked), 1)))
+                .isInstanceOf(dev.agentmanager.exception.CertificateIssuanceException.class);
+    }
+
+    @Test
+    void jdkPkixValidationWithTheCrlRefusesARevokedCertificate() throws Exception {
+        AgentCertificate issued = ca.issue("agent-1", request);
+        X509Certificate leaf = TestPki.certificate(issued.certificatePem());
+        clock.advance(Duration.ofMinutes(1));
+
+        TestPki.validate(leaf, ca.caCertificates(), clock.instant(), parse(ca.signCrl(content(List.of(), 1))));
+        X509CRL listing = parse(ca.signCrl(content(List.of(issued.withRevokedAt(NOW)), 2)));
+
+        assertThatThrownBy(() -> TestPki.validate(leaf, ca.caCertificates(), clock.instant(), listing))
+                .isInstanceOf(CertPathValidatorException.class)
+                .satisfies(e -> assertThat(((CertPathValidatorException) e).getReason())
+                        .isEqualTo(CertPathValidatorException.BasicReason.REVOKED));
+    }
+
+    @Test
+    void opensslVerifiesTheCrlAndListsEverySerial(@TempDir Path dir) throws Exception {
+        assumeThat(onPath("openssl")).as("openssl on the PATH").isTrue();
+        AgentCertificate first = ca.issue("agent-1", request).withRevokedAt(NOW.minusSeconds(30));
+        AgentCertificate second = ca.issue("agent-2", request).withRevokedAt(NOW.minusSeconds(20));
+        Path crl = Files.write(dir.resolve("crl.der"), ca.signCrl(content(List.of(first, second), 7)));
+        Path root = Files.writeString(dir.resolve("root.pem"), ca.trustBundle().certificatesPem());
+
+        Process openssl = new ProcessBuilder(
+                        "openssl",
+                        "crl",
+                        "-inform",
+                        "DER",
+                        "-in",
+                        crl.toString(),
+                        "-CAfile",
+                        root.toString(),
+                        "-noout",
+                        "-text")
+                .redirectErrorStream(true)
+                .start();
+        assertThat(openssl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String output = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(openssl.exitValue()).as(output).isZero();
+        assertThat(output).contains("verify OK");
+        for (AgentCertificate c : List.of(first, second)) {
+            assertThat(output.toUpperCase(Locale.ROOT)).contains(c.serial().toUpperCase(Locale.ROOT));
+        }
+    }
+
+    @Test
+    void theCrlTrustManagerRefusesListedCertificatesAndAcceptsOthers() throws Exception {
+        AgentCertificate listed = ca.issue("agent-1", request);
+        AgentCertificate unlisted = ca.issue("agent-2", request);
+        clock.advance(Duration.ofMinutes(1));
+        X509CRL crl = parse(ca.signCrl(content(List.of(listed.withRevokedAt(NOW)), 3)));
+        var trust = ServerTls.crlTrustManager(ca.trustBundle(), () -> crl, clock);
+
+        trust.checkClientTrusted(new X509Certificate[] {TestPki.certificate(unlisted.certificatePem())}, "EC");
+        assertThatThrownBy(() -> trust.checkClientTrusted(
+                        new X509Certificate[] {TestPki.certificate(listed.certificatePem())}, "EC"))
+                .isInstanceOf(java.security.cert.CertificateException.class)
+                .hasMessageContaining("revoked");
+    }
+
+    private static boolean onPath(String binary) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, binary))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static BigInteger crlNumber(X509CRL crl) {
+        byte[] value = crl.getExtensionValue(Extension.cRLNumber.getId());
+        return ASN1Integer.getInstance(ASN1OctetString.getInstance(value).getOctets())
+                .getValue();
+    }
+}
