@@ -64,7 +64,7 @@ public final class AgentClient {
 
     private final Path directory;
     private final String agentId;
-    private final URI agentUrl;
+    private volatile URI agentUrl;
     private final long bootEpoch = System.currentTimeMillis(); // new on every start: the server sees restarts
     private final AtomicLong sequence = new AtomicLong();
     private volatile String serial;
@@ -121,6 +121,22 @@ public final class AgentClient {
 
     public String agentId() {
         return agentId;
+    }
+
+    /**
+     * Sends heartbeats and renewals to another replica's agent endpoint from now on (and after a restart): any
+     * replica serves any agent, since they share the store and the CA.
+     */
+    public void talkTo(URI agentEndpoint) throws IOException {
+        agentUrl = agentEndpoint;
+        write(
+                directory.resolve(STATE),
+                Api.JSON.writeValueAsString(new State(agentId, agentEndpoint.toString(), serial)));
+    }
+
+    /** The agent endpoint it talks to. */
+    public URI agentUrl() {
+        return agentUrl;
     }
 
     /** Serial of the certificate the agent presents now. */

@@ -22,19 +22,25 @@ public final class DemoMain {
         System.setProperty("java.util.logging.SimpleFormatter.format", "[log] %4$s %3$s: %5$s%6$s%n");
         LIBRARY_LOG.setLevel(Level.WARNING); // the library's INFO lines stay quiet
         Duration keepRunning = Duration.ZERO;
-        for (String arg : args) {
-            if (arg.equals("--keep-running")) {
+        int replicas = 1;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--replicas") && i + 1 < args.length) {
+                replicas = Integer.parseInt(args[++i]);
+            } else if (arg.startsWith("--replicas=")) {
+                replicas = Integer.parseInt(arg.substring("--replicas=".length()));
+            } else if (arg.equals("--keep-running")) {
                 keepRunning = Duration.ofDays(3650);
             } else if (arg.startsWith("--keep-running=")) {
                 keepRunning = Duration.ofSeconds(Long.parseLong(arg.substring("--keep-running=".length())));
             } else {
-                System.err.println("usage: DemoMain [--keep-running[=SECONDS]]");
+                System.err.println("usage: DemoMain [--replicas N] [--keep-running[=SECONDS]]");
                 System.exit(2);
             }
         }
         Path directory = Path.of(System.getProperty("agentmanager.demo.directory", "target/demo"));
         int exitCode;
-        try (DemoStory story = DemoStory.start(directory, DemoOrchestrator.Settings.demo(), System.out)) {
+        try (DemoStory story = DemoStory.start(directory, DemoOrchestrator.Settings.demo(), System.out, replicas)) {
             DemoStory.Result result = story.play();
             exitCode = result.passed() ? 0 : 1;
             if (result.passed() && !keepRunning.isZero()) {

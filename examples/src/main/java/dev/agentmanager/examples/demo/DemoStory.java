@@ -8,6 +8,7 @@ import dev.agentmanager.examples.demo.Api.CapabilityView;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -71,24 +72,54 @@ public final class DemoStory implements AutoCloseable {
     private final Path agentsDirectory;
     private volatile Instant start = Instant.now();
     private final Map<String, String> names = new ConcurrentHashMap<>(); // agent id -> name, for narration
+    /** The operator's replica; with several, the first of {@link #replicas}. */
     private final DemoOrchestrator orchestrator;
+
+    private final List<DemoOrchestrator> replicas = new ArrayList<>();
+    /** Which replica each agent sends its heartbeats to, by name. */
+    private final Map<String, Integer> talksTo = new ConcurrentHashMap<>();
+
     private final HttpClient operator;
     private final Map<String, SimulatedAgent> agents = new LinkedHashMap<>();
     private final List<String> checks = new ArrayList<>();
     private final Map<String, String> firstSerials = new ConcurrentHashMap<>();
     private int step;
 
-    private DemoStory(Path directory, DemoOrchestrator.Settings settings, PrintStream out) throws IOException {
+    private DemoStory(Path directory, DemoOrchestrator.Settings settings, PrintStream out, int replicaCount)
+            throws IOException {
         this.out = out;
         this.agentsDirectory = directory.resolve("agents");
-        this.orchestrator = DemoOrchestrator.start(directory, settings, narrator());
+        if (replicaCount == 1) {
+            replicas.add(DemoOrchestrator.start(directory, settings, narrator()));
+        } else {
+            DemoOrchestrator.deleteRecursively(directory);
+            Files.createDirectories(directory);
+            DemoOrchestrator.Replica shared = DemoOrchestrator.Replica.inDirectory(directory); // one database, one CA
+            for (int i = 0; i < replicaCount; i++) {
+                replicas.add(DemoOrchestrator.startReplica(shared, settings, narrator()));
+            }
+        }
+        this.orchestrator = replicas.get(0);
         this.operator = JsonHttp.client(trusting(orchestrator.trustBundlePem()));
     }
 
     /** Starts the orchestrator, emptying {@code directory} first. */
     public static DemoStory start(Path directory, DemoOrchestrator.Settings settings, PrintStream out)
             throws IOException {
-        return new DemoStory(directory, settings, out);
+        return start(directory, settings, out, 1);
+    }
+
+    /**
+     * Starts {@code replicas} orchestrator replicas on one H2 database and one CA in {@code directory} (emptied
+     * first). With several, agents enrol through one replica and heartbeat to the next, and the revocation is
+     * made on a replica the revoked agent is not talking to.
+     */
+    public static DemoStory start(Path directory, DemoOrchestrator.Settings settings, PrintStream out, int replicas)
+            throws IOException {
+        if (replicas < 1) {
+            throw new IllegalArgumentException("replicas must be at least 1");
+        }
+        return new DemoStory(directory, settings, out, replicas);
     }
 
     public DemoOrchestrator orchestrator() {
@@ -112,6 +143,13 @@ public final class DemoStory implements AutoCloseable {
                 human(s.heartbeatTimeout()),
                 human(s.sweepInterval()),
                 human(s.certificateLifetime()));
+        for (int i = 1; i < replicas.size(); i++) {
+            out.printf(
+                    "  replica %s on the same database and CA: enrollment %s   agents %s%n",
+                    replicaName(i),
+                    replicas.get(i).enrollmentUrl(),
+                    replicas.get(i).agentUrl());
+        }
         String failure = null;
         List<AgentView> fleet = List.of();
         try {
@@ -155,20 +193,30 @@ public final class DemoStory implements AutoCloseable {
     private Api.TokenCreated enroll() throws IOException, StoryFailure {
         step("Five agents enroll with one-time tokens");
         Map<String, Api.TokenCreated> tokens = new LinkedHashMap<>();
+        int k = 0;
         for (Map.Entry<String, List<CapabilityView>> e : FLEET.entrySet()) {
             Api.TokenCreated token = createToken(e.getKey());
             tokens.put(e.getKey(), token);
             say("operator: token " + token.tokenId() + ".**** for " + e.getKey() + " (root pin "
                     + token.trustPin().substring(0, 12) + "...)");
+            int enrolsAt = k % replicas.size();
+            int beatsTo = (k + 1) % replicas.size();
+            talksTo.put(e.getKey(), beatsTo);
+            if (replicas.size() > 1) {
+                say(e.getKey() + " enrols through replica " + replicaName(enrolsAt) + " and heartbeats to replica "
+                        + replicaName(beatsTo));
+            }
             agents.put(
                     e.getKey(),
                     SimulatedAgent.enroll(
                             e.getKey(),
                             e.getValue(),
-                            orchestrator.enrollmentUrl(),
+                            replicas.get(enrolsAt).enrollmentUrl(),
+                            replicas.size() > 1 ? replicas.get(beatsTo).agentUrl() : null,
                             token,
                             agentsDirectory.resolve(e.getKey()),
                             this::say));
+            k++;
         }
         expect(
                 "all five agents registered and ACTIVE",
@@ -233,16 +281,16 @@ public final class DemoStory implements AutoCloseable {
 
     private void revoke(String name) throws IOException, StoryFailure {
         step("The operator revokes " + name);
-        operatorPost("/v1/agents/" + agentView(name).id() + "/revoke");
+        int on = (talksTo.getOrDefault(name, 0) + 1) % replicas.size(); // not the replica the agent talks to
+        if (replicas.size() > 1) {
+            say("operator: revoking on replica " + replicaName(on) + "; " + name + " talks to replica "
+                    + replicaName(talksTo.get(name)));
+        }
+        operatorPost(replicas.get(on), "/v1/agents/" + agentView(name).id() + "/revoke");
         expect(name + " is REVOKED", fleet -> is(fleet, name, "REVOKED", null));
         String id = agentView(name).id();
-        expect(
-                name + "'s next TLS handshake is refused",
-                fleet -> orchestrator.refusedHandshakes().stream().anyMatch(r -> id.equals(r.agentId())));
-        DemoOrchestrator.RefusedHandshake refused = orchestrator.refusedHandshakes().stream()
-                .filter(r -> id.equals(r.agentId()))
-                .findFirst()
-                .orElseThrow();
+        expect(name + "'s next TLS handshake is refused", fleet -> refusedHandshake(id) != null);
+        DemoOrchestrator.RefusedHandshake refused = java.util.Objects.requireNonNull(refusedHandshake(id));
         say("TLS: agent endpoint refused " + name + "'s certificate " + SimulatedAgent.short12(refused.serial()) + ": "
                 + refused.reason());
         SimulatedAgent agent = agents.get(name);
@@ -280,12 +328,25 @@ public final class DemoStory implements AutoCloseable {
     }
 
     private AgentView operatorPost(String path) throws IOException {
+        return operatorPost(orchestrator, path);
+    }
+
+    private AgentView operatorPost(DemoOrchestrator replica, String path) throws IOException {
         return JsonHttp.post(
-                operator,
-                orchestrator.enrollmentUrl().resolve(path),
-                orchestrator.operatorKey(),
-                Map.of(),
-                AgentView.class);
+                operator, replica.enrollmentUrl().resolve(path), replica.operatorKey(), Map.of(), AgentView.class);
+    }
+
+    /** A handshake of this agent that any replica refused, or null. */
+    private DemoOrchestrator.@Nullable RefusedHandshake refusedHandshake(String agentId) {
+        return replicas.stream()
+                .flatMap(r -> r.refusedHandshakes().stream())
+                .filter(r -> agentId.equals(r.agentId()))
+                .findFirst()
+                .orElse(null);
+    }
+
+    private static String replicaName(int index) {
+        return String.valueOf((char) ('A' + index));
     }
 
     /** The fleet as the operator sees it. */
@@ -403,7 +464,7 @@ public final class DemoStory implements AutoCloseable {
     @Override
     public void close() {
         agents.values().forEach(SimulatedAgent::stop);
-        orchestrator.close();
+        replicas.forEach(DemoOrchestrator::close);
     }
 
     /** An SSL context trusting the demo's CA, for the operator's client. */

@@ -38,20 +38,26 @@ final class SimulatedAgent {
         AgentClient start() throws IOException;
     }
 
-    /** A new agent: registers with its one-time token, then heartbeats. */
+    /**
+     * A new agent: registers with its one-time token through {@code enrollmentUrl}, then heartbeats to
+     * {@code agentUrl} (another replica's agent endpoint), or to the one registration names when null.
+     */
     static SimulatedAgent enroll(
             String name,
             List<Api.CapabilityView> capabilities,
             URI enrollmentUrl,
+            @Nullable URI agentUrl,
             Api.TokenCreated token,
             Path directory,
             Consumer<String> narrator) {
-        SimulatedAgent agent = new SimulatedAgent(
-                name,
-                directory,
-                narrator,
-                () -> AgentClient.register(
-                        enrollmentUrl, token.token(), token.trustPin(), name, capabilities, directory));
+        SimulatedAgent agent = new SimulatedAgent(name, directory, narrator, () -> {
+            AgentClient client =
+                    AgentClient.register(enrollmentUrl, token.token(), token.trustPin(), name, capabilities, directory);
+            if (agentUrl != null) {
+                client.talkTo(agentUrl);
+            }
+            return client;
+        });
         agent.thread.start();
         return agent;
     }

@@ -56,6 +56,30 @@ class DemoStoryTest {
     }
 
     @Test
+    void two_replicas_play_the_same_story_with_the_revocation_made_on_the_other_replica(@TempDir Path directory)
+            throws Exception {
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        DemoStory.Result result;
+        try (PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8);
+                DemoStory story = DemoStory.start(directory, DemoOrchestrator.Settings.fast(), out, 2)) {
+            result = story.play();
+        }
+        String printed = console.toString(StandardCharsets.UTF_8);
+        System.out.print(printed);
+
+        assertThat(result.failure()).isNull();
+        assertThat(result.checks()).hasSize(11);
+        assertThat(result.agent("delta").status()).isEqualTo("REVOKED");
+        assertThat(result.agent("echo").certificatesIssued()).isGreaterThanOrEqualTo(2);
+        assertThat(printed)
+                .contains("replica B on the same database and CA")
+                .contains("alpha enrols through replica A and heartbeats to replica B")
+                .contains("bravo enrols through replica B and heartbeats to replica A")
+                .contains("operator: revoking on replica B; delta talks to replica A")
+                .contains("TLS: agent endpoint refused delta's certificate");
+    }
+
+    @Test
     void a_second_run_starts_fresh(@TempDir Path directory) throws Exception {
         for (int run = 0; run < 2; run++) {
             try (DemoStory story = DemoStory.start(
