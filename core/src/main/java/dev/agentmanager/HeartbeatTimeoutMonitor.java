@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -41,7 +42,12 @@ import org.jspecify.annotations.Nullable;
  *       restart of the orchestrator therefore never expires agents that heartbeated on schedule. In a test,
  *       call {@code runOnce()} once before you start advancing the clock, and sweep at least every
  *       {@value #PAUSE_SWEEPS} sweep intervals (as production does) unless you mean to simulate a pause.</li>
- *   <li><b>Self-preservation.</b> See {@link SelfPreservation}.</li>
+ *   <li><b>Self-preservation.</b> See {@link SelfPreservation}. On a store {@linkplain IAgentStore#isShared()
+ *       shared} by replicas its cap and release rate hold for the fleet: a sweep first takes the fleet's sweep
+ *       lock ({@link IAgentStore#tryLockSweep}; a replica that finds it taken sweeps nothing this time), and the
+ *       expiries counted against the cap are the store's ({@link IAgentStore#countExpiredSince}), whichever
+ *       replica made them. Each replica keeps its own hold state, so each may publish its own
+ *       {@link AgentEvent.ExpiriesHeld}.</li>
  * </ul>
  *
  * <p>Expiry is exactly-once across replicas: {@link IAgentStore#expireAgent} only succeeds while the
@@ -84,6 +90,8 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     private final EventDispatcher events;
     private final Duration sweepInterval;
     private final int batchSize;
+    /** This monitor's name on the fleet's sweep lock. */
+    private final String owner = UUID.randomUUID().toString();
 
     private final Object sweepLock = new Object();
     // guarded by sweepLock
@@ -125,55 +133,78 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         this.batchSize = batchSize;
     }
 
-    /** Runs one sweep now, on the calling thread. Deterministic given the clock and the store. */
+    /**
+     * Runs one sweep now, on the calling thread. Deterministic given the clock and the store. On a store shared
+     * by replicas the sweep first takes the fleet's sweep lock; while another replica holds it, this call
+     * sweeps nothing.
+     */
     public SweepResult runOnce() {
         synchronized (sweepLock) {
             Instant now = clock.instant();
             int pruned = pruneIfDue(now);
-            Instant previous = store.recordSweep(now).orElse(null);
-            Duration timeout = heartbeat.timeout();
-            // another replica's clock may be ahead of this one's: a sweep "after now" is no pause
-            Duration gap = previous == null || previous.isAfter(now) ? null : Duration.between(previous, now);
-            if (firstSweep) {
-                firstSweep = false;
-                return grantGrace(now, gap, true, pruned);
+            if (!store.isShared()) {
+                return sweep(now, pruned);
             }
-            if (gap != null && gap.compareTo(timeout) > 0) {
-                return grantGrace(now, gap, false, pruned);
+            if (!store.tryLockSweep(owner, now, sweepLease())) {
+                return new SweepResult(now, 0, 0, false, pruned); // another replica is sweeping
             }
-            Instant windowStart = now.minus(timeout);
-            while (!recentExpiries.isEmpty() && recentExpiries.peekFirst().at().isBefore(windowStart)) {
-                recentExpiryCount -= recentExpiries.pollFirst().count();
+            try {
+                return sweep(now, pruned);
+            } finally {
+                store.unlockSweep(owner, clock.instant());
             }
-            // overdue means: deadline plus the pauses still compensated before now
-            Instant cutoff = now.minus(compensation(gap, now));
-
-            List<Agent> overdue = store.findOverdue(cutoff, batchSize);
-            List<Agent> overdueActive = new ArrayList<>(overdue.size());
-            int expired = 0;
-            for (Agent agent : overdue) {
-                if (agent.status() == AgentStatus.PENDING) {
-                    if (expire(agent, InactiveReason.NEVER_CHECKED_IN, now, cutoff)) {
-                        expired++;
-                    }
-                } else if (agent.status() == AgentStatus.ACTIVE) {
-                    overdueActive.add(agent);
-                }
-            }
-            int allowed = allowedExpiries(overdueActive.size(), now);
-            int missed = 0;
-            for (int i = 0; i < allowed; i++) {
-                if (expire(overdueActive.get(i), InactiveReason.MISSED_HEARTBEATS, now, cutoff)) {
-                    missed++;
-                }
-            }
-            if (missed > 0) {
-                recentExpiries.addLast(new Expiries(now, missed));
-                recentExpiryCount += missed;
-            }
-            expired += missed;
-            return new SweepResult(now, expired, overdueActive.size() - allowed, false, pruned);
         }
+    }
+
+    /** Long enough for a big sweep; a replica that dies holding the lock delays the fleet's sweeps this long. */
+    private Duration sweepLease() {
+        return heartbeat.timeout().dividedBy(3);
+    }
+
+    private SweepResult sweep(Instant now, int pruned) {
+        Instant previous = store.recordSweep(now).orElse(null);
+        Duration timeout = heartbeat.timeout();
+        // another replica's clock may be ahead of this one's: a sweep "after now" is no pause
+        Duration gap = previous == null || previous.isAfter(now) ? null : Duration.between(previous, now);
+        if (firstSweep) {
+            firstSweep = false;
+            return grantGrace(now, gap, true, pruned);
+        }
+        if (gap != null && gap.compareTo(timeout) > 0) {
+            return grantGrace(now, gap, false, pruned);
+        }
+        Instant windowStart = now.minus(timeout);
+        while (!recentExpiries.isEmpty() && recentExpiries.peekFirst().at().isBefore(windowStart)) {
+            recentExpiryCount -= recentExpiries.pollFirst().count();
+        }
+        // overdue means: deadline plus the pauses still compensated before now
+        Instant cutoff = now.minus(compensation(gap, now));
+
+        List<Agent> overdue = store.findOverdue(cutoff, batchSize);
+        List<Agent> overdueActive = new ArrayList<>(overdue.size());
+        int expired = 0;
+        for (Agent agent : overdue) {
+            if (agent.status() == AgentStatus.PENDING) {
+                if (expire(agent, InactiveReason.NEVER_CHECKED_IN, now, cutoff)) {
+                    expired++;
+                }
+            } else if (agent.status() == AgentStatus.ACTIVE) {
+                overdueActive.add(agent);
+            }
+        }
+        int allowed = allowedExpiries(overdueActive.size(), now);
+        int missed = 0;
+        for (int i = 0; i < allowed; i++) {
+            if (expire(overdueActive.get(i), InactiveReason.MISSED_HEARTBEATS, now, cutoff)) {
+                missed++;
+            }
+        }
+        if (missed > 0) {
+            recentExpiries.addLast(new Expiries(now, missed));
+            recentExpiryCount += missed;
+        }
+        expired += missed;
+        return new SweepResult(now, expired, overdueActive.size() - allowed, false, pruned);
     }
 
     /** How many of the overdue active agents this sweep may expire; updates the hold state. */
@@ -186,7 +217,9 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         if (!selfPreservation.enabled()) {
             return overdue;
         }
-        long recent = recentExpiryCount;
+        // on a shared store the fleet's expiries count, whichever replica made them
+        boolean shared = store.isShared();
+        long recent = shared ? store.countExpiredSince(now.minus(heartbeat.timeout())) : recentExpiryCount;
         long liveFleet = store.countAgents(AgentStatus.ACTIVE) + recent;
         long budget = (long) Math.floor(selfPreservation.threshold() * liveFleet) - recent;
         if (overdue == 0 || liveFleet < selfPreservation.minimumFleet() || overdue <= budget) {
@@ -218,6 +251,11 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         // a partial outage (a rack, a zone): every held expiry within one more timeout
         long sweepsPerTimeout = Math.max(1, heartbeat.timeout().toMillis() / sweepInterval.toMillis());
         long perSweep = (heldAtStart + sweepsPerTimeout - 1) / sweepsPerTimeout;
+        if (shared) { // one sweep interval's release for the fleet: less what other replicas released in it
+            perSweep = Math.max(
+                    0,
+                    perSweep - store.countExpiredSince(now.minus(sweepInterval).plusMillis(1)));
+        }
         return (int) Math.min(overdue, Math.max(budget, perSweep));
     }
 

@@ -62,6 +62,7 @@ public final class JdbcHeartbeats {
             "certificates",
             "token_redemptions",
             "monitor_state",
+            "sweep_lock",
             "agents",
             "registration_tokens");
     private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");

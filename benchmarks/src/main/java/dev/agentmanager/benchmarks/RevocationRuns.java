@@ -179,6 +179,7 @@ public final class RevocationRuns {
                             "certificates",
                             "registration_tokens",
                             "monitor_state",
+                            "sweep_lock",
                             "agents")) {
                         s.execute("DROP TABLE IF EXISTS " + prefix + table);
                     }

@@ -64,4 +64,23 @@ public interface LivenessStore {
      * processes: the latest any monitor recorded). The stored value never goes backwards.
      */
     Optional<Instant> recordSweep(Instant now);
+
+    /**
+     * Takes the fleet's sweep lock for {@code owner} until {@code now + lease}, if no other owner holds it at
+     * {@code now} (across processes: one sweep at a time in the fleet, so that self-preservation's cap holds for
+     * the fleet, not per replica). An owner that holds it takes it again. A holder that dies leaves it to the
+     * next caller once the lease has passed.
+     *
+     * @return whether {@code owner} holds the lock now
+     */
+    boolean tryLockSweep(String owner, Instant now, Duration lease);
+
+    /** Releases the sweep lock if {@code owner} holds it; otherwise does nothing. */
+    void unlockSweep(String owner, Instant now);
+
+    /**
+     * How many agents are INACTIVE for missed heartbeats since {@code since} or later (their status changed
+     * then): the fleet's recent expiries, which self-preservation counts against its cap.
+     */
+    long countExpiredSince(Instant since);
 }

@@ -288,5 +288,57 @@ public abstract class LivenessStoreContract extends StoreContract {
 
             assertThat(store.recordSweep(at(1))).contains(at(100 + threads - 1));
         }
+
+        @Test
+        void theSweepLockHasOneHolderUntilReleasedOrExpired() {
+            Duration lease = Duration.ofSeconds(30);
+
+            assertThat(store.tryLockSweep("a", at(1), lease)).isTrue();
+            assertThat(store.tryLockSweep("b", at(2), lease)).as("held by a").isFalse();
+            assertThat(store.tryLockSweep("a", at(3), lease))
+                    .as("its holder takes it again")
+                    .isTrue();
+            store.unlockSweep("b", at(4)); // not b's: nothing happens
+            assertThat(store.tryLockSweep("b", at(5), lease)).isFalse();
+            store.unlockSweep("a", at(6));
+            assertThat(store.tryLockSweep("b", at(7), lease)).as("released").isTrue();
+            assertThat(store.tryLockSweep("a", at(36), lease))
+                    .as("b's lease still runs")
+                    .isFalse();
+            assertThat(store.tryLockSweep("a", at(38), lease))
+                    .as("b's lease ran out")
+                    .isTrue();
+        }
+
+        @Test
+        @Timeout(60)
+        void ofRacingOwnersExactlyOneTakesTheSweepLock() {
+            List<Boolean> taken =
+                    race(RACE_THREADS, i -> () -> store.tryLockSweep("owner-" + i, at(1), Duration.ofSeconds(30)));
+
+            assertThat(taken).filteredOn(Boolean::booleanValue).hasSize(1);
+        }
+
+        @Test
+        void recentExpiriesAreCountedFromTheStatusChange() {
+            Agent early = registerWithDeadline("agent-001", at(10), AgentStatus.ACTIVE);
+            Agent late = registerWithDeadline("agent-002", at(10), AgentStatus.ACTIVE);
+            registerWithDeadline("agent-003", at(10), AgentStatus.ACTIVE);
+            Agent operator = registerWithDeadline("agent-004", at(500), AgentStatus.ACTIVE);
+            store.expireAgent(
+                    early.withStatus(AgentStatus.INACTIVE, InactiveReason.MISSED_HEARTBEATS, at(20)),
+                    early.version(),
+                    at(20));
+            store.expireAgent(
+                    late.withStatus(AgentStatus.INACTIVE, InactiveReason.MISSED_HEARTBEATS, at(40)),
+                    late.version(),
+                    at(40));
+            store.updateAgent(
+                    operator.withStatus(AgentStatus.INACTIVE, InactiveReason.OPERATOR, at(40)), operator.version());
+
+            assertThat(store.countExpiredSince(at(20))).isEqualTo(2);
+            assertThat(store.countExpiredSince(at(21))).isEqualTo(1);
+            assertThat(store.countExpiredSince(at(41))).isZero();
+        }
     }
 }

@@ -50,6 +50,7 @@ class TwoReplicaProcessTest {
             "certificates",
             "registration_tokens",
             "monitor_state",
+            "sweep_lock",
             "agents");
 
     @TempDir

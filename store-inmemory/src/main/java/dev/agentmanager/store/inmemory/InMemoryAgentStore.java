@@ -8,6 +8,7 @@ import dev.agentmanager.model.AgentLiveness;
 import dev.agentmanager.model.AgentQuery;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.CertificatePin;
+import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.model.RegistrationToken;
 import dev.agentmanager.model.TokenRedemption;
 import dev.agentmanager.spi.HeartbeatWrite;
@@ -69,6 +70,9 @@ public final class InMemoryAgentStore implements IAgentStore {
     private final DeadlineIndex deadlines = new DeadlineIndex();
     private final AtomicLongArray statusCounts = new AtomicLongArray(AgentStatus.values().length);
     private final AtomicReference<@Nullable Instant> lastSweep = new AtomicReference<>();
+    // guarded by this: the sweep lock of the timeout monitors on this store
+    private @Nullable String sweepOwner;
+    private Instant sweepLockedUntil = Instant.MIN;
     /** Serializes registration, token and certificate writes. Never taken on the heartbeat path. */
     private final ReentrantLock writeLock = new ReentrantLock();
 
@@ -298,6 +302,38 @@ public final class InMemoryAgentStore implements IAgentStore {
         requireNonNull(now, "now");
         Instant previous = lastSweep.getAndAccumulate(now, (p, n) -> p == null || n.isAfter(p) ? n : p);
         return Optional.ofNullable(previous);
+    }
+
+    @Override
+    public synchronized boolean tryLockSweep(String owner, Instant now, Duration lease) {
+        requireNonNull(owner, "owner");
+        requireNonNull(now, "now");
+        requireNonNull(lease, "lease");
+        if (sweepOwner != null && !sweepOwner.equals(owner) && now.isBefore(sweepLockedUntil)) {
+            return false;
+        }
+        sweepOwner = owner;
+        sweepLockedUntil = now.plus(lease);
+        return true;
+    }
+
+    @Override
+    public synchronized void unlockSweep(String owner, Instant now) {
+        if (owner.equals(sweepOwner)) {
+            sweepOwner = null;
+        }
+    }
+
+    /** O(fleet): core asks only stores shared by replicas, which this one is not. */
+    @Override
+    public long countExpiredSince(Instant since) {
+        requireNonNull(since, "since");
+        return agents.values().stream()
+                .map(slot -> slot.agent)
+                .filter(a -> a.status() == AgentStatus.INACTIVE
+                        && a.inactiveReason() == InactiveReason.MISSED_HEARTBEATS
+                        && !a.statusChangedAt().isBefore(since))
+                .count();
     }
 
     // ---- certificates --------------------------------------------------------------------------------

@@ -461,6 +461,21 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         return monitor.recordSweep(now);
     }
 
+    @Override
+    public boolean tryLockSweep(String owner, Instant now, Duration lease) {
+        return monitor.tryLockSweep(owner, now, lease);
+    }
+
+    @Override
+    public void unlockSweep(String owner, Instant now) {
+        monitor.unlockSweep(owner, now);
+    }
+
+    @Override
+    public long countExpiredSince(Instant since) {
+        return monitor.countExpiredSince(since);
+    }
+
     // ---- certificates ----------------------------------------------------------------------------------
 
     @Override

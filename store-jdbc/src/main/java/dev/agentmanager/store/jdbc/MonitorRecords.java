@@ -133,4 +133,75 @@ final class MonitorRecords {
             }
         }
     }
+
+    /**
+     * Takes the sweep lock: an update that succeeds only when the lock is free, expired or this owner's, else
+     * the first insert of the row (which fails on the key if another replica inserted it first).
+     */
+    boolean tryLockSweep(String owner, Instant now, Duration lease) {
+        requireNonNull(owner, "owner");
+        requireNonNull(now, "now");
+        requireNonNull(lease, "lease");
+        Instant dbNow = dbClock.toDatabase(now);
+        Instant until = dbNow.plus(lease);
+        boolean taken = db.transaction("lock the sweep", null, c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.sweepLock
+                    + " SET locked_by = ?, locked_until = ? WHERE name = ? AND (locked_until <= ? OR locked_by = ?)")) {
+                ps.setString(1, owner);
+                sql.setInstant(ps, 2, until);
+                ps.setString(3, MONITOR_NAME);
+                sql.setInstant(ps, 4, dbNow);
+                ps.setString(5, owner);
+                return ps.executeUpdate() == 1;
+            }
+        });
+        if (taken) {
+            return true;
+        }
+        try {
+            db.inTransaction("lock the sweep", "sweep lock", c -> {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO " + sql.sweepLock + " (name, locked_by, locked_until) VALUES (?, ?, ?)")) {
+                    ps.setString(1, MONITOR_NAME);
+                    ps.setString(2, owner);
+                    sql.setInstant(ps, 3, until);
+                    ps.executeUpdate();
+                }
+            });
+            return true;
+        } catch (IllegalStateException heldByAnother) {
+            return false;
+        }
+    }
+
+    void unlockSweep(String owner, Instant now) {
+        requireNonNull(owner, "owner");
+        requireNonNull(now, "now");
+        Instant dbNow = dbClock.toDatabase(now);
+        db.inTransaction("unlock the sweep", null, c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.sweepLock
+                    + " SET locked_until = ? WHERE name = ? AND locked_by = ? AND locked_until > ?")) {
+                sql.setInstant(ps, 1, dbNow);
+                ps.setString(2, MONITOR_NAME);
+                ps.setString(3, owner);
+                sql.setInstant(ps, 4, dbNow);
+                ps.executeUpdate();
+            }
+        });
+    }
+
+    long countExpiredSince(Instant since) {
+        requireNonNull(since, "since");
+        return db.read("count recent expiries", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT COUNT(*) FROM " + sql.agents
+                            + " WHERE status = 'INACTIVE' AND inactive_reason = 'MISSED_HEARTBEATS' AND status_changed_at >= ?")) {
+                sql.setInstant(ps, 1, since);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
 }

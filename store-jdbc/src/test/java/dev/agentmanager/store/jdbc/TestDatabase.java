@@ -93,6 +93,7 @@ enum TestDatabase {
             "certificates",
             "token_redemptions",
             "monitor_state",
+            "sweep_lock",
             "agents",
             "registration_tokens");
 

@@ -22,7 +22,7 @@ import java.util.Locale;
 public final class SchemaScripts {
     /** Every script in version order. A new version appends here and ships its file beside the others. */
     public static final List<String> SCRIPTS =
-            List.of("V1__agentmanager_schema.sql", "V2__certificate_revocation_feed.sql");
+            List.of("V1__agentmanager_schema.sql", "V2__certificate_revocation_feed.sql", "V3__sweep_lock.sql");
 
     private SchemaScripts() {}
 
@@ -90,7 +90,7 @@ public final class SchemaScripts {
     }
 
     /**
-     * Runs the scripts if any of the store's tables or the newest version's column is missing; again if that failed because another replica
+     * Runs the scripts if any of the store's tables or V2's column is missing; again if that failed because another replica
      * was creating the same tables at the same moment (PostgreSQL then reports a duplicate type).
      */
     public static void applyIfMissing(Connection c, JdbcDialect dialect, String prefix, Sql sql) throws SQLException {
@@ -115,7 +115,8 @@ public final class SchemaScripts {
                 sql.tokens,
                 sql.redemptions,
                 sql.certificates,
-                sql.monitor)) {
+                sql.monitor,
+                sql.sweepLock)) {
             if (!answers(c, "SELECT 1 FROM " + table + " WHERE 1 = 0")) {
                 return false;
             }

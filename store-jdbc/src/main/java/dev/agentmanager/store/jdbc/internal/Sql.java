@@ -30,6 +30,7 @@ public final class Sql {
     public final String redemptions;
     public final String certificates;
     public final String monitor;
+    public final String sweepLock;
 
     /** Agent and liveness columns in the order {@link Rows#agent} reads them; aliases a and l. */
     public final String agentColumns;
@@ -44,6 +45,7 @@ public final class Sql {
         this.redemptions = prefix + "token_redemptions";
         this.certificates = prefix + "certificates";
         this.monitor = prefix + "monitor_state";
+        this.sweepLock = prefix + "sweep_lock";
         this.agentColumns = "a.id, a.name, a.status, a.inactive_reason, a.capabilities, a.allowed_capabilities,"
                 + " a.labels, a.agent_version,"
                 + " a.health, a.cert_serial, a.cert_thumbprint, a.cert_not_before, a.cert_not_after,"
