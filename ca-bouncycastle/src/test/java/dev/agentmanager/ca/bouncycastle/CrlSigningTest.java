@@ -13,17 +13,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
+import java.security.cert.X509CRLEntry;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,14 +64,38 @@ class CrlSigningTest {
         assertThat(crl.getThisUpdate().toInstant()).isEqualTo(NOW.minus(Duration.ofMinutes(5)));
         assertThat(crl.getNextUpdate().toInstant()).isEqualTo(NOW.plus(Duration.ofDays(7)));
         assertThat(crlNumber(crl)).isEqualTo(42);
-        assertThat(crl.getExtensionValue(Extension.authorityKeyIdentifier.getId()))
-                .isNotNull();
-        assertThat(crl.getRevokedCertificates()).hasSize(2);
-        assertThat(crl.getRevokedCertificate(new BigInteger(revoked.serial(), 16))
-                        .getRevocationDate()
-                        .toInstant())
-                .isEqualTo(NOW.minusSeconds(30));
-        assertThat(crl.getRevokedCertificate(new BigInteger(kept.serial(), 16))).isNull();
+        assertThat(authorityKeyId(crl)).isEqualTo(subjectKeyId(root));
+        Map<BigInteger, Instant> entries = new HashMap<>();
+        for (X509CRLEntry entry : crl.getRevokedCertificates()) {
+            entries.put(entry.getSerialNumber(), entry.getRevocationDate().toInstant());
+        }
+        assertThat(entries)
+                .containsOnly(
+                        Map.entry(new BigInteger(revoked.serial(), 16), NOW.minusSeconds(30)),
+                        Map.entry(new BigInteger(other.serial(), 16), NOW.minusSeconds(10)));
+        assertThat(crl.isRevoked(TestPki.certificate(kept.certificatePem()))).isFalse();
+        assertThat(crl.isRevoked(TestPki.certificate(revoked.certificatePem()))).isTrue();
+    }
+
+    @Test
+    void twoInstancesOverTheSameCaSignTheSameContent(@TempDir Path dir) throws Exception {
+        // Replicas load the same CA and sign what the store says: the content matches, only the signature differs.
+        BouncyCastleCertificateService first = BouncyCastleCertificateService.builder()
+                .clock(clock)
+                .generatedCaDirectory(dir)
+                .build();
+        BouncyCastleCertificateService second = BouncyCastleCertificateService.builder()
+                .clock(clock)
+                .generatedCaDirectory(dir)
+                .build();
+        AgentCertificate revoked = first.issue("agent-1", request).withRevokedAt(NOW);
+        CrlContent content = content(List.of(revoked), 9);
+
+        X509CRL a = parse(first.signCrl(content));
+        X509CRL b = parse(second.signCrl(content));
+
+        b.verify(first.caCertificates().get(0).getPublicKey());
+        assertThat(b.getTBSCertList()).isEqualTo(a.getTBSCertList());
     }
 
     @Test
@@ -138,11 +168,50 @@ class CrlSigningTest {
         X509CRL crl = parse(ca.signCrl(content(List.of(listed.withRevokedAt(NOW)), 3)));
         var trust = ServerTls.crlTrustManager(ca.trustBundle(), () -> crl, clock);
 
-        trust.checkClientTrusted(new X509Certificate[] {TestPki.certificate(unlisted.certificatePem())}, "EC");
-        assertThatThrownBy(() -> trust.checkClientTrusted(
-                        new X509Certificate[] {TestPki.certificate(listed.certificatePem())}, "EC"))
-                .isInstanceOf(java.security.cert.CertificateException.class)
+        trust.checkClientTrusted(chain(unlisted), "EC");
+        assertThatThrownBy(() -> trust.checkClientTrusted(chain(listed), "EC"))
+                .isInstanceOf(CertificateException.class)
                 .hasMessageContaining("revoked");
+    }
+
+    @Test
+    void theCrlTrustManagerRefusesEveryoneWithoutAGenuineCrl() throws Exception {
+        AgentCertificate agent = ca.issue("agent-1", request);
+        clock.advance(Duration.ofMinutes(1));
+        // Same subject as the real CA, another key: an empty list it signs must not let anyone in.
+        BouncyCastleCertificateService forger =
+                BouncyCastleCertificateService.builder().clock(clock).build();
+        X509CRL forged = parse(forger.signCrl(content(List.of(), 5)));
+        assertThat(forged.getIssuerX500Principal())
+                .isEqualTo(ca.caCertificates().get(0).getSubjectX500Principal());
+
+        assertThatThrownBy(() -> ServerTls.crlTrustManager(ca.trustBundle(), () -> forged, clock)
+                        .checkClientTrusted(chain(agent), "EC"))
+                .isInstanceOf(CertificateException.class)
+                .hasMessageContaining("signature does not verify");
+        assertThatThrownBy(() -> ServerTls.crlTrustManager(ca.trustBundle(), () -> null, clock)
+                        .checkClientTrusted(chain(agent), "EC"))
+                .isInstanceOf(CertificateException.class)
+                .hasMessageContaining("no CRL");
+    }
+
+    @Test
+    void aCrlPastItsNextUpdateIsStillEnforced() throws Exception {
+        AgentCertificate listed = ca.issue("agent-1", request);
+        AgentCertificate unlisted = ca.issue("agent-2", request);
+        X509CRL crl = parse(ca.signCrl(new CrlContent(
+                List.of(listed.withRevokedAt(NOW)), NOW.minusSeconds(60), NOW.plus(Duration.ofMinutes(10)), 4)));
+        var trust = ServerTls.crlTrustManager(ca.trustBundle(), () -> crl, clock);
+        clock.advance(Duration.ofHours(1)); // the CRL is stale, the certificates are still valid
+
+        trust.checkClientTrusted(chain(unlisted), "EC");
+        assertThatThrownBy(() -> trust.checkClientTrusted(chain(listed), "EC"))
+                .isInstanceOf(CertificateException.class)
+                .hasMessageContaining("revoked");
+    }
+
+    private static X509Certificate[] chain(AgentCertificate certificate) throws Exception {
+        return new X509Certificate[] {TestPki.certificate(certificate.certificatePem())};
     }
 
     private static boolean onPath(String binary) {
@@ -152,6 +221,22 @@ class CrlSigningTest {
             }
         }
         return false;
+    }
+
+    private static byte[] authorityKeyId(X509CRL crl) {
+        byte[] value = crl.getExtensionValue(Extension.authorityKeyIdentifier.getId());
+        assertThat(value).as("authorityKeyIdentifier").isNotNull();
+        return AuthorityKeyIdentifier.getInstance(
+                        ASN1OctetString.getInstance(value).getOctets())
+                .getKeyIdentifierOctets();
+    }
+
+    private static byte[] subjectKeyId(X509Certificate certificate) {
+        byte[] value = certificate.getExtensionValue(Extension.subjectKeyIdentifier.getId());
+        assertThat(value).as("subjectKeyIdentifier").isNotNull();
+        return SubjectKeyIdentifier.getInstance(
+                        ASN1OctetString.getInstance(value).getOctets())
+                .getKeyIdentifier();
     }
 
     private static BigInteger crlNumber(X509CRL crl) {

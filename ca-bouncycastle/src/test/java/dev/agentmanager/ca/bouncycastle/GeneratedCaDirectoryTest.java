@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.agentmanager.ca.bouncycastle.internal.CaFiles;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.CertificateRequest;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -21,7 +23,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A generated development CA kept in a directory: one CA for every later build and every process. */
 class GeneratedCaDirectoryTest {
@@ -80,14 +85,63 @@ class GeneratedCaDirectoryTest {
         }
     }
 
+    /** Threads of one process are serialised in-process; separate processes meet only at the file lock. */
     @Test
-    void halfACaIsRefusedWithAClearMessage() throws Exception {
+    @Timeout(120)
+    void processesThatRaceAgreeOnOneCa() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // The tests may run on the module path: give the child everything on one class path.
+        String classPath = String.join(
+                File.pathSeparator,
+                Path.of(GeneratedCaDirectoryTest.class
+                                .getProtectionDomain()
+                                .getCodeSource()
+                                .getLocation()
+                                .toURI())
+                        .toString(),
+                System.getProperty("jdk.module.path", ""),
+                System.getProperty("java.class.path", ""));
+        List<Process> processes = new ArrayList<>();
+        for (int p = 0; p < 3; p++) {
+            processes.add(
+                    new ProcessBuilder(java, "-cp", classPath, GeneratedCaDirectoryTest.class.getName(), dir.toString())
+                            .redirectErrorStream(true)
+                            .start());
+        }
+        Set<String> distinct = new HashSet<>();
+        for (Process process : processes) {
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).as(out).isZero();
+            distinct.add(out.substring(out.lastIndexOf('\n') + 1)); // the pin; log lines come before it
+        }
+
+        assertThat(distinct).containsExactly(open().trustBundle().rootSha256());
+    }
+
+    /** One of the racing processes: builds from the directory {@code args[0]} and prints the root's pin. */
+    public static void main(String[] args) {
+        System.out.println(BouncyCastleCertificateService.builder()
+                .generatedCaDirectory(Path.of(args[0]))
+                .build()
+                .trustBundle()
+                .rootSha256());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {CaFiles.CHAIN_FILE, CaFiles.KEY_FILE})
+    void halfACaIsRefusedRatherThanReplaced(String missing) throws Exception {
         open();
-        Files.delete(dir.resolve(CaFiles.CHAIN_FILE));
+        Files.delete(dir.resolve(missing));
 
         assertThatThrownBy(this::open)
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("holds only one of");
+                .hasMessageContaining("holds only one of")
+                .hasMessageContaining(CaFiles.CHAIN_FILE)
+                .hasMessageContaining(CaFiles.KEY_FILE);
+        assertThat(dir.resolve(missing))
+                .as("nothing generated over the remaining half")
+                .doesNotExist();
     }
 
     @Test
@@ -120,6 +174,15 @@ class GeneratedCaDirectoryTest {
                         .build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("generatedCaDirectory");
+        // Refused before the file is opened: a missing key store would otherwise fail with an I/O error.
+        assertThatThrownBy(() -> BouncyCastleCertificateService.builder()
+                        .generatedCaDirectory(dir.resolve("other"))
+                        .caFromPkcs12(dir.resolve("missing.p12"), "secret".toCharArray())
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("generatedCaDirectory")
+                .hasMessageContaining("PKCS#12");
+        assertThat(dir.resolve("other")).doesNotExist();
         assertThat(BouncyCastleCertificateService.builder()
                         .caFromPem(chain, key)
                         .build()

@@ -7,6 +7,7 @@ import dev.agentmanager.CertificateValidity;
 import dev.agentmanager.ca.bouncycastle.BouncyCastleCertificateService;
 import dev.agentmanager.ca.bouncycastle.KeyType;
 import dev.agentmanager.ca.bouncycastle.MutableClock;
+import dev.agentmanager.ca.bouncycastle.Pem;
 import dev.agentmanager.ca.bouncycastle.ServerTls;
 import dev.agentmanager.exception.AgentStoreException;
 import dev.agentmanager.model.AgentCertificate;
@@ -22,16 +23,19 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
+import java.security.MessageDigest;
 import java.security.cert.CRLException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
@@ -173,6 +177,28 @@ class MutualTlsTest {
                     .contains("refused")
                     .contains("revoked");
         }
+    }
+
+    /** A certificate the CA signed but the manager does not know (e.g. lost from the store) is refused. */
+    @Test
+    void aCertificateTheManagerDoesNotKnowIsRefusedAndTheCheckGetsItsSha256() throws Exception {
+        Agent agent = enroll("agent-1", KeyType.EC_P256);
+        statuses.remove(agent.certificate().thumbprint());
+        List<String> asked = new CopyOnWriteArrayList<>();
+        CertificateValidity recording = thumbprint -> {
+            asked.add(thumbprint);
+            return validity.check(thumbprint);
+        };
+        try (LoopbackTlsServer server = server(ServerTls.agentTrustManager(ca.trustBundle(), recording, clock))) {
+            assertThatThrownBy(() -> exchange(agent.tls(ca), server.port())).isInstanceOf(IOException.class);
+            assertThat(rootMessage((Throwable) server.nextOutcome()))
+                    .contains("refused")
+                    .contains("unknown");
+        }
+        byte[] der = Pem.decode(Pem.CERTIFICATE, agent.certificate().certificatePem());
+        String sha256 =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
+        assertThat(asked).containsExactly(sha256);
     }
 
     @Test
