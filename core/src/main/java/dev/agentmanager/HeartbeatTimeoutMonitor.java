@@ -8,10 +8,12 @@ import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.MonitorPause;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +40,8 @@ import org.jspecify.annotations.Nullable;
  *       every live agent a fresh deadline instead ({@link AgentEvent.GracePeriodGranted}). A shorter pause, of
  *       more than {@value #PAUSE_SWEEPS} sweep intervals, is compensated: for one timeout after it, an agent is
  *       overdue only once its deadline plus the pause has passed ({@link AgentEvent.PauseCompensated}), since
- *       the heartbeats that arrived during the pause could not be processed. A GC pause, a suspended VM or a
+ *       the heartbeats that arrived during the pause could not be processed. On a shared store the pause is
+ *       recorded there ({@link IAgentStore#recordPause}) and every replica's sweeps compensate it. A GC pause, a suspended VM or a
  *       restart of the orchestrator therefore never expires agents that heartbeated on schedule. In a test,
  *       call {@code runOnce()} once before you start advancing the clock, and sweep at least every
  *       {@value #PAUSE_SWEEPS} sweep intervals (as production does) unless you mean to simulate a pause.</li>
@@ -269,18 +272,26 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
      */
     private Duration compensation(@Nullable Duration gap, Instant now) {
         if (gap != null && gap.compareTo(sweepInterval.multipliedBy(PAUSE_SWEEPS)) > 0) {
-            Duration pause = gap.minus(sweepInterval);
-            Instant until = now.plus(heartbeat.timeout());
+            // microseconds, what a database keeps: read back from a shared store it is the same compensation
+            Duration pause = gap.minus(sweepInterval).truncatedTo(ChronoUnit.MICROS);
+            Instant until = now.plus(heartbeat.timeout()).truncatedTo(ChronoUnit.MICROS);
             compensations.addLast(new Compensation(pause, until));
+            if (store.isShared()) {
+                store.recordPause(new MonitorPause(pause, until));
+            }
             LOG.log(
                     Level.WARNING,
                     "timeout monitor had not run for " + gap + "; until " + until
                             + " agents count as overdue only once their deadline plus " + pause + " has passed");
             events.publish(new AgentEvent.PauseCompensated(now, pause, until));
         }
-        while (!compensations.isEmpty() && !compensations.peekFirst().until().isAfter(now)) {
-            compensations.pollFirst();
+        if (store.isShared()) { // a pause another replica's sweep noticed counts here too
+            store.findPause(now)
+                    .map(p -> new Compensation(p.pause(), p.until()))
+                    .filter(c -> !compensations.contains(c))
+                    .ifPresent(compensations::addLast);
         }
+        compensations.removeIf(c -> !c.until().isAfter(now));
         Duration total = Duration.ZERO;
         for (Compensation c : compensations) {
             total = total.plus(c.pause());

@@ -83,4 +83,13 @@ public interface LivenessStore {
      * then): the fleet's recent expiries, which self-preservation counts against its cap.
      */
     long countExpiredSince(Instant since);
+
+    /**
+     * Records a pause of the fleet's timeout monitor, so that every replica compensates it (not only the one
+     * whose sweep noticed it). Keeps the recorded pause that is compensated longest.
+     */
+    void recordPause(MonitorPause pause);
+
+    /** The recorded pause if it is still compensated at {@code now} (its {@code until} is after it). */
+    Optional<MonitorPause> findPause(Instant now);
 }

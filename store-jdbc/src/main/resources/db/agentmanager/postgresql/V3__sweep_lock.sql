@@ -1,11 +1,14 @@
--- agentmanager JDBC store, schema version 3, PostgreSQL 12 or later: the fleet's sweep lock.
+-- agentmanager JDBC store, schema version 3, PostgreSQL 12 or later: the fleet's sweep lock and its compensated pause.
 --
 -- One timeout sweep at a time across replicas, so that self-preservation's cap holds for the fleet. The
 -- holder (locked_by, a monitor's random id) keeps it until locked_until, on the database's clock; a replica
--- that dies holding it leaves it to the next once that time has passed. Idempotent.
+-- that dies holding it leaves it to the next once that time has passed. pause_micros and pause_until are a
+-- pause of the fleet's monitor that every replica compensates until then (on the database's clock). Idempotent.
 CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}sweep_lock (
     name         varchar(64) NOT NULL,
     locked_by    text NOT NULL,
     locked_until timestamptz NOT NULL,
+    pause_micros bigint,
+    pause_until  timestamptz,
     CONSTRAINT ${agentmanager_prefix}sweep_lock_pk PRIMARY KEY (name)
 );

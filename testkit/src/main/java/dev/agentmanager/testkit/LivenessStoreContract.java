@@ -7,6 +7,7 @@ import dev.agentmanager.model.AgentLiveness;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.InactiveReason;
 import dev.agentmanager.spi.HeartbeatWrite;
+import dev.agentmanager.spi.MonitorPause;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -317,6 +318,21 @@ public abstract class LivenessStoreContract extends StoreContract {
                     race(RACE_THREADS, i -> () -> store.tryLockSweep("owner-" + i, at(1), Duration.ofSeconds(30)));
 
             assertThat(taken).filteredOn(Boolean::booleanValue).hasSize(1);
+        }
+
+        @Test
+        void theRecordedPauseIsTheOneCompensatedLongest() {
+            MonitorPause first = new MonitorPause(Duration.ofSeconds(60), at(100));
+
+            assertThat(store.findPause(at(1))).isEmpty();
+            store.recordPause(first);
+            assertThat(store.findPause(at(50))).contains(first);
+            store.recordPause(new MonitorPause(Duration.ofSeconds(5), at(80)));
+            assertThat(store.findPause(at(50))).as("ends earlier: not kept").contains(first);
+            assertThat(store.findPause(at(100))).as("compensated until, not at").isEmpty();
+            MonitorPause later = new MonitorPause(Duration.ofSeconds(20), at(200));
+            store.recordPause(later);
+            assertThat(store.findPause(at(150))).contains(later);
         }
 
         @Test

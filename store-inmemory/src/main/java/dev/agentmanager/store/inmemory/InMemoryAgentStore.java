@@ -13,6 +13,7 @@ import dev.agentmanager.model.RegistrationToken;
 import dev.agentmanager.model.TokenRedemption;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.MonitorPause;
 import dev.agentmanager.spi.RevocationFeed;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,6 +74,7 @@ public final class InMemoryAgentStore implements IAgentStore {
     // guarded by this: the sweep lock of the timeout monitors on this store
     private @Nullable String sweepOwner;
     private Instant sweepLockedUntil = Instant.MIN;
+    private @Nullable MonitorPause recordedPause;
     /** Serializes registration, token and certificate writes. Never taken on the heartbeat path. */
     private final ReentrantLock writeLock = new ReentrantLock();
 
@@ -322,6 +324,21 @@ public final class InMemoryAgentStore implements IAgentStore {
         if (owner.equals(sweepOwner)) {
             sweepOwner = null;
         }
+    }
+
+    @Override
+    public synchronized void recordPause(MonitorPause pause) {
+        requireNonNull(pause, "pause");
+        if (recordedPause == null || pause.until().isAfter(recordedPause.until())) {
+            recordedPause = pause;
+        }
+    }
+
+    @Override
+    public synchronized Optional<MonitorPause> findPause(Instant now) {
+        requireNonNull(now, "now");
+        MonitorPause pause = recordedPause;
+        return pause != null && pause.until().isAfter(now) ? Optional.of(pause) : Optional.empty();
     }
 
     /** O(fleet): core asks only stores shared by replicas, which this one is not. */

@@ -10,6 +10,7 @@ import dev.agentmanager.model.RegistrationToken;
 import dev.agentmanager.model.TokenRedemption;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.MonitorPause;
 import dev.agentmanager.spi.RevocationFeed;
 import dev.agentmanager.store.jdbc.internal.DatabaseClock;
 import dev.agentmanager.store.jdbc.internal.SchemaScripts;
@@ -469,6 +470,16 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     @Override
     public void unlockSweep(String owner, Instant now) {
         monitor.unlockSweep(owner, now);
+    }
+
+    @Override
+    public void recordPause(MonitorPause pause) {
+        monitor.recordPause(pause);
+    }
+
+    @Override
+    public Optional<MonitorPause> findPause(Instant now) {
+        return monitor.findPause(now);
     }
 
     @Override

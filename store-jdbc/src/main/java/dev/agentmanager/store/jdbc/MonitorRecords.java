@@ -3,12 +3,14 @@ package dev.agentmanager.store.jdbc;
 import static java.util.Objects.requireNonNull;
 
 import dev.agentmanager.model.Agent;
+import dev.agentmanager.spi.MonitorPause;
 import dev.agentmanager.store.jdbc.internal.DatabaseClock;
 import dev.agentmanager.store.jdbc.internal.Sql;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -200,6 +202,61 @@ final class MonitorRecords {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    /** Keeps the pause compensated longest: an update when the row has a shorter one, else the row's first insert. */
+    void recordPause(MonitorPause pause) {
+        requireNonNull(pause, "pause");
+        Instant until = dbClock.toDatabase(pause.until());
+        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.EPOCH.plus(pause.pause()));
+        int updated = db.transaction("record a pause", null, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE " + sql.sweepLock
+                            + " SET pause_micros = ?, pause_until = ? WHERE name = ? AND (pause_until IS NULL OR pause_until < ?)")) {
+                ps.setLong(1, micros);
+                sql.setInstant(ps, 2, until);
+                ps.setString(3, MONITOR_NAME);
+                sql.setInstant(ps, 4, until);
+                return ps.executeUpdate();
+            }
+        });
+        if (updated > 0) {
+            return;
+        }
+        try {
+            db.inTransaction("record a pause", "sweep lock", c -> {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.sweepLock
+                        + " (name, locked_by, locked_until, pause_micros, pause_until) VALUES (?, '', ?, ?, ?)")) {
+                    ps.setString(1, MONITOR_NAME);
+                    sql.setInstant(ps, 2, Instant.EPOCH);
+                    ps.setLong(3, micros);
+                    sql.setInstant(ps, 4, until);
+                    ps.executeUpdate();
+                }
+            });
+        } catch (IllegalStateException rowExists) {
+            // the row holds a pause compensated at least as long
+        }
+    }
+
+    Optional<MonitorPause> findPause(Instant now) {
+        requireNonNull(now, "now");
+        Instant dbNow = dbClock.toDatabase(now);
+        return db.read("find the pause", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT pause_micros, pause_until FROM " + sql.sweepLock + " WHERE name = ? AND pause_until > ?")) {
+                ps.setString(1, MONITOR_NAME);
+                sql.setInstant(ps, 2, dbNow);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<MonitorPause>empty();
+                    }
+                    return Optional.of(new MonitorPause(
+                            Duration.of(rs.getLong(1), ChronoUnit.MICROS),
+                            dbClock.toHost(sql.getRequiredInstant(rs, 2))));
                 }
             }
         });

@@ -32,8 +32,10 @@ import org.jspecify.annotations.Nullable;
  * <p>TLS 1.3 sessions are made non-resumable, so every TLS 1.3 connection is a full handshake checked here.
  * TLS 1.2 sessions stay resumable: making them non-resumable from here breaks TLS 1.2 clients that use
  * session tickets (the JDK has already promised a ticket in its ServerHello and then sends none). A resumed
- * TLS 1.2 session skips this check, so the manager checks the presented certificate again on every heartbeat
- * and renewal.
+ * TLS 1.2 session skips this check; the manager checks the presented certificate's thumbprint on every
+ * heartbeat and renewal, so a revoked agent on a resumed session is refused at its first call.
+ *
+ * <p>Whatever the reason, the JDK's server answers a refusal with the alert {@code certificate_unknown}.
  */
 public final class AgentClientTrustManager extends X509ExtendedTrustManager {
     private static final System.Logger LOG = System.getLogger(AgentClientTrustManager.class.getName());

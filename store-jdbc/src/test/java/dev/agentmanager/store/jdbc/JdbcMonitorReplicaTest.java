@@ -30,12 +30,13 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Self-preservation holds for the fleet, however many replicas sweep: two managers on two store instances
- * sweep the same fleet at the same moments while half of it goes silent, and together they expire no more than
- * the cap within the first timeout, then release the rest within the next one.
+ * The timeout monitor's safety holds for the fleet, however many replicas sweep: two managers on two store
+ * instances sweep the same fleet at the same moments. Self-preservation: while half the fleet goes silent,
+ * together they expire no more than the cap at once and release the rest at one rate for the fleet. Pauses: a
+ * pause that one replica's sweep notices is compensated by the other's sweeps too.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class JdbcSelfPreservationReplicaTest {
+abstract class JdbcMonitorReplicaTest {
     private static final Instant T0 = MutableClock.DEFAULT_START;
     private static final Duration INTERVAL = Duration.ofSeconds(10);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -163,6 +164,82 @@ abstract class JdbcSelfPreservationReplicaTest {
         assertThat(eventsA.events(AgentEvent.ExpiriesHeld.class).size()
                         + eventsB.events(AgentEvent.ExpiriesHeld.class).size())
                 .isPositive();
+    }
+
+    /** Both replicas frozen for most of a timeout: agents that beat on schedule before and after are not expired. */
+    @Test
+    @Timeout(120)
+    void aPauseNoticedByOneReplicaIsCompensatedByTheOther() throws Exception {
+        fixture.clear();
+        MutableClock clockA = MutableClock.at(T0);
+        MutableClock clockB = MutableClock.at(T0);
+        FakeCertificateService ca = new FakeCertificateService(clockA);
+        RecordingEventListener eventsA = new RecordingEventListener();
+        RecordingEventListener eventsB = new RecordingEventListener();
+        JdbcAgentStore storeA =
+                fixture.store(fixture.pool, clockA, o -> o.heartbeatFlushInterval(Duration.ofMinutes(1)));
+        JdbcAgentStore storeB = fixture.store(poolB, clockB, o -> o.heartbeatFlushInterval(Duration.ofMinutes(1)));
+        AgentManager a = AgentManager.builder()
+                .store(storeA)
+                .certificateService(ca)
+                .clock(clockA)
+                .heartbeat(INTERVAL, TIMEOUT)
+                .selfPreservation(dev.agentmanager.SelfPreservation.disabled()) // the pause alone must hold
+                .listener(eventsA)
+                .build();
+        AgentManager b = AgentManager.builder()
+                .store(storeB)
+                .certificateService(ca)
+                .clock(clockB)
+                .heartbeat(INTERVAL, TIMEOUT)
+                .selfPreservation(dev.agentmanager.SelfPreservation.disabled())
+                .listener(eventsB)
+                .build();
+        List<Registration> fleet = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            fleet.add(a.register(RegistrationRequest.builder()
+                    .token(a.createToken(RegistrationTokenRequest.oneTime("p" + i))
+                            .plaintext())
+                    .csr(FakeCertificateService.csrFor("paused-" + i))
+                    .name("paused-" + i)
+                    .build()));
+        }
+        a.timeoutMonitor().runOnce();
+        b.timeoutMonitor().runOnce();
+        long sequence = 0;
+        for (Registration r : fleet) {
+            a.heartbeatProcessor()
+                    .process(Heartbeat.of(r.agent().id(), r.certificate().thumbprint(), 1, 1));
+        }
+        storeA.flushHeartbeats();
+        sequence++;
+        for (int s = 0; s < 5; s++) { // normal sweeps, A first then B
+            clockA.advance(Duration.ofSeconds(1));
+            clockB.advance(Duration.ofSeconds(1));
+            a.timeoutMonitor().runOnce();
+            b.timeoutMonitor().runOnce();
+        }
+
+        // both frozen for 28 s of the 30 s timeout: the agents' deadlines pass unseen
+        clockA.advance(Duration.ofSeconds(28));
+        clockB.advance(Duration.ofSeconds(28));
+        a.timeoutMonitor().runOnce(); // A notices the pause and records it
+        for (int s = 0; s < 5; s++) { // B's sweeps see no gap of their own
+            clockA.advance(Duration.ofSeconds(1));
+            clockB.advance(Duration.ofSeconds(1));
+            b.timeoutMonitor().runOnce();
+        }
+        for (Registration r : fleet) { // the agents' queued beats arrive
+            a.heartbeatProcessor()
+                    .process(Heartbeat.of(r.agent().id(), r.certificate().thumbprint(), 1, sequence + 1));
+        }
+        a.close();
+        b.close();
+
+        assertThat(eventsA.events(AgentEvent.PauseCompensated.class)).hasSize(1);
+        assertThat(expired(eventsA, eventsB))
+                .as("no agent that kept its schedule expires")
+                .isEmpty();
     }
 
     private static Set<String> expired(RecordingEventListener... listeners) {

@@ -1,6 +1,6 @@
 package dev.agentmanager.store.jdbc;
 
-class MariaDbJdbcSelfPreservationReplicaTest extends JdbcSelfPreservationReplicaTest {
+class MariaDbJdbcMonitorReplicaTest extends JdbcMonitorReplicaTest {
     @Override
     TestDatabase database() {
         return TestDatabase.MARIADB;

@@ -1,6 +1,6 @@
 package dev.agentmanager.store.jdbc;
 
-class H2JdbcSelfPreservationReplicaTest extends JdbcSelfPreservationReplicaTest {
+class H2JdbcMonitorReplicaTest extends JdbcMonitorReplicaTest {
     @Override
     TestDatabase database() {
         return TestDatabase.H2;

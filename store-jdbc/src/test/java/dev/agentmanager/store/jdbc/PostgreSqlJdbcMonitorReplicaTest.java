@@ -1,6 +1,6 @@
 package dev.agentmanager.store.jdbc;
 
-class PostgreSqlJdbcSelfPreservationReplicaTest extends JdbcSelfPreservationReplicaTest {
+class PostgreSqlJdbcMonitorReplicaTest extends JdbcMonitorReplicaTest {
     @Override
     TestDatabase database() {
         return TestDatabase.POSTGRESQL;
