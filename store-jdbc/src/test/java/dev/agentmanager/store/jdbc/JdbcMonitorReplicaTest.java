@@ -106,9 +106,10 @@ abstract class JdbcMonitorReplicaTest {
         try {
             for (int s = 0; s <= 3 * TIMEOUT.toSeconds() + 5; s++) {
                 if (s % INTERVAL.toSeconds() == 0) {
-                    for (int i = SILENT; i < FLEET; i++) { // the live half; the sweeps are what is raced here
+                    for (int i = SILENT; i < FLEET; i++) { // the live half, on alternating replicas
                         Registration r = fleet.get(i);
-                        a.heartbeatProcessor()
+                        (i % 2 == 0 ? a : b)
+                                .heartbeatProcessor()
                                 .process(Heartbeat.of(
                                         r.agent().id(), r.certificate().thumbprint(), 1, ++sequence[i]));
                     }
@@ -118,6 +119,9 @@ abstract class JdbcMonitorReplicaTest {
                                 .process(Heartbeat.of(
                                         r.agent().id(), r.certificate().thumbprint(), 1, ++sequence[i]));
                     }
+                    // each replica's flush, as its flusher does within a second (here time is simulated)
+                    storeA.flushHeartbeats();
+                    storeB.flushHeartbeats();
                 }
                 clockA.advance(Duration.ofSeconds(1));
                 clockB.advance(Duration.ofSeconds(1));
