@@ -1,0 +1,8 @@
+package dev.agentmanager.store.jdbc;
+
+class MariaDbJdbcFaultTest extends JdbcFaultTest {
+    @Override
+    TestDatabase database() {
+        return TestDatabase.MARIADB;
+    }
+}
