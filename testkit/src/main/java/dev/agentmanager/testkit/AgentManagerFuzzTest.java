@@ -22,14 +22,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Random and mutated inputs through the public API, over a store of your choice: every refusal must be an
  * {@link AgentManagerException} (an {@link IllegalArgumentException} or {@link NullPointerException} only where a
- * model's own constructor refuses the input, before the manager sees it), and a refusal must change nothing
- * stored. Extend it like {@link AgentStoreContractTest}.
+ * model's own constructor refuses the input, before the manager sees it), a refusal must change nothing
+ * stored, and an accepted call must change only what it names, as its meaning says ({@code Model}: a revoke leaves
+ * its agent REVOKED and every other agent and token as it was, a registration adds one PENDING agent and one
+ * use of its token, ...). Extend it like {@link AgentStoreContractTest}.
  *
  * <p>{@code -Dagentmanager.fuzz.inputs=N} sets how many inputs a run tries (default 1,000, seconds in
  * {@code mvn verify}; run 100,000 on demand); {@code -Dagentmanager.fuzz.seed=S} replays a run, whose seed is
@@ -101,6 +104,8 @@ public abstract class AgentManagerFuzzTest {
                 try {
                     input.call().run();
                     outcome = "accepted";
+                    settle(store);
+                    Model.checkAccepted(input, before, snapshot(manager), "seed " + seed + ", input " + i);
                 } catch (AgentManagerException e) {
                     outcome = e.getClass().getSimpleName();
                     settle(store);
@@ -135,8 +140,16 @@ public abstract class AgentManagerFuzzTest {
         return state;
     }
 
-    /** One call through the API, named for the outcome counts. */
-    private record Input(String name, Runnable call) {}
+    /**
+     * One call through the API, named for the outcome counts.
+     *
+     * @param target the agent or token id the call names, if any
+     */
+    record Input(String name, Runnable call, @Nullable String target) {
+        Input(String name, Runnable call) {
+            this(name, call, null);
+        }
+    }
 
     /** Valid state to mutate (tokens, agents) and the random choices. */
     private static final class Fixture {
@@ -170,13 +183,13 @@ public abstract class AgentManagerFuzzTest {
                     String id = id();
                     String thumbprint = text();
                     byte[] csr = bytes();
-                    yield new Input("renewCertificate", () -> manager.renewCertificate(id, thumbprint, csr));
+                    yield new Input("renewCertificate", () -> manager.renewCertificate(id, thumbprint, csr), id);
                 }
             };
         }
 
         private Input call(String name, java.util.function.Consumer<String> operation, String argument) {
-            return new Input(name, () -> operation.accept(argument));
+            return new Input(name, () -> operation.accept(argument), argument);
         }
 
         private Input createToken() {
@@ -204,7 +217,9 @@ public abstract class AgentManagerFuzzTest {
                 return new Input("register(model refused)", () -> {});
             }
             // a wrong secret counts towards the token's lock-out, which the snapshot leaves out
-            return new Input("register", () -> agents.add(manager.register(request)));
+            int dot = token.indexOf('.');
+            return new Input(
+                    "register", () -> agents.add(manager.register(request)), dot > 0 ? token.substring(0, dot) : null);
         }
 
         private Input heartbeat() {
@@ -225,7 +240,7 @@ public abstract class AgentManagerFuzzTest {
             } catch (IllegalArgumentException refusedByTheModel) {
                 return new Input("heartbeat(model refused)", () -> {});
             }
-            return new Input("heartbeat", () -> manager.heartbeatProcessor().process(heartbeat));
+            return new Input("heartbeat", () -> manager.heartbeatProcessor().process(heartbeat), id);
         }
 
         private String id() {

@@ -208,9 +208,8 @@ class MutualTlsTest {
             throw new AgentStoreException("database unreachable");
         };
         try (LoopbackTlsServer server = server(ServerTls.agentTrustManager(ca.trustBundle(), failing, clock))) {
-            assertThatThrownBy(() -> exchange(agent.tls(ca), server.port()))
-                    .isInstanceOf(IOException.class)
-                    .satisfies(e -> assertThat(rootMessage(e)).contains("certificate_unknown"));
+            // the client sees the alert or, writing after it, a broken pipe (TlsClientMatrixTest reads alerts)
+            assertThatThrownBy(() -> exchange(agent.tls(ca), server.port())).isInstanceOf(IOException.class);
             assertThat(rootMessage((Throwable) server.nextOutcome())).contains("cannot be checked now");
         }
     }
