@@ -23,7 +23,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -70,11 +69,7 @@ public final class InMemoryAgentStore implements IAgentStore {
     private final CertificateTable certificates = new CertificateTable();
     private final DeadlineIndex deadlines = new DeadlineIndex();
     private final AtomicLongArray statusCounts = new AtomicLongArray(AgentStatus.values().length);
-    private final AtomicReference<@Nullable Instant> lastSweep = new AtomicReference<>();
-    // guarded by this: the sweep lock of the timeout monitors on this store
-    private @Nullable String sweepOwner;
-    private Instant sweepLockedUntil = Instant.MIN;
-    private @Nullable MonitorPause recordedPause;
+    private final MonitorState monitor = new MonitorState();
     /** Serializes registration, token and certificate writes. Never taken on the heartbeat path. */
     private final ReentrantLock writeLock = new ReentrantLock();
 
@@ -301,44 +296,27 @@ public final class InMemoryAgentStore implements IAgentStore {
 
     @Override
     public Optional<Instant> recordSweep(Instant now) {
-        requireNonNull(now, "now");
-        Instant previous = lastSweep.getAndAccumulate(now, (p, n) -> p == null || n.isAfter(p) ? n : p);
-        return Optional.ofNullable(previous);
+        return monitor.recordSweep(now);
     }
 
     @Override
-    public synchronized boolean tryLockSweep(String owner, Instant now, Duration lease) {
-        requireNonNull(owner, "owner");
-        requireNonNull(now, "now");
-        requireNonNull(lease, "lease");
-        if (sweepOwner != null && !sweepOwner.equals(owner) && now.isBefore(sweepLockedUntil)) {
-            return false;
-        }
-        sweepOwner = owner;
-        sweepLockedUntil = now.plus(lease);
-        return true;
+    public boolean tryLockSweep(String owner, Instant now, Duration lease) {
+        return monitor.tryLockSweep(owner, now, lease);
     }
 
     @Override
-    public synchronized void unlockSweep(String owner, Instant now) {
-        if (owner.equals(sweepOwner)) {
-            sweepOwner = null;
-        }
+    public void unlockSweep(String owner, Instant now) {
+        monitor.unlockSweep(requireNonNull(owner, "owner"));
     }
 
     @Override
-    public synchronized void recordPause(MonitorPause pause) {
-        requireNonNull(pause, "pause");
-        if (recordedPause == null || pause.until().isAfter(recordedPause.until())) {
-            recordedPause = pause;
-        }
+    public void recordPause(MonitorPause pause) {
+        monitor.recordPause(pause);
     }
 
     @Override
-    public synchronized Optional<MonitorPause> findPause(Instant now) {
-        requireNonNull(now, "now");
-        MonitorPause pause = recordedPause;
-        return pause != null && pause.until().isAfter(now) ? Optional.of(pause) : Optional.empty();
+    public Optional<MonitorPause> findPause(Instant now) {
+        return monitor.findPause(now);
     }
 
     /** O(fleet): core asks only stores shared by replicas, which this one is not. */
