@@ -89,7 +89,7 @@ final class AgentRegistrar {
         CertificateRequest csr = certificates.decodeRequest(request.csr());
         Instant now = clock.instant();
 
-        RegistrationToken token = tokens.authenticate(request.token(), now, remote);
+        RegistrationToken token = tokens.authenticate(request.token(), csr.publicKeySha256(), now, remote);
         String tokenId = token.id();
         Optional<Registration> replay = replay(token, csr, now);
         if (replay.isPresent()) {
@@ -135,7 +135,8 @@ final class AgentRegistrar {
         if (!store.registerAgent(tokenId, redemption, now, agent, certificate)) {
             // Lost a race for the token's last use, or it changed meanwhile. A concurrent retry of the same
             // registration (same key) may have won: then answer like a replay.
-            RegistrationToken fresh = store.findToken(tokenId).orElse(null);
+            RegistrationToken fresh =
+                    store.findTokenForRedemption(tokenId, csr.publicKeySha256()).orElse(null);
             if (fresh == null) {
                 throw tokens.reject(TokenRejectionReason.UNKNOWN, tokenId, now, remote);
             }
@@ -194,7 +195,8 @@ final class AgentRegistrar {
                 return new Registration(
                         stored.get(), certificate, certificates.trustBundle(), heartbeat.interval(), false);
             }
-            RegistrationToken fresh = store.findToken(token.id()).orElse(null);
+            RegistrationToken fresh = store.findTokenForRedemption(token.id(), csr.publicKeySha256())
+                    .orElse(null);
             Agent current = store.findAgent(agentId).orElse(null);
             if (fresh == null
                     || !fresh.isRedeemableAt(now)

@@ -164,16 +164,19 @@ final class RegistrationTokenService {
      * The stored token a presented {@code <id>.<secret>} names, if it is well formed, known, not locked and its
      * secret matches (a wrong secret counts towards the lock-out). Whether it can still be redeemed is
      * {@link #requireRedeemable}'s question: a retry of a redemption that succeeded must get past this check.
+     * The token lists only the redemptions by {@code publicKeySha256} (the key of the request), which is all a
+     * registration needs, however many uses a bulk token has.
      *
      * @throws RegistrationTokenRejectedException otherwise
      */
-    RegistrationToken authenticate(String presented, Instant now, @Nullable String remote) {
+    RegistrationToken authenticate(String presented, String publicKeySha256, Instant now, @Nullable String remote) {
         TokenCodec.Parsed parsed = TokenCodec.parse(presented);
         if (parsed == null) {
             throw reject(TokenRejectionReason.MALFORMED, null, now, remote);
         }
         String tokenId = parsed.id();
-        RegistrationToken token = store.findToken(tokenId).orElse(null);
+        RegistrationToken token =
+                store.findTokenForRedemption(tokenId, publicKeySha256).orElse(null);
         if (token == null) {
             throw reject(TokenRejectionReason.UNKNOWN, tokenId, now, remote);
         }

@@ -68,8 +68,15 @@ public final class BenchmarkSuite {
             }
         }
         if (parts.isEmpty()) {
-            parts.addAll(
-                    List.of("heartbeat", "sweep", "registration", "memory", "jdbc", "replica-memory", "revocation"));
+            parts.addAll(List.of(
+                    "heartbeat",
+                    "sweep",
+                    "registration",
+                    "memory",
+                    "jdbc",
+                    "replica-memory",
+                    "revocation",
+                    "bulk-token"));
         }
         long start = System.nanoTime();
         for (String part : parts) {
@@ -101,9 +108,11 @@ public final class BenchmarkSuite {
                             List.of("-Xmx4g", "-XX:+UseSerialGC"),
                             String.valueOf(suite.memoryAgents));
                 case "revocation" -> suite.runChild(RevocationRuns.class, List.of(heap(1)), "100", "6", "2");
+                case "bulk-token" -> suite.runChild(BulkTokenRuns.class, List.of(heap(1)), "5000");
                 default ->
-                    throw new IllegalArgumentException("unknown part " + part
-                            + " (heartbeat, sweep, registration, memory, jdbc, replica-memory, revocation)");
+                    throw new IllegalArgumentException(
+                            "unknown part " + part
+                                    + " (heartbeat, sweep, registration, memory, jdbc, replica-memory, revocation, bulk-token)");
             }
         }
         suite.table(parts);
@@ -410,6 +419,9 @@ public final class BenchmarkSuite {
         }
         if (parts.contains("revocation")) {
             rows.addAll(RevocationRuns.rows(child, revocationDatabase));
+        }
+        if (parts.contains("bulk-token")) {
+            rows.add(BulkTokenRuns.row(child));
         }
         if (parts.contains("jdbc")) {
             jdbcRows("postgresql", "PostgreSQL", true);

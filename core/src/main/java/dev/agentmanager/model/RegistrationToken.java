@@ -20,11 +20,13 @@ import org.jspecify.annotations.Nullable;
  * @param expiresAt after this instant the token is refused
  * @param scope labels and allowed capabilities given to agents that redeem it
  * @param maxUses how many registrations it may make (1 = one-time)
- * @param redemptions the registrations it made, oldest first
+ * @param redemptions the registrations it made, oldest first (from
+ *     {@link dev.agentmanager.spi.RegistrationTokenStore#findTokenForRedemption} only those by one key)
  * @param failedAttempts how many wrong secrets were presented for this id
  * @param revokedAt when an operator revoked it, or {@code null}
  * @param reenrollAgentId for a re-enrollment token, the existing agent it re-enrolls (same id, history and
  *     capabilities, a new certificate); {@code null} for a token that registers new agents
+ * @param uses how many registrations it has made (at least the redemptions listed)
  */
 public record RegistrationToken(
         String id,
@@ -37,7 +39,8 @@ public record RegistrationToken(
         List<TokenRedemption> redemptions,
         int failedAttempts,
         @Nullable Instant revokedAt,
-        @Nullable String reenrollAgentId) {
+        @Nullable String reenrollAgentId,
+        int uses) {
 
     public RegistrationToken {
         requireNonNull(id, "id");
@@ -56,6 +59,37 @@ public record RegistrationToken(
         if (reenrollAgentId != null && maxUses != 1) {
             throw new IllegalArgumentException("a re-enrollment token is one-time, got maxUses " + maxUses);
         }
+        if (uses < redemptions.size()) {
+            throw new IllegalArgumentException("uses (" + uses + ") must count every redemption listed");
+        }
+    }
+
+    /** A token whose redemptions are all listed: its uses are their number. */
+    public RegistrationToken(
+            String id,
+            String secretHash,
+            String description,
+            Instant createdAt,
+            Instant expiresAt,
+            TokenScope scope,
+            int maxUses,
+            List<TokenRedemption> redemptions,
+            int failedAttempts,
+            @Nullable Instant revokedAt,
+            @Nullable String reenrollAgentId) {
+        this(
+                id,
+                secretHash,
+                description,
+                createdAt,
+                expiresAt,
+                scope,
+                maxUses,
+                redemptions,
+                failedAttempts,
+                revokedAt,
+                reenrollAgentId,
+                redemptions.size());
     }
 
     /** A token that registers new agents. */
@@ -84,14 +118,9 @@ public record RegistrationToken(
                 null);
     }
 
-    /** How many registrations the token has made. */
-    public int uses() {
-        return redemptions.size();
-    }
-
     /** Whether every allowed use is spent. */
     public boolean isExhausted() {
-        return redemptions.size() >= maxUses;
+        return uses >= maxUses;
     }
 
     /** Whether the token has expired at {@code now}. */
@@ -135,7 +164,8 @@ public record RegistrationToken(
                 list,
                 failedAttempts,
                 revokedAt,
-                reenrollAgentId);
+                reenrollAgentId,
+                uses + 1);
     }
 
     /** A copy with another failed-attempt count. */
@@ -151,7 +181,8 @@ public record RegistrationToken(
                 redemptions,
                 count,
                 revokedAt,
-                reenrollAgentId);
+                reenrollAgentId,
+                uses);
     }
 
     /** A copy revoked at {@code at}. */
@@ -167,7 +198,8 @@ public record RegistrationToken(
                 redemptions,
                 failedAttempts,
                 at,
-                reenrollAgentId);
+                reenrollAgentId,
+                uses);
     }
 
     /** Never prints the hash. */

@@ -23,6 +23,15 @@ public interface RegistrationTokenStore {
     Optional<RegistrationToken> findToken(String tokenId);
 
     /**
+     * The token as a registration needs it: as {@link #findToken}, but listing only the redemptions by
+     * {@code publicKeySha256} (its {@link RegistrationToken#uses()} still counts them all), so that a store need
+     * not read every redemption of a bulk token for each registration. Defaults to {@link #findToken}.
+     */
+    default Optional<RegistrationToken> findTokenForRedemption(String tokenId, String publicKeySha256) {
+        return findToken(tokenId);
+    }
+
+    /**
      * Tokens ordered by id, after {@code afterId} (exclusive) when given, at most {@code limit}.
      *
      * @throws IllegalArgumentException if {@code limit < 1}

@@ -1,4 +1,4 @@
--- agentmanager JDBC store, schema version 3, MariaDB 10.6 or later: the fleet's sweep lock and its compensated pause.
+-- agentmanager JDBC store, schema version 3, MariaDB 10.6 or later: the fleet's sweep lock and its compensated pause; redemptions by key.
 --
 -- One timeout sweep at a time across replicas, so that self-preservation's cap holds for the fleet. The
 -- holder (locked_by, a monitor's random id) keeps it until locked_until, on the database's clock; a replica
@@ -12,3 +12,7 @@ CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}sweep_lock (
     pause_until  DATETIME(6),
     CONSTRAINT ${agentmanager_prefix}sweep_lock_pk PRIMARY KEY (name)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- A registration reads only the redemptions by its request's key, however many uses a bulk token has.
+CREATE INDEX IF NOT EXISTS ${agentmanager_prefix}token_redemptions_key_idx
+    ON ${agentmanager_prefix}token_redemptions (token_id, public_key_sha256);

@@ -51,6 +51,34 @@ public abstract class RegistrationTokenStoreContract extends StoreContract {
         }
 
         @Test
+        void aTokenForARedemptionListsOnlyThatKeysRedemptionsButCountsEveryUse() {
+            TokenRedemption first = new TokenRedemption(at(10), "agent-001", "aa".repeat(32), "198.51.100.7");
+            TokenRedemption other = new TokenRedemption(at(20), "agent-002", "bb".repeat(32), null);
+            TokenRedemption again = new TokenRedemption(at(30), "agent-003", "aa".repeat(32), null);
+            RegistrationToken token = TestAgents.token("tok-001", T0)
+                    .maxUses(5)
+                    .redemption(first)
+                    .redemption(other)
+                    .redemption(again)
+                    .build();
+            store.insertToken(token);
+
+            RegistrationToken byKey =
+                    store.findTokenForRedemption("tok-001", "aa".repeat(32)).orElseThrow();
+            assertThat(byKey.uses()).isEqualTo(3);
+            assertThat(byKey.redemptions()).isSubsetOf(first, other, again).contains(first, again);
+            assertThat(byKey.redemptionByKey("aa".repeat(32))).contains(again);
+            assertThat(byKey.id()).isEqualTo(token.id());
+            assertThat(byKey.secretHash()).isEqualTo(token.secretHash());
+            assertThat(byKey.isExhausted()).isFalse();
+            assertThat(store.findTokenForRedemption("tok-001", "cc".repeat(32))
+                            .orElseThrow()
+                            .uses())
+                    .isEqualTo(3);
+            assertThat(store.findTokenForRedemption("tok-404", "aa".repeat(32))).isEmpty();
+        }
+
+        @Test
         void everyFieldRoundTripsIncludingRedemptionsFailedAttemptsAndRevocation() {
             RegistrationToken token = TestAgents.token("tok-001", T0)
                     .maxUses(3)

@@ -327,6 +327,11 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     }
 
     @Override
+    public Optional<RegistrationToken> findTokenForRedemption(String tokenId, String publicKeySha256) {
+        return tokens.findForRedemption(tokenId, publicKeySha256);
+    }
+
+    @Override
     public List<RegistrationToken> listTokens(@Nullable String afterId, int limit) {
         return tokens.list(afterId, limit);
     }
@@ -433,6 +438,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
             Instant receivedAt,
             Instant deadline,
             @Nullable Duration clockSkew) {
+        monitor.measureAgainIfStepped(); // a deadline on a stepped clock would otherwise be stored shifted
         return heartbeats.recordHeartbeat(
                 agentId, expectedVersion, bootEpoch, sequence, receivedAt, deadline, clockSkew);
     }

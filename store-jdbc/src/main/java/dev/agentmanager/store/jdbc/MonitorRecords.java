@@ -86,15 +86,31 @@ final class MonitorRecords {
     }
 
     /**
+     * Measures the offset to the database's clock again if this replica's clock stepped since it was measured:
+     * checked before every sweep and every heartbeat (a comparison of two clocks; the database is asked only
+     * after a step, by one caller).
+     */
+    void measureAgainIfStepped() {
+        if (!watchClockSteps || !dbClock.hostClockStepped(STEP_TOLERANCE)) {
+            return;
+        }
+        synchronized (this) {
+            if (dbClock.hostClockStepped(STEP_TOLERANCE)) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "the host clock stepped; measuring the database clock offset again");
+                db.execute("synchronize clock", c -> dbClock.synchronize(c, sql));
+            }
+        }
+    }
+
+    /**
      * Records the sweep. First, if this replica's clock stepped since the offset to the database's clock was
      * measured, measures it again, so that deadlines are judged on the database's clock from this sweep on.
      */
     Optional<Instant> recordSweep(Instant now) {
         requireNonNull(now, "now");
-        if (watchClockSteps && dbClock.hostClockStepped(STEP_TOLERANCE)) {
-            LOG.log(System.Logger.Level.WARNING, "the host clock stepped; measuring the database clock offset again");
-            db.execute("synchronize clock", c -> dbClock.synchronize(c, sql));
-        }
+        measureAgainIfStepped();
         Instant dbNow = dbClock.toDatabase(now);
         for (int attempt = 1; ; attempt++) {
             try {

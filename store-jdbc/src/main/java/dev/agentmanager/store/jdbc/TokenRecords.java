@@ -83,6 +83,51 @@ final class TokenRecords {
         });
     }
 
+    /** The token with only the redemptions by one key, its use count from the tokens table: two indexed reads. */
+    Optional<RegistrationToken> findForRedemption(String tokenId, String publicKeySha256) {
+        requireNonNull(tokenId, "tokenId");
+        requireNonNull(publicKeySha256, "publicKeySha256");
+        return db.read("find token", c -> {
+            RegistrationToken token;
+            int uses;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT " + Rows.TOKEN_COLUMNS + ", uses FROM " + sql.tokens + " WHERE id = ?")) {
+                ps.setString(1, tokenId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<RegistrationToken>empty();
+                    }
+                    token = Rows.token(rs, sql, List.of());
+                    uses = rs.getInt(12);
+                }
+            }
+            List<TokenRedemption> byKey = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + Rows.REDEMPTION_COLUMNS + " FROM "
+                    + sql.redemptions + " WHERE token_id = ? AND public_key_sha256 = ? ORDER BY id")) {
+                ps.setString(1, tokenId);
+                ps.setString(2, publicKeySha256);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        byKey.add(Rows.redemption(rs, sql));
+                    }
+                }
+            }
+            return Optional.of(new RegistrationToken(
+                    token.id(),
+                    token.secretHash(),
+                    token.description(),
+                    token.createdAt(),
+                    token.expiresAt(),
+                    token.scope(),
+                    token.maxUses(),
+                    byKey,
+                    token.failedAttempts(),
+                    token.revokedAt(),
+                    token.reenrollAgentId(),
+                    Math.max(uses, byKey.size())));
+        });
+    }
+
     List<RegistrationToken> list(@Nullable String afterId, int limit) {
         Jdbc.requirePositive(limit, "limit");
         return db.read(

@@ -644,6 +644,34 @@ abstract class JdbcReplicaTest {
                 .isAfter(clockB.instant());
     }
 
+    /**
+     * A heartbeat that B records right after its clock stepped, before any sweep: its deadline is stored on the
+     * database's clock, a timeout ahead as A sees it, not shifted by the step.
+     */
+    @ParameterizedTest(name = "step of {0} s")
+    @ValueSource(longs = {120, -120})
+    void aHeartbeatRightAfterAStepIsStoredOnTheDatabaseClock(long stepSeconds) {
+        SteppingClock clockA = new SteppingClock();
+        SteppingClock clockB = new SteppingClock();
+        JdbcAgentStore a = fixture.storeWithClockSync(poolA, clockA);
+        JdbcAgentStore b = fixture.storeWithClockSync(poolB, clockB);
+        Duration timeout = Duration.ofSeconds(90);
+        register(a, "agent-001", AgentStatus.ACTIVE, clockA.instant().plus(timeout));
+        b.findAgent("agent-001"); // B has measured its offset
+
+        clockB.step(Duration.ofSeconds(stepSeconds));
+        assertThat(b.recordHeartbeat(
+                        "agent-001", 1, 0, 1, clockB.instant(), clockB.instant().plus(timeout), null))
+                .isIn(HeartbeatWrite.ACCEPTED, HeartbeatWrite.ACCEPTED_NEW_EPOCH);
+        b.flushHeartbeats();
+
+        Instant deadlineSeenByA =
+                a.findAgent("agent-001").orElseThrow().liveness().deadline();
+        assertThat(Duration.between(clockA.instant(), deadlineSeenByA))
+                .as("a timeout ahead on A's clock")
+                .isBetween(timeout.minusSeconds(5), timeout.plusSeconds(1));
+    }
+
     /** The system clock plus a step the test sets. */
     private static final class SteppingClock extends Clock {
         private volatile Duration step = Duration.ZERO;
