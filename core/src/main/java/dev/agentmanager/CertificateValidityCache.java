@@ -61,7 +61,11 @@ final class CertificateValidityCache implements CertificateValidity {
 
     @Override
     public CertificateStatus check(String thumbprint) {
-        String key = validator.thumbprint(requireNonNull(thumbprint, "thumbprint"));
+        return checkValidated(validator.thumbprint(requireNonNull(thumbprint, "thumbprint")));
+    }
+
+    /** {@link #check} for a thumbprint the caller has validated and normalized already (the heartbeat path). */
+    CertificateStatus checkValidated(String key) {
         if (!isFresh()) {
             readFeed();
         }

@@ -60,7 +60,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
 
     private final IAgentStore store;
     private final IssuedCertificates issued;
-    private final CertificateValidity validity;
+    private final CertificateValidityCache validity;
     private final Clock clock;
     private final HeartbeatSettings heartbeat;
     private final RenewalPolicy renewal;
@@ -72,7 +72,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
     HeartbeatProcessor(
             IAgentStore store,
             IssuedCertificates issued,
-            CertificateValidity validity,
+            CertificateValidityCache validity,
             Clock clock,
             HeartbeatSettings heartbeat,
             RenewalPolicy renewal,
@@ -97,7 +97,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         Duration skew = clockSkew(hb.agentTime(), now);
 
         String thumbprint = validate(hb, now);
-        CertificateStatus status = validity.check(thumbprint);
+        CertificateStatus status = validity.checkValidated(thumbprint); // validated just above
         if (!status.isCurrent()) {
             throw refuseCertificate(agentId, thumbprint, status, now);
         }
