@@ -205,7 +205,7 @@ final class HeartbeatFlush {
     /**
      * MariaDB: the chunk as one JSON array of rows {@code [id, version, epoch, sequence, received, deadline, skew,
      * refresh]} (instants as UTC {@code DATETIME(6)} text, as {@link Sql#setInstant} stores them) in one
-     * statement. A JDBC batch would run one UPDATE per row on the server, about 10,000 rows/s.
+     * statement. A JDBC batch would run one UPDATE per row on the server, far slower.
      */
     private Set<String> writeChunkJson(Connection c, List<FlushRow> chunk) throws SQLException {
         StringWriter json = new StringWriter(chunk.size() * 128);

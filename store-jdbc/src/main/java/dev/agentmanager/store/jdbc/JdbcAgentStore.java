@@ -44,7 +44,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Schema</h2>
  * Versioned scripts for each database lie in the jar at {@code db/agentmanager/{h2,postgresql,mariadb}/}
- * ({@code V1__agentmanager_schema.sql}, Flyway naming; {@link JdbcDialect#scriptLocation()}). Table names carry
+ * ({@code V1__agentmanager_schema.sql}, {@code V2__...}, Flyway naming; {@link JdbcDialect#scriptLocation()}). Table
+ * names carry
  * a prefix, written {@code ${agentmanager_prefix}} in the scripts: {@link #createSchemaIfMissing()} (or the
  * builder's option) replaces it with {@link JdbcAgentStoreBuilder#tablePrefix}; a host that migrates with Flyway sets the
  * placeholder to the same value and keeps agentmanager's history apart from its own:
@@ -88,12 +89,13 @@ import org.jspecify.annotations.Nullable;
  * {@link HeartbeatWrite#VERSION_CHANGED}. (3) A's buffered beats flushed after B's
  * {@link #extendDeadlines} may lower a deadline that B just extended to their own (recent) deadlines. Hosts
  * that need none of this choose {@link JdbcAgentStoreBuilder#coalesceHeartbeats coalesceHeartbeats(false)}: one conditional
- * UPDATE per heartbeat, exact across replicas, and roughly a hundred times slower on PostgreSQL.
+ * UPDATE per heartbeat, exact across replicas, and far slower (BENCHMARKS.md has the figures).
  *
  * <h2>One clock for deadlines</h2>
  * Replicas' clocks disagree, so liveness instants (last heartbeat, deadline, the monitor's sweep time) are
  * stored on the database's clock: the store measures the offset between the injected {@link Clock} and the
- * database's current time at start (and every {@link JdbcAgentStoreBuilder#clockSyncInterval}), stores
+ * database's current time at start (again every {@link JdbcAgentStoreBuilder#clockSyncInterval}, and before the
+ * next sweep or heartbeat once the host clock stepped against the monotonic clock), stores
  * {@code instant + offset} and translates back on reads. Every replica therefore compares deadlines by the
  * database's clock, whatever its own clock says; the remaining error is half a database round trip. Other
  * instants (registration, certificates, token expiry) are stored as given.
