@@ -1,54 +1,25 @@
 package dev.agentmanager.examples.demo;
 
-import static java.nio.charset.StandardCharsets.US_ASCII;
-import static java.nio.charset.StandardCharsets.UTF_8;
-
-import com.fasterxml.jackson.core.JacksonException;
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.agentmanager.AgentManager;
 import dev.agentmanager.RenewalPolicy;
-import dev.agentmanager.Thumbprints;
 import dev.agentmanager.ca.bouncycastle.BouncyCastleCertificateService;
 import dev.agentmanager.ca.bouncycastle.ServerTls;
 import dev.agentmanager.ca.bouncycastle.client.AgentKeys;
 import dev.agentmanager.event.AgentEventListener;
-import dev.agentmanager.examples.demo.Api.AgentView;
-import dev.agentmanager.examples.demo.Api.CapabilityView;
-import dev.agentmanager.exception.AgentNotFoundException;
-import dev.agentmanager.exception.AgentRevokedException;
-import dev.agentmanager.exception.CertificateMismatchException;
-import dev.agentmanager.exception.ConcurrentAgentModificationException;
-import dev.agentmanager.exception.InvalidRequestException;
-import dev.agentmanager.exception.RegistrationTokenRejectedException;
-import dev.agentmanager.exception.StaleHeartbeatException;
-import dev.agentmanager.model.Agent;
-import dev.agentmanager.model.AgentCertificate;
-import dev.agentmanager.model.AgentHealth;
-import dev.agentmanager.model.AgentQuery;
-import dev.agentmanager.model.Capability;
-import dev.agentmanager.model.CreatedRegistrationToken;
-import dev.agentmanager.model.Heartbeat;
-import dev.agentmanager.model.HeartbeatResponse;
-import dev.agentmanager.model.Registration;
-import dev.agentmanager.model.RegistrationRequest;
-import dev.agentmanager.model.RegistrationTokenRequest;
 import dev.agentmanager.store.jdbc.JdbcAgentStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -61,16 +32,16 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A small orchestrator, in-process: {@link AgentManager} on a {@link JdbcAgentStore} over an embedded H2 file
- * database, a {@link BouncyCastleCertificateService}, the timeout monitor, and the JSON API of {@link Api}
- * on two HTTPS endpoints of the JDK's {@link HttpsServer} on 127.0.0.1:
+ * A small orchestrator, in-process: {@link AgentManager} on a {@link JdbcAgentStore} (by default over an
+ * embedded H2 file database), a {@link BouncyCastleCertificateService}, the timeout monitor, and the JSON API
+ * of {@link Api} ({@link ApiHandlers}) on two HTTPS endpoints of the JDK's {@link HttpsServer} on 127.0.0.1:
  * <ul>
  *   <li>the <b>enrollment</b> endpoint: server TLS only (agents have no certificate yet); operator calls
  *       need the operator key;</li>
@@ -79,9 +50,17 @@ import org.jspecify.annotations.Nullable;
  *       certificate the handshake saw. Refusals close the connection, so the agent's next request goes
  *       through a full handshake again. Refused handshakes are recorded ({@link #refusedHandshakes()}).</li>
  * </ul>
+ * {@link #start} runs the single-replica demo on fresh files; {@link #startReplica} runs one of several
+ * replicas on a database and a CA directory shared with the others, deleting nothing.
  */
 public final class DemoOrchestrator implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(DemoOrchestrator.class.getName());
+    /**
+     * How often a replica writes the heartbeats it buffers: a replica that crashes loses at most about this much
+     * liveness (never a state change); see {@link JdbcAgentStore}.
+     */
+    public static final Duration HEARTBEAT_FLUSH_INTERVAL = Duration.ofMillis(100);
+
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
     /**
      * Timing of the demo.
@@ -126,6 +105,7 @@ public final class DemoOrchestrator implements AutoCloseable {
     private final ExecutorService executor;
     private final String operatorKey;
     private final List<RefusedHandshake> refusedHandshakes = new CopyOnWriteArrayList<>();
+    private final List<Consumer<RefusedHandshake>> refusalListeners = new CopyOnWriteArrayList<>();
 
     /**
      * A client certificate the agent endpoint refused in the TLS handshake.
@@ -136,16 +116,45 @@ public final class DemoOrchestrator implements AutoCloseable {
 
     /**
      * Where a replica keeps its state, shared with the other replicas: the database and the generated CA's
-     * directory (a demo CA; in production every replica loads the same PKCS#12 file).
+     * directory (a demo CA; in production every replica loads the same PKCS#12 file), and where it listens.
      *
-     * @param jdbcUrl the shared database (H2 file or server, PostgreSQL, MariaDB)
-     * @param tablePrefix the store's table prefix
-     * @param caDirectory where the demo CA's key and chain are (generated by the first replica)
-     * @param operatorKey the bearer key operator calls need on every replica
-     * @param revocationPropagation the bound within which a revocation binds every replica
+     * @param jdbcUrl the shared database: an H2 file (several pools in one JVM), H2 in server mode or with
+     *     {@code AUTO_SERVER=TRUE} (several processes), PostgreSQL, MariaDB
+     * @param tablePrefix the store's table prefix (tables are created if missing)
+     * @param caDirectory where the demo CA's key and chain are (generated by the first replica, read by the others)
+     * @param operatorKey the bearer key operator calls need; give every replica the same one
+     * @param revocationPropagation the bound within which a revocation binds every replica; {@code revoke}
+     *     waits it out
+     * @param enrollmentPort the enrollment endpoint's port on 127.0.0.1, 0 for a free one
+     * @param agentPort the agent endpoint's port on 127.0.0.1, 0 for a free one
      */
     public record Replica(
-            String jdbcUrl, String tablePrefix, Path caDirectory, String operatorKey, Duration revocationPropagation) {
+            String jdbcUrl,
+            String tablePrefix,
+            Path caDirectory,
+            String operatorKey,
+            Duration revocationPropagation,
+            int enrollmentPort,
+            int agentPort) {
+
+        public Replica {
+            if (enrollmentPort < 0 || enrollmentPort > 65535 || agentPort < 0 || agentPort > 65535) {
+                throw new IllegalArgumentException("ports must be within 0..65535");
+            }
+            if (revocationPropagation.isNegative() || revocationPropagation.isZero()) {
+                throw new IllegalArgumentException("the revocation propagation bound must be positive");
+            }
+        }
+
+        /** On free ports. */
+        public Replica(
+                String jdbcUrl,
+                String tablePrefix,
+                Path caDirectory,
+                String operatorKey,
+                Duration revocationPropagation) {
+            this(jdbcUrl, tablePrefix, caDirectory, operatorKey, revocationPropagation, 0, 0);
+        }
 
         /** The single-replica demo's: an H2 file database and the CA under {@code directory}, a new key. */
         public static Replica inDirectory(Path directory) {
@@ -158,72 +167,108 @@ public final class DemoOrchestrator implements AutoCloseable {
                     Base64.getUrlEncoder().withoutPadding().encodeToString(key),
                     Duration.ofMillis(500));
         }
+
+        /** The same replica listening on these ports. */
+        public Replica withPorts(int enrollmentPort, int agentPort) {
+            return new Replica(
+                    jdbcUrl, tablePrefix, caDirectory, operatorKey, revocationPropagation, enrollmentPort, agentPort);
+        }
     }
 
     private DemoOrchestrator(Replica replica, Settings settings, AgentEventListener listener) throws IOException {
         this.settings = settings;
-        HikariConfig pool = new HikariConfig();
-        pool.setJdbcUrl(replica.jdbcUrl());
-        pool.setMaximumPoolSize(6);
-        pool.setPoolName("demo-" + replica.tablePrefix());
-        database = new HikariDataSource(pool);
-        store = JdbcAgentStore.builder(database)
-                .tablePrefix(replica.tablePrefix())
-                .createSchemaIfMissing() // the embedded default
-                .heartbeatFlushInterval(Duration.ofMillis(100))
-                .build();
-        ca = BouncyCastleCertificateService.builder()
-                .generatedCaDirectory(replica.caDirectory())
-                .certificateLifetime(settings.certificateLifetime())
-                .clockSkewAllowance(Duration.ZERO) // one machine, one clock
-                .build();
-        manager = AgentManager.builder()
-                .store(store)
-                .certificateService(ca)
-                .heartbeat(settings.heartbeatInterval(), settings.heartbeatTimeout())
-                .sweepInterval(settings.sweepInterval())
-                .renewal(new RenewalPolicy(settings.renewAt(), 0))
-                .revocationPropagation(replica.revocationPropagation())
-                .listener(listener)
-                .build();
-        manager.start();
+        this.operatorKey = replica.operatorKey();
+        // Everything opened so far, closed again if a later step fails (a port in use, an unreachable database).
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            HikariConfig pool = new HikariConfig();
+            pool.setJdbcUrl(replica.jdbcUrl());
+            pool.setMaximumPoolSize(6);
+            pool.setPoolName("demo-" + replica.tablePrefix());
+            database = opened(opened, new HikariDataSource(pool));
+            store = opened(
+                    opened,
+                    JdbcAgentStore.builder(database)
+                            .tablePrefix(replica.tablePrefix())
+                            .createSchemaIfMissing() // the embedded default; the first replica creates them
+                            .heartbeatFlushInterval(HEARTBEAT_FLUSH_INTERVAL)
+                            .build());
+            ca = BouncyCastleCertificateService.builder()
+                    .generatedCaDirectory(replica.caDirectory())
+                    .certificateLifetime(settings.certificateLifetime())
+                    .clockSkewAllowance(Duration.ZERO) // one machine, one clock
+                    .build();
+            manager = opened(
+                    opened,
+                    AgentManager.builder()
+                            .store(store)
+                            .certificateService(ca)
+                            .heartbeat(settings.heartbeatInterval(), settings.heartbeatTimeout())
+                            .sweepInterval(settings.sweepInterval())
+                            .renewal(new RenewalPolicy(settings.renewAt(), 0))
+                            .revocationPropagation(replica.revocationPropagation())
+                            .listener(listener)
+                            .build());
+            manager.start();
 
-        // The server's own certificate, from the same CA, for 127.0.0.1; the chain ends in the root that
-        // agents pin on first contact.
+            SSLContext tls = serverTls();
+            SSLParameters serverOnly = tls.getDefaultSSLParameters();
+            serverOnly.setProtocols(ServerTls.PROTOCOLS.toArray(String[]::new));
+            SSLParameters mutual = ServerTls.sslParameters(tls); // client certificate required
+
+            executor = Executors.newFixedThreadPool(4, r -> {
+                Thread t = new Thread(r, "demo-https");
+                t.setDaemon(true);
+                return t;
+            });
+            opened.add(executor::shutdownNow);
+            enrollment = https(tls, serverOnly, replica.enrollmentPort());
+            opened.add(() -> enrollment.stop(0));
+            agents = https(tls, mutual, replica.agentPort());
+            opened.add(() -> agents.stop(0));
+            new ApiHandlers(manager, operatorKey, this::agentUrl).install(enrollment, agents);
+            enrollment.start();
+            agents.start();
+        } catch (IOException | RuntimeException e) {
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                try {
+                    opened.get(i).close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static <T extends AutoCloseable> T opened(List<AutoCloseable> opened, T resource) {
+        opened.add(resource);
+        return resource;
+    }
+
+    /**
+     * The endpoints' TLS: the server's own certificate, from the same CA, for 127.0.0.1; the chain ends in the
+     * root that agents pin on first contact. Client certificates go through {@link ServerTls}'s trust manager,
+     * which asks the manager's validity check, and refusals are recorded.
+     */
+    private SSLContext serverTls() {
         KeyPair serverKeys = AgentKeys.generate();
-        InetAddress loopback = InetAddress.getLoopbackAddress();
         X509Certificate serverCertificate = ca.issueServerCertificate(
-                serverKeys.getPublic(), Set.of("localhost"), Set.of(loopback), Duration.ofDays(1));
+                serverKeys.getPublic(), Set.of("localhost"), Set.of(LOOPBACK), Duration.ofDays(1));
         List<X509Certificate> chain = new ArrayList<>();
         chain.add(serverCertificate);
         chain.addAll(ca.caCertificates());
-        SSLContext tls = ServerTls.sslContext(
+        return ServerTls.sslContext(
                 serverKeys.getPrivate(),
                 chain,
-                new RefusalRecorder(ServerTls.agentTrustManager(manager), refusedHandshakes::add));
-        SSLParameters serverOnly = tls.getDefaultSSLParameters();
-        serverOnly.setProtocols(ServerTls.PROTOCOLS.toArray(String[]::new));
-        SSLParameters mutual = ServerTls.sslParameters(tls); // client certificate required
+                new RefusalRecorder(ServerTls.agentTrustManager(manager), this::refused));
+    }
 
-        operatorKey = replica.operatorKey();
-        executor = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "demo-https");
-            t.setDaemon(true);
-            return t;
-        });
-        enrollment = https(tls, serverOnly, loopback);
-        agents = https(tls, mutual, loopback);
-
-        enrollment.createContext("/v1/tokens", ex -> serve(ex, "POST", true, this::createToken));
-        enrollment.createContext("/v1/register", ex -> serve(ex, "POST", false, this::register));
-        enrollment.createContext("/v1/agents", ex -> {
-            boolean list = ex.getRequestURI().getPath().equals("/v1/agents");
-            serve(ex, list ? "GET" : "POST", true, list ? this::listAgents : this::operatorAction);
-        });
-        agents.createContext("/v1/heartbeat", ex -> serve(ex, "POST", false, this::heartbeat));
-        agents.createContext("/v1/renew", ex -> serve(ex, "POST", false, this::renew));
-        enrollment.start();
-        agents.start();
+    private void refused(RefusedHandshake refusal) {
+        refusedHandshakes.add(refusal);
+        for (Consumer<RefusedHandshake> listener : refusalListeners) {
+            listener.accept(refusal);
+        }
     }
 
     /** Starts an orchestrator whose files (H2 database, CA) live in {@code directory}, emptied first. */
@@ -234,10 +279,18 @@ public final class DemoOrchestrator implements AutoCloseable {
         return new DemoOrchestrator(Replica.inDirectory(directory), settings, listener);
     }
 
-    /** Starts one replica on state shared with others (nothing is deleted). */
+    /**
+     * Starts one replica on state shared with others: nothing is deleted; the tables and the CA are created
+     * only if missing.
+     */
     public static DemoOrchestrator startReplica(Replica replica, Settings settings, AgentEventListener listener)
             throws IOException {
         return new DemoOrchestrator(replica, settings, listener);
+    }
+
+    /** Calls {@code listener} with every client certificate refused in a handshake from now on. */
+    public void onRefusedHandshake(Consumer<RefusedHandshake> listener) {
+        refusalListeners.add(listener);
     }
 
     public AgentManager manager() {
@@ -283,183 +336,8 @@ public final class DemoOrchestrator implements AutoCloseable {
         database.close();
     }
 
-    // ---- handlers ----------------------------------------------------------------------------------------
-
-    private Reply createToken(HttpExchange ex, byte[] body) throws IOException {
-        Api.TokenRequest request = Api.JSON.readValue(body, Api.TokenRequest.class);
-        CreatedRegistrationToken token = manager.createToken(RegistrationTokenRequest.builder()
-                .description(request.description())
-                .timeToLive(Duration.ofSeconds(request.timeToLiveSeconds()))
-                .build());
-        return new Reply(
-                201,
-                new Api.TokenCreated(
-                        token.token().id(),
-                        token.plaintext(),
-                        token.trustAnchorSha256(),
-                        token.token().expiresAt().toString()));
-    }
-
-    private Reply register(HttpExchange ex, byte[] body) throws IOException {
-        Api.RegisterRequest request = Api.JSON.readValue(body, Api.RegisterRequest.class);
-        RegistrationRequest.Builder registration = RegistrationRequest.builder()
-                .token(request.token())
-                .csrPem(request.csrPem())
-                .name(request.name())
-                .remoteAddress(ex.getRemoteAddress().getAddress().getHostAddress());
-        for (CapabilityView c : request.capabilities()) {
-            registration.capability(new Capability(c.name(), c.version()));
-        }
-        request.labels().forEach(registration::label);
-        if (request.agentVersion() != null) {
-            registration.agentVersion(request.agentVersion());
-        }
-        Registration registered = manager.register(registration.build());
-        return new Reply(
-                201,
-                new Api.Registered(
-                        registered.agent().id(),
-                        registered.certificate().certificatePem(),
-                        registered.trustBundle().certificatesPem(),
-                        registered.heartbeatInterval().toMillis(),
-                        agentUrl().toString()));
-    }
-
-    private Reply heartbeat(HttpExchange ex, byte[] body) throws IOException {
-        Api.HeartbeatRequest request = Api.JSON.readValue(body, Api.HeartbeatRequest.class);
-        Heartbeat.Builder heartbeat = Heartbeat.builder(request.agentId(), clientThumbprint(ex))
-                .bootEpoch(request.bootEpoch())
-                .sequence(request.sequence())
-                .agentTime(Instant.parse(request.agentTime()));
-        if (request.health() != null) {
-            heartbeat.health(AgentHealth.valueOf(request.health()));
-        }
-        HeartbeatResponse response = manager.heartbeatProcessor().process(heartbeat.build());
-        return new Reply(
-                200,
-                new Api.HeartbeatReply(
-                        response.status().name(),
-                        response.nextHeartbeatIn().toMillis(),
-                        response.deadline().toString(),
-                        response.renewCertificate()));
-    }
-
-    private Reply renew(HttpExchange ex, byte[] body) throws IOException {
-        Api.RenewRequest request = Api.JSON.readValue(body, Api.RenewRequest.class);
-        AgentCertificate renewed = manager.renewCertificate(
-                request.agentId(), clientThumbprint(ex), request.csrPem().getBytes(US_ASCII));
-        return new Reply(
-                200,
-                new Api.Renewed(
-                        renewed.serial(),
-                        renewed.certificatePem(),
-                        renewed.notAfter().toString()));
-    }
-
-    private Reply listAgents(HttpExchange ex, byte[] body) {
-        List<AgentView> views = manager.findAgents(AgentQuery.all()).stream()
-                .map(this::view)
-                .sorted(Comparator.comparing(AgentView::name))
-                .toList();
-        return new Reply(200, views);
-    }
-
-    /** {@code POST /v1/agents/{id}/deactivate|reactivate|revoke}. */
-    private Reply operatorAction(HttpExchange ex, byte[] body) {
-        String[] parts = ex.getRequestURI().getPath().split("/"); // "", v1, agents, id, action
-        if (parts.length != 5) {
-            return new Reply(404, new Api.Error("no such resource"));
-        }
-        String id = parts[3];
-        Agent agent = switch (parts[4]) {
-            case "deactivate" -> manager.deactivate(id);
-            case "reactivate" -> manager.reactivate(id);
-            case "revoke" -> manager.revoke(id);
-            default -> null;
-        };
-        return agent == null ? new Reply(404, new Api.Error("no such action")) : new Reply(200, view(agent));
-    }
-
-    private AgentView view(Agent agent) {
-        List<CapabilityView> capabilities = agent.capabilities().stream()
-                .map(c -> new CapabilityView(c.name(), c.version()))
-                .sorted(Comparator.comparing(CapabilityView::name))
-                .toList();
-        Instant last = agent.liveness().lastHeartbeatAt();
-        return new AgentView(
-                agent.id(),
-                agent.name(),
-                agent.status().name(),
-                agent.inactiveReason() == null ? null : agent.inactiveReason().name(),
-                capabilities,
-                last == null ? null : last.toString(),
-                agent.certificate().serial(),
-                manager.certificates(agent.id()).size());
-    }
-
-    /** The SHA-256 of the client certificate the TLS handshake verified. */
-    private static String clientThumbprint(HttpExchange ex) throws SSLPeerUnverifiedException {
-        return Thumbprints.of(
-                (X509Certificate) ((HttpsExchange) ex).getSSLSession().getPeerCertificates()[0]);
-    }
-
-    // ---- plumbing ----------------------------------------------------------------------------------------
-
-    private record Reply(int status, Object body) {}
-
-    @FunctionalInterface
-    private interface Handler {
-        Reply handle(HttpExchange exchange, byte[] body) throws IOException;
-    }
-
-    private void serve(HttpExchange ex, String method, boolean operator, Handler handler) throws IOException {
-        Reply reply;
-        try (ex) {
-            byte[] body = ex.getRequestBody().readAllBytes();
-            if (!ex.getRequestMethod().equals(method)) {
-                reply = new Reply(405, new Api.Error("use " + method));
-            } else if (operator && !isOperator(ex)) {
-                reply = new Reply(401, new Api.Error("operator key required"));
-            } else {
-                reply = answer(ex, body, handler);
-            }
-            byte[] json = Api.JSON.writeValueAsBytes(reply.body());
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            if (reply.status() >= 400) {
-                ex.getResponseHeaders().set("Connection", "close"); // the next request must shake hands again
-            }
-            ex.sendResponseHeaders(reply.status(), json.length);
-            ex.getResponseBody().write(json);
-        }
-    }
-
-    private static Reply answer(HttpExchange ex, byte[] body, Handler handler) {
-        try {
-            return handler.handle(ex, body);
-        } catch (RegistrationTokenRejectedException e) {
-            return new Reply(401, new Api.Error(e.getMessage())); // the same for every token problem
-        } catch (InvalidRequestException | JacksonException | IllegalArgumentException e) {
-            return new Reply(400, new Api.Error(e.getMessage()));
-        } catch (AgentNotFoundException e) {
-            return new Reply(404, new Api.Error(e.getMessage()));
-        } catch (AgentRevokedException | CertificateMismatchException e) {
-            return new Reply(403, new Api.Error(e.getMessage()));
-        } catch (StaleHeartbeatException | ConcurrentAgentModificationException e) {
-            return new Reply(409, new Api.Error(e.getMessage()));
-        } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "request failed: " + ex.getRequestURI(), e);
-            return new Reply(500, new Api.Error("internal error"));
-        }
-    }
-
-    private boolean isOperator(HttpExchange ex) {
-        String header = ex.getRequestHeaders().getFirst("Authorization");
-        byte[] expected = ("Bearer " + operatorKey).getBytes(UTF_8);
-        return header != null && MessageDigest.isEqual(header.getBytes(UTF_8), expected);
-    }
-
-    private HttpsServer https(SSLContext tls, SSLParameters parameters, InetAddress address) throws IOException {
-        HttpsServer server = HttpsServer.create(new InetSocketAddress(address, 0), 0);
+    private HttpsServer https(SSLContext tls, SSLParameters parameters, int port) throws IOException {
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(LOOPBACK, port), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(tls) {
             @Override
             public void configure(HttpsParameters params) {

@@ -1,7 +1,5 @@
 package dev.agentmanager.examples.demo;
 
-import dev.agentmanager.event.AgentEvent;
-import dev.agentmanager.event.AgentEventListener;
 import dev.agentmanager.examples.AgentClient;
 import dev.agentmanager.examples.demo.Api.AgentView;
 import dev.agentmanager.examples.demo.Api.CapabilityView;
@@ -10,9 +8,6 @@ import java.io.PrintStream;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,10 +16,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -68,10 +62,8 @@ public final class DemoStory implements AutoCloseable {
         }
     }
 
-    private final PrintStream out;
+    private final Narration narration;
     private final Path agentsDirectory;
-    private volatile Instant start = Instant.now();
-    private final Map<String, String> names = new ConcurrentHashMap<>(); // agent id -> name, for narration
     /** The operator's replica; with several, the first of {@link #replicas}. */
     private final DemoOrchestrator orchestrator;
 
@@ -83,24 +75,29 @@ public final class DemoStory implements AutoCloseable {
     private final Map<String, SimulatedAgent> agents = new LinkedHashMap<>();
     private final List<String> checks = new ArrayList<>();
     private final Map<String, String> firstSerials = new ConcurrentHashMap<>();
-    private int step;
 
     private DemoStory(Path directory, DemoOrchestrator.Settings settings, PrintStream out, int replicaCount)
             throws IOException {
-        this.out = out;
+        this.narration = new Narration(out);
         this.agentsDirectory = directory.resolve("agents");
-        if (replicaCount == 1) {
-            replicas.add(DemoOrchestrator.start(directory, settings, narrator()));
-        } else {
-            DemoOrchestrator.deleteRecursively(directory);
-            Files.createDirectories(directory);
-            DemoOrchestrator.Replica shared = DemoOrchestrator.Replica.inDirectory(directory); // one database, one CA
-            for (int i = 0; i < replicaCount; i++) {
-                replicas.add(DemoOrchestrator.startReplica(shared, settings, narrator()));
+        try {
+            if (replicaCount == 1) {
+                replicas.add(DemoOrchestrator.start(directory, settings, narration.listener()));
+            } else {
+                DemoOrchestrator.deleteRecursively(directory);
+                Files.createDirectories(directory);
+                // One H2 file opened by every replica's pool (one JVM), one generated CA directory, one key.
+                DemoOrchestrator.Replica shared = DemoOrchestrator.Replica.inDirectory(directory);
+                for (int i = 0; i < replicaCount; i++) {
+                    replicas.add(DemoOrchestrator.startReplica(shared, settings, narration.listener()));
+                }
             }
+        } catch (IOException | RuntimeException e) {
+            replicas.forEach(DemoOrchestrator::close);
+            throw e;
         }
         this.orchestrator = replicas.get(0);
-        this.operator = JsonHttp.client(trusting(orchestrator.trustBundlePem()));
+        this.operator = JsonHttp.client(JsonHttp.trusting(orchestrator.trustBundlePem()));
     }
 
     /** Starts the orchestrator, emptying {@code directory} first. */
@@ -129,20 +126,21 @@ public final class DemoStory implements AutoCloseable {
     /** Plays the story to its end, or to the first expectation not met. */
     public Result play() {
         DemoOrchestrator.Settings s = orchestrator.settings();
-        Duration startup = elapsed();
-        start = Instant.now();
+        Duration startup = narration.elapsed();
+        narration.restartClock();
+        PrintStream out = narration.out();
         out.printf(
                 Locale.ROOT,
                 "agentmanager demo: orchestrator up in %s (H2 file + BouncyCastle CA + timeout monitor)%n"
                         + "  enrollment https %s   agents mutual TLS %s%n"
                         + "  heartbeat every %s, inactive after %s, monitor sweep %s, certificates live %s%n",
-                human(startup),
+                Narration.human(startup),
                 orchestrator.enrollmentUrl(),
                 orchestrator.agentUrl(),
-                human(s.heartbeatInterval()),
-                human(s.heartbeatTimeout()),
-                human(s.sweepInterval()),
-                human(s.certificateLifetime()));
+                Narration.human(s.heartbeatInterval()),
+                Narration.human(s.heartbeatTimeout()),
+                Narration.human(s.sweepInterval()),
+                Narration.human(s.certificateLifetime()));
         for (int i = 1; i < replicas.size(); i++) {
             out.printf(
                     "  replica %s on the same database and CA: enrollment %s   agents %s%n",
@@ -180,7 +178,11 @@ public final class DemoStory implements AutoCloseable {
         }
         out.printf("%n== Summary ==%n%s", FleetTable.render(fleet, Instant.now()));
         if (failure == null) {
-            out.printf(Locale.ROOT, "  all %d expectations met in %s%n", checks.size(), human(elapsed()));
+            out.printf(
+                    Locale.ROOT,
+                    "  all %d expectations met in %s%n",
+                    checks.size(),
+                    Narration.human(narration.elapsed()));
         } else {
             out.printf(Locale.ROOT, "  FAILED: %s (%d expectations met before)%n", failure, checks.size());
         }
@@ -255,7 +257,7 @@ public final class DemoStory implements AutoCloseable {
         expect(
                 name + " is marked INACTIVE (MISSED_HEARTBEATS) after its timeout",
                 fleet -> is(fleet, name, "INACTIVE", "MISSED_HEARTBEATS"));
-        say(name + " went inactive " + human(Duration.between(stopped, Instant.now())) + " after it stopped");
+        say(name + " went inactive " + Narration.human(Duration.between(stopped, Instant.now())) + " after it stopped");
         table();
 
         step(name + " restarts from its saved key and certificate");
@@ -281,18 +283,20 @@ public final class DemoStory implements AutoCloseable {
 
     private void revoke(String name) throws IOException, StoryFailure {
         step("The operator revokes " + name);
-        int on = (talksTo.getOrDefault(name, 0) + 1) % replicas.size(); // not the replica the agent talks to
+        int talks = talksTo.getOrDefault(name, 0);
+        int on = (talks + 1) % replicas.size(); // not the replica the agent talks to
         if (replicas.size() > 1) {
             say("operator: revoking on replica " + replicaName(on) + "; " + name + " talks to replica "
-                    + replicaName(talksTo.get(name)));
+                    + replicaName(talks));
         }
         operatorPost(replicas.get(on), "/v1/agents/" + agentView(name).id() + "/revoke");
         expect(name + " is REVOKED", fleet -> is(fleet, name, "REVOKED", null));
         String id = agentView(name).id();
-        expect(name + "'s next TLS handshake is refused", fleet -> refusedHandshake(id) != null);
-        DemoOrchestrator.RefusedHandshake refused = java.util.Objects.requireNonNull(refusedHandshake(id));
+        DemoOrchestrator talkedTo = replicas.get(talks);
+        expect(name + "'s next TLS handshake is refused", fleet -> refusedHandshake(talkedTo, id) != null);
+        DemoOrchestrator.RefusedHandshake refused = Objects.requireNonNull(refusedHandshake(talkedTo, id));
         say("TLS: agent endpoint refused " + name + "'s certificate " + SimulatedAgent.short12(refused.serial()) + ": "
-                + refused.reason());
+                + refused.reason() + (replicas.size() > 1 ? " (replica " + replicaName(talks) + ")" : ""));
         SimulatedAgent agent = agents.get(name);
         expect(name + " can no longer heartbeat and gives up", fleet -> agent.stopped());
         table();
@@ -336,10 +340,10 @@ public final class DemoStory implements AutoCloseable {
                 operator, replica.enrollmentUrl().resolve(path), replica.operatorKey(), Map.of(), AgentView.class);
     }
 
-    /** A handshake of this agent that any replica refused, or null. */
-    private DemoOrchestrator.@Nullable RefusedHandshake refusedHandshake(String agentId) {
-        return replicas.stream()
-                .flatMap(r -> r.refusedHandshakes().stream())
+    /** A handshake of this agent that {@code replica} refused, or null. */
+    private static DemoOrchestrator.@Nullable RefusedHandshake refusedHandshake(
+            DemoOrchestrator replica, String agentId) {
+        return replica.refusedHandshakes().stream()
                 .filter(r -> agentId.equals(r.agentId()))
                 .findFirst()
                 .orElse(null);
@@ -362,7 +366,7 @@ public final class DemoStory implements AutoCloseable {
         return find(fleet(), name).orElseThrow(() -> new IllegalStateException("no agent " + name));
     }
 
-    private static java.util.Optional<AgentView> find(List<AgentView> fleet, String name) {
+    private static Optional<AgentView> find(List<AgentView> fleet, String name) {
         return fleet.stream().filter(a -> a.name().equals(name)).findFirst();
     }
 
@@ -381,13 +385,13 @@ public final class DemoStory implements AutoCloseable {
         while (!condition.test(fleet)) {
             if (Instant.now().isAfter(deadline)) {
                 table();
-                throw new StoryFailure(description + ": not within " + human(PATIENCE));
+                throw new StoryFailure(description + ": not within " + Narration.human(PATIENCE));
             }
             pause(Duration.ofMillis(50));
             fleet = fleet();
         }
         checks.add(description);
-        say("[ok] " + description + " (" + human(Duration.between(begin, Instant.now())) + ")");
+        say("[ok] " + description + " (" + Narration.human(Duration.between(begin, Instant.now())) + ")");
         return fleet;
     }
 
@@ -409,55 +413,15 @@ public final class DemoStory implements AutoCloseable {
     }
 
     void table() throws IOException {
-        out.print(FleetTable.render(fleet(), Instant.now()));
+        narration.out().print(FleetTable.render(fleet(), Instant.now()));
     }
 
     private void step(String title) {
-        out.printf(Locale.ROOT, "%n== %d. %s ==%n", ++step, title);
+        narration.step(title);
     }
 
     private void say(String line) {
-        out.printf(Locale.ROOT, "[%5.1fs] %s%n", elapsed().toMillis() / 1000.0, line);
-    }
-
-    private Duration elapsed() {
-        return Duration.between(start, Instant.now());
-    }
-
-    private static String human(Duration d) {
-        return d.toMillis() % 1000 == 0 && d.toMillis() >= 1000 && d.toMillis() < 60_000
-                ? d.toSeconds() + " s"
-                : d.toMillis() >= 60_000
-                        ? d.toMinutes() + " min"
-                        : d.toMillis() < 1000
-                                ? d.toMillis() + " ms"
-                                : String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
-    }
-
-    /** Narrates the events that show the lifecycle. */
-    private AgentEventListener narrator() {
-        return event -> {
-            if (event instanceof AgentEvent.AgentRegistered e) {
-                names.put(e.agent().id(), e.agent().name());
-                say("event: " + e.agent().name() + " registered (PENDING), id "
-                        + e.agent().id());
-            } else if (event instanceof AgentEvent.AgentActivated e) {
-                say("event: " + name(e.agentId()) + " " + e.previousStatus() + " -> ACTIVE");
-            } else if (event instanceof AgentEvent.AgentInactivated e) {
-                say("event: " + name(e.agentId()) + " -> INACTIVE (" + e.reason() + ")");
-            } else if (event instanceof AgentEvent.AgentRevoked e) {
-                say("event: " + name(e.agentId()) + " REVOKED with "
-                        + e.revokedSerials().size() + " certificate(s)");
-            } else if (event instanceof AgentEvent.AgentRestarted e) {
-                say("event: " + name(e.agentId()) + " restarted (new boot epoch)");
-            } else if (event instanceof AgentEvent.RegistrationRejected e) {
-                say("event: registration rejected, token " + e.tokenId() + ": " + e.reason());
-            }
-        };
-    }
-
-    private String name(String agentId) {
-        return names.getOrDefault(agentId, agentId);
+        narration.say(line);
     }
 
     /** Stops the agents and the orchestrator. */
@@ -465,25 +429,6 @@ public final class DemoStory implements AutoCloseable {
     public void close() {
         agents.values().forEach(SimulatedAgent::stop);
         replicas.forEach(DemoOrchestrator::close);
-    }
-
-    /** An SSL context trusting the demo's CA, for the operator's client. */
-    private static SSLContext trusting(String bundlePem) throws IOException {
-        try {
-            KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
-            anchors.load(null, null);
-            int i = 0;
-            for (X509Certificate ca : dev.agentmanager.ca.bouncycastle.Pem.readCertificates(bundlePem)) {
-                anchors.setCertificateEntry("ca" + i++, ca);
-            }
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(anchors);
-            SSLContext tls = SSLContext.getInstance("TLS");
-            tls.init(null, factory.getTrustManagers(), null);
-            return tls;
-        } catch (GeneralSecurityException e) {
-            throw new IOException("cannot trust the demo CA", e);
-        }
     }
 
     private static Map<String, List<CapabilityView>> cast() {

@@ -1,14 +1,19 @@
 package dev.agentmanager.examples.demo;
 
+import dev.agentmanager.ca.bouncycastle.Pem;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
 import org.jspecify.annotations.Nullable;
 
 /** JSON over HTTPS with the JDK's {@link HttpClient}: what the demo's agents and operator use. */
@@ -42,6 +47,28 @@ public final class JsonHttp {
                 .sslParameters(parameters)
                 .connectTimeout(TIMEOUT)
                 .build();
+    }
+
+    /**
+     * A TLS context that trusts only the CAs in {@code bundlePem}: what an operator's client of the demo uses
+     * (the agents pin their root on first contact instead).
+     */
+    public static SSLContext trusting(String bundlePem) throws IOException {
+        try {
+            KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
+            anchors.load(null, null);
+            int i = 0;
+            for (X509Certificate ca : Pem.readCertificates(bundlePem)) {
+                anchors.setCertificateEntry("ca" + i++, ca);
+            }
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(anchors);
+            SSLContext tls = SSLContext.getInstance("TLS");
+            tls.init(null, factory.getTrustManagers(), null);
+            return tls;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot trust the demo CA", e);
+        }
     }
 
     public static <T> T post(HttpClient http, URI uri, @Nullable String bearer, Object body, Class<T> type)

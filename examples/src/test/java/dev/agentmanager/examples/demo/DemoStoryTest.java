@@ -76,7 +76,10 @@ class DemoStoryTest {
                 .contains("alpha enrols through replica A and heartbeats to replica B")
                 .contains("bravo enrols through replica B and heartbeats to replica A")
                 .contains("operator: revoking on replica B; delta talks to replica A")
-                .contains("TLS: agent endpoint refused delta's certificate");
+                .containsPattern("TLS: agent endpoint refused delta's certificate .*\\(replica A\\)");
+        // one database and one CA for both replicas
+        assertThat(directory.resolve("fleet.mv.db")).exists();
+        assertThat(directory.resolve("ca").resolve("ca-chain.pem")).exists();
     }
 
     @Test
