@@ -9,4 +9,5 @@ module dev.agentmanager.core {
     exports dev.agentmanager.model;
     exports dev.agentmanager.event;
     exports dev.agentmanager.exception;
+    exports dev.agentmanager.task;
 }

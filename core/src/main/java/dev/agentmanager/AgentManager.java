@@ -27,6 +27,8 @@ import dev.agentmanager.model.RegistrationTokenRequest;
 import dev.agentmanager.model.TrustBundle;
 import dev.agentmanager.spi.IAgentCertificateService;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.TaskStore;
+import dev.agentmanager.task.AgentTasks;
 import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -78,6 +80,7 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
     private final CertificateValidityCache validity;
     private final RevocationLists revocationLists;
     private final Duration revocationPropagation;
+    private final @Nullable TaskService tasks;
     private @Nullable ScheduledExecutorService feedReader;
 
     AgentManager(
@@ -93,13 +96,21 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
             Duration sweepInterval,
             int sweepBatchSize,
             SecureRandom random,
-            List<AgentEventListener> listeners) {
+            List<AgentEventListener> listeners,
+            @Nullable TaskStore taskStore,
+            TaskSettings taskSettings) {
         this.store = store;
         this.certificates = certificates;
         this.clock = clock;
         this.heartbeat = heartbeat;
         this.validator = new RequestValidator(limits);
-        this.events = new EventDispatcher(listeners);
+        // The task sweeper hears the agent events after the host's listeners: a revocation before the tasks it ends.
+        TaskSweeper[] sweeper = new TaskSweeper[1];
+        List<AgentEventListener> all = new ArrayList<>(listeners);
+        if (taskStore != null) {
+            all.add(event -> requireNonNull(sweeper[0]).onEvent(event));
+        }
+        this.events = new EventDispatcher(all);
         this.tokens = new RegistrationTokenService(
                 store,
                 clock,
@@ -119,6 +130,29 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
                 new HeartbeatProcessor(store, issued, validity, clock, heartbeat, renewal, validator, events);
         this.timeoutMonitor = new HeartbeatTimeoutMonitor(
                 store, clock, heartbeat, selfPreservation, tokens, events, sweepInterval, sweepBatchSize);
+        if (taskStore == null) {
+            this.tasks = null;
+        } else {
+            TaskService service =
+                    new TaskService(taskStore, store, validity, clock, taskSettings, validator, events, random);
+            sweeper[0] = new TaskSweeper(service, clock, sweepBatchSize);
+            timeoutMonitor.taskSweeper(sweeper[0]);
+            heartbeatProcessor.taskHints(service.hints());
+            this.tasks = service;
+        }
+    }
+
+    /**
+     * Tasks: submit work, let agents claim and report it.
+     *
+     * @throws IllegalStateException if the manager was built without a {@link AgentManagerBuilder#taskStore task
+     *     store}
+     */
+    public AgentTasks tasks() {
+        if (tasks == null) {
+            throw new IllegalStateException("tasks need a task store: AgentManager.builder().taskStore(...)");
+        }
+        return tasks;
     }
 
     /** Starts configuring a manager. {@code store} and {@code certificateService} are required. */
@@ -156,6 +190,19 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
             });
             long period = Math.max(1, revocationPropagation.toNanos() / 4);
             executor.scheduleWithFixedDelay(validity::refresh, 0, period, TimeUnit.NANOSECONDS);
+            TaskService service = tasks;
+            if (service != null) { // other replicas' submissions reach this replica's long-polls
+                long hints = service.settings().hintRefresh().toNanos();
+                executor.scheduleWithFixedDelay(
+                        () -> {
+                            if (service.hints().hasWaiters()) {
+                                service.hints().refreshIfDue();
+                            }
+                        },
+                        hints,
+                        hints,
+                        TimeUnit.NANOSECONDS);
+            }
             feedReader = executor;
         }
     }

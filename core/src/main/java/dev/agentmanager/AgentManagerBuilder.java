@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.agentmanager.event.AgentEventListener;
 import dev.agentmanager.spi.IAgentCertificateService;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.spi.TaskStore;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,6 +32,8 @@ public final class AgentManagerBuilder {
     private Duration sweepInterval = HeartbeatTimeoutMonitor.DEFAULT_SWEEP_INTERVAL;
     private int sweepBatchSize = HeartbeatTimeoutMonitor.DEFAULT_SWEEP_BATCH_SIZE;
     private SecureRandom random = new SecureRandom();
+    private @Nullable TaskStore taskStore;
+    private TaskSettings taskSettings = TaskSettings.defaults();
     private final List<AgentEventListener> listeners = new ArrayList<>();
     private final Set<String> set = new HashSet<>();
 
@@ -46,6 +49,23 @@ public final class AgentManagerBuilder {
     public AgentManagerBuilder store(IAgentStore store) {
         once("store");
         this.store = requireNonNull(store, "store");
+        return this;
+    }
+
+    /**
+     * Where tasks live; without it {@link AgentManager#tasks()} is unavailable. Usually the same store's task
+     * role, e.g. {@code jdbcStore.taskStore()}.
+     */
+    public AgentManagerBuilder taskStore(TaskStore taskStore) {
+        once("taskStore");
+        this.taskStore = requireNonNull(taskStore, "taskStore");
+        return this;
+    }
+
+    /** Task timeouts, capacity and limits. Default {@link TaskSettings#defaults()}. */
+    public AgentManagerBuilder tasks(TaskSettings tasks) {
+        once("tasks");
+        this.taskSettings = requireNonNull(tasks, "tasks");
         return this;
     }
 
@@ -176,6 +196,8 @@ public final class AgentManagerBuilder {
                 sweepInterval,
                 sweepBatchSize,
                 random,
-                List.copyOf(listeners));
+                List.copyOf(listeners),
+                taskStore,
+                taskSettings);
     }
 }

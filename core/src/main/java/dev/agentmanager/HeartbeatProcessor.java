@@ -23,6 +23,8 @@ import dev.agentmanager.model.Heartbeat;
 import dev.agentmanager.model.HeartbeatResponse;
 import dev.agentmanager.spi.HeartbeatWrite;
 import dev.agentmanager.spi.IAgentStore;
+import dev.agentmanager.task.TaskDirectives;
+import dev.agentmanager.task.TaskLease;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,6 +70,8 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
     private final EventDispatcher events;
     /** Intervals evenly spread over interval × [1 − jitter, 1 + jitter], picked at random per response. */
     private final Duration[] jitteredIntervals;
+    /** Task hints for responses; null while tasks are off. Set once while the manager is built. */
+    private @Nullable TaskHints taskHints;
 
     HeartbeatProcessor(
             IAgentStore store,
@@ -87,6 +91,10 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         this.validator = validator;
         this.events = events;
         this.jitteredIntervals = jitteredIntervals(heartbeat);
+    }
+
+    void taskHints(TaskHints hints) {
+        this.taskHints = hints;
     }
 
     @Override
@@ -144,7 +152,8 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
                 hb.sequence(),
                 nextInterval(),
                 deadline,
-                shouldRenew(current, now));
+                shouldRenew(current, now),
+                taskHints == null ? TaskDirectives.none() : taskHints.directives(current, hb.heldTasks()));
     }
 
     /**
@@ -173,6 +182,12 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
             }
             if (hb.agentVersion() != null) {
                 validator.version("agentVersion", hb.agentVersion());
+            }
+            if (hb.heldTasks().size() > Heartbeat.MAX_HELD_TASKS) {
+                throw new InvalidRequestException("heldTasks", "more than " + Heartbeat.MAX_HELD_TASKS);
+            }
+            for (TaskLease lease : hb.heldTasks()) {
+                validator.id("heldTasks", lease.taskId());
             }
             return validator.thumbprint(hb.certificateThumbprint());
         } catch (InvalidRequestException e) {

@@ -112,6 +112,8 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     private long recentExpiryCount;
 
     private @Nullable Instant nextPruneAt;
+    /** Ends due task attempts after each sweep; null while tasks are off. Set once while the manager is built. */
+    private @Nullable TaskSweeper taskSweeper;
 
     // guarded by this
     private @Nullable ScheduledExecutorService ownExecutor;
@@ -134,6 +136,10 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         this.events = events;
         this.sweepInterval = sweepInterval;
         this.batchSize = batchSize;
+    }
+
+    void taskSweeper(TaskSweeper sweeper) {
+        this.taskSweeper = sweeper;
     }
 
     /**
@@ -207,6 +213,9 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
             recentExpiryCount += missed;
         }
         expired += missed;
+        if (taskSweeper != null) {
+            taskSweeper.sweep(now, cutoff, holding);
+        }
         return new SweepResult(now, expired, overdueActive.size() - allowed, false, pruned);
     }
 

@@ -6,6 +6,7 @@ import dev.agentmanager.model.AgentHealth;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.Capability;
 import dev.agentmanager.model.InactiveReason;
+import dev.agentmanager.task.TaskStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -131,4 +132,47 @@ public sealed interface AgentEvent {
 
     /** Self-preservation ended: the overdue share fell under the threshold; {@code stillOverdue} expire now. */
     record ExpiriesReleased(Instant at, int stillOverdue) implements AgentEvent {}
+
+    // ---- tasks -------------------------------------------------------------------------------------
+
+    /** A task was queued; {@code target} describes who may claim it. */
+    record TaskSubmitted(Instant at, String taskId, String type, String target) implements AgentEvent {}
+
+    /** An agent claimed a task: attempt {@code attempt} begins; it has not run yet. */
+    record TaskClaimed(Instant at, String taskId, int attempt, String agentId) implements AgentEvent {}
+
+    /** The agent reported the attempt's start: from now on it may have changed the host. */
+    record TaskStarted(Instant at, String taskId, int attempt, String agentId) implements AgentEvent {}
+
+    /** The orchestrator asked the agent holding a task to stop it. */
+    record TaskCancelRequested(Instant at, String taskId, int attempt, String agentId) implements AgentEvent {}
+
+    /**
+     * An attempt ended without finishing the task, which is queued again as a new attempt: it never started, or
+     * it started and the task is idempotent.
+     */
+    record TaskRequeued(Instant at, String taskId, int endedAttempt, String agentId, boolean started, String reason)
+            implements AgentEvent {}
+
+    /**
+     * A task finished with {@code status}; {@code reason} says why for every status but SUCCEEDED.
+     *
+     * @param attempt the attempt that ended it, 0 if it was never claimed
+     * @param agentId that attempt's agent, or {@code null}
+     */
+    record TaskFinished(
+            Instant at,
+            String taskId,
+            TaskStatus status,
+            int attempt,
+            @Nullable String agentId,
+            @Nullable String reason)
+            implements AgentEvent {}
+
+    /**
+     * An agent reported about an attempt that had already ended (e.g. "succeeded" for an attempt declared lost):
+     * refused as a state change, kept in the attempt's history. The orchestrator learns the attempt did run.
+     */
+    record TaskLateReport(Instant at, String taskId, int attempt, String agentId, String report)
+            implements AgentEvent {}
 }

@@ -30,7 +30,7 @@ public final class RequestValidator {
     }
 
     public String name(String field, String value) {
-        text(field, value, limits.maxNameLength());
+        checkedText(field, value, limits.maxNameLength());
         if (value.isBlank()) {
             throw new InvalidRequestException(field, "must not be blank");
         }
@@ -38,12 +38,12 @@ public final class RequestValidator {
     }
 
     public String description(String value) {
-        return text("description", value, limits.maxDescriptionLength());
+        return checkedText("description", value, limits.maxDescriptionLength());
     }
 
     /** An id the caller names (agent or token): not blank, short, printable. */
     public String id(String field, String value) {
-        text(field, value, MAX_ID_LENGTH);
+        checkedText(field, value, MAX_ID_LENGTH);
         if (value.isBlank()) {
             throw new InvalidRequestException(field, "must not be blank");
         }
@@ -58,7 +58,7 @@ public final class RequestValidator {
     }
 
     public String remoteAddress(String value) {
-        return text("remoteAddress", value, MAX_ADDRESS_LENGTH);
+        return checkedText("remoteAddress", value, MAX_ADDRESS_LENGTH);
     }
 
     public String version(String field, String value) {
@@ -113,7 +113,12 @@ public final class RequestValidator {
         return key;
     }
 
-    private static String text(String field, String value, int maxLength) {
+    /** Free text: at most {@code maxLength} characters, no control or format characters. */
+    public String text(String field, String value, int maxLength) {
+        return checkedText(field, value, maxLength);
+    }
+
+    private static String checkedText(String field, String value, int maxLength) {
         if (value.length() > maxLength) {
             throw new InvalidRequestException(field, "longer than " + maxLength + " characters");
         }

@@ -2,7 +2,9 @@ package dev.agentmanager.model;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.agentmanager.task.TaskLease;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -20,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  * @param capabilities the agent's full capability set if it reports one, {@code null} for "unchanged"
  * @param health the agent's health, or {@code null} for "unchanged"
  * @param agentVersion the agent software's version, or {@code null} for "unchanged"
+ * @param heldTasks the task attempts the agent believes it holds, for reconciliation (the response says which to
+ *     stop); empty when it holds none or does not say
  */
 public record Heartbeat(
         String agentId,
@@ -29,7 +33,11 @@ public record Heartbeat(
         @Nullable Instant agentTime,
         @Nullable Set<Capability> capabilities,
         @Nullable AgentHealth health,
-        @Nullable String agentVersion) {
+        @Nullable String agentVersion,
+        List<TaskLease> heldTasks) {
+
+    /** The most held attempts one heartbeat may list. */
+    public static final int MAX_HELD_TASKS = 1_000;
 
     public Heartbeat {
         requireNonNull(agentId, "agentId");
@@ -37,6 +45,29 @@ public record Heartbeat(
         if (capabilities != null) {
             capabilities = Set.copyOf(capabilities);
         }
+        heldTasks = List.copyOf(heldTasks);
+    }
+
+    /** A heartbeat that says nothing about tasks. */
+    public Heartbeat(
+            String agentId,
+            String certificateThumbprint,
+            long bootEpoch,
+            long sequence,
+            @Nullable Instant agentTime,
+            @Nullable Set<Capability> capabilities,
+            @Nullable AgentHealth health,
+            @Nullable String agentVersion) {
+        this(
+                agentId,
+                certificateThumbprint,
+                bootEpoch,
+                sequence,
+                agentTime,
+                capabilities,
+                health,
+                agentVersion,
+                List.of());
     }
 
     /** A liveness-only heartbeat. */
@@ -58,6 +89,7 @@ public record Heartbeat(
         private @Nullable Set<Capability> capabilities;
         private @Nullable AgentHealth health;
         private @Nullable String agentVersion;
+        private List<TaskLease> heldTasks = List.of();
 
         private Builder(String agentId, String certificateThumbprint) {
             this.agentId = requireNonNull(agentId, "agentId");
@@ -94,9 +126,23 @@ public record Heartbeat(
             return this;
         }
 
+        /** The task attempts the agent holds. */
+        public Builder heldTasks(List<TaskLease> heldTasks) {
+            this.heldTasks = List.copyOf(heldTasks);
+            return this;
+        }
+
         public Heartbeat build() {
             return new Heartbeat(
-                    agentId, certificateThumbprint, bootEpoch, sequence, agentTime, capabilities, health, agentVersion);
+                    agentId,
+                    certificateThumbprint,
+                    bootEpoch,
+                    sequence,
+                    agentTime,
+                    capabilities,
+                    health,
+                    agentVersion,
+                    heldTasks);
         }
     }
 }

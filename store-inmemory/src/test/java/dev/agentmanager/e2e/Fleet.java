@@ -11,6 +11,7 @@ import dev.agentmanager.model.Registration;
 import dev.agentmanager.model.RegistrationRequest;
 import dev.agentmanager.model.RegistrationTokenRequest;
 import dev.agentmanager.store.inmemory.InMemoryAgentStore;
+import dev.agentmanager.store.inmemory.InMemoryTaskStore;
 import dev.agentmanager.testkit.FakeCertificateService;
 import dev.agentmanager.testkit.MutableClock;
 import dev.agentmanager.testkit.RecordingEventListener;
@@ -29,6 +30,7 @@ final class Fleet {
 
     final MutableClock clock = MutableClock.at(T0);
     final InMemoryAgentStore store = new InMemoryAgentStore();
+    final InMemoryTaskStore taskStore = new InMemoryTaskStore();
     final FakeCertificateService ca = new FakeCertificateService(clock);
     final RecordingEventListener events = new RecordingEventListener();
     final AgentManager manager;
@@ -44,6 +46,7 @@ final class Fleet {
                 .certificateService(ca)
                 .clock(clock)
                 .heartbeat(INTERVAL, TIMEOUT)
+                .taskStore(taskStore)
                 .listener(events);
         customize.accept(builder);
         manager = builder.build();

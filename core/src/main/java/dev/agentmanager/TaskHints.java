@@ -1,0 +1,180 @@
+package dev.agentmanager;
+
+import dev.agentmanager.model.Agent;
+import dev.agentmanager.model.AgentStatus;
+import dev.agentmanager.model.Capability;
+import dev.agentmanager.spi.QueueSummary;
+import dev.agentmanager.spi.TaskStore;
+import dev.agentmanager.task.AgentTask;
+import dev.agentmanager.task.TaskDirectives;
+import dev.agentmanager.task.TaskLease;
+import dev.agentmanager.task.TaskSelector;
+import dev.agentmanager.task.TaskStop;
+import dev.agentmanager.task.TaskTarget;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Push hints, pull claims: what tells an agent that work may wait for it, without deciding anything. A replica keeps
+ * the queue's summary ({@link TaskStore#queueSummary}) read at most every {@code hintRefresh} and counts its own
+ * submissions into it at once; heartbeat responses and long-polls answer from it. A hint may be late, early or
+ * duplicated; the claim is what decides.
+ */
+final class TaskHints {
+    private static final System.Logger LOG = System.getLogger(TaskHints.class.getName());
+    private static final int SUMMARY_LIMIT = 100_000;
+
+    private final TaskStore store;
+    private final long refreshNanos;
+    private final ReentrantLock refreshing = new ReentrantLock();
+    private volatile Snapshot snapshot = new Snapshot(QueueSummary.empty(), Map.of(), Map.of(), Long.MIN_VALUE);
+    private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
+
+    TaskHints(TaskStore store, Duration hintRefresh) {
+        this.store = store;
+        this.refreshNanos = hintRefresh.toNanos();
+    }
+
+    /** The summary as read, plus this replica's submissions since. */
+    private record Snapshot(
+            QueueSummary summary,
+            Map<String, Integer> localByAgent,
+            Map<String, Integer> localByCapability,
+            long readAt) {}
+
+    private record Waiter(Agent agent, CompletableFuture<Boolean> future) {}
+
+    /** How many tasks may wait for this agent, as far as this replica knows. */
+    int waitingFor(Agent agent) {
+        if (agent.status() != AgentStatus.ACTIVE) {
+            return 0;
+        }
+        Snapshot s = current();
+        int n = s.summary().byAgent().getOrDefault(agent.id(), 0)
+                + s.localByAgent().getOrDefault(agent.id(), 0);
+        n += s.summary().byCapability().getOrDefault("", 0)
+                + s.localByCapability().getOrDefault("", 0);
+        for (Capability c : agent.capabilities()) {
+            n += s.summary().byCapability().getOrDefault(c.name(), 0)
+                    + s.localByCapability().getOrDefault(c.name(), 0);
+        }
+        return n;
+    }
+
+    /** The heartbeat's task part: waiting work, and which of the attempts the agent says it holds to stop. */
+    TaskDirectives directives(Agent agent, List<TaskLease> held) {
+        List<TaskStop> stop = new ArrayList<>();
+        List<TaskLease> cancelling = current().summary().cancelRequests().getOrDefault(agent.id(), List.of());
+        if (!held.isEmpty()) {
+            Map<String, AgentTask> tasks = new HashMap<>();
+            for (AgentTask t : store.findTasks(
+                    held.stream().map(TaskLease::taskId).distinct().toList())) {
+                tasks.put(t.id(), t);
+            }
+            for (TaskLease lease : held) {
+                AgentTask t = tasks.get(lease.taskId());
+                if (t == null) {
+                    stop.add(new TaskStop(lease, TaskStop.Reason.UNKNOWN));
+                } else if (!t.status().isHeld()
+                        || t.state().attempt() != lease.attempt()
+                        || !agent.id().equals(t.state().agentId())) {
+                    stop.add(new TaskStop(lease, TaskStop.Reason.SUPERSEDED));
+                } else if (t.state().cancelRequested()) {
+                    stop.add(new TaskStop(lease, TaskStop.Reason.CANCEL));
+                }
+            }
+        } else {
+            for (TaskLease lease : cancelling) {
+                stop.add(new TaskStop(lease, TaskStop.Reason.CANCEL));
+            }
+        }
+        int waiting = waitingFor(agent);
+        return waiting == 0 && stop.isEmpty() ? TaskDirectives.none() : new TaskDirectives(waiting, stop);
+    }
+
+    /** A task was submitted on this replica: count it at once and wake the agents that may claim it. */
+    void submitted(AgentTask task) {
+        Snapshot s = snapshot;
+        Map<String, Integer> byAgent = new HashMap<>(s.localByAgent());
+        Map<String, Integer> byCapability = new HashMap<>(s.localByCapability());
+        if (task.request().target() instanceof TaskTarget.OneAgent one) {
+            byAgent.merge(one.agentId(), 1, Integer::sum);
+            wake(one.agentId(), null);
+        } else {
+            TaskSelector selector = ((TaskTarget.AnyAgent) task.request().target()).selector();
+            String key = selector.firstCapabilityName();
+            byCapability.merge(key == null ? "" : key, 1, Integer::sum);
+            for (String agentId : List.copyOf(waiters.keySet())) {
+                wake(agentId, selector);
+            }
+        }
+        snapshot = new Snapshot(s.summary(), byAgent, byCapability, s.readAt());
+    }
+
+    /** Completes with true when work may wait for the agent, false after {@code timeout}. */
+    CompletableFuture<Boolean> await(Agent agent, Duration timeout) {
+        CompletableFuture<Boolean> future = new CompletableFuture<>();
+        if (waitingFor(agent) > 0) {
+            future.complete(true);
+            return future;
+        }
+        Waiter waiter = new Waiter(agent, future);
+        waiters.computeIfAbsent(agent.id(), k -> new CopyOnWriteArrayList<>()).add(waiter);
+        future.completeOnTimeout(false, timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .whenComplete((r, e) -> waiters.computeIfPresent(agent.id(), (k, list) -> {
+                    list.remove(waiter);
+                    return list.isEmpty() ? null : list;
+                }));
+        return future;
+    }
+
+    /** Reads the queue again if the snapshot is older than the refresh interval and wakes whom it concerns. */
+    void refreshIfDue() {
+        if (System.nanoTime() - snapshot.readAt() < refreshNanos || !refreshing.tryLock()) {
+            return;
+        }
+        try {
+            long readAt = System.nanoTime();
+            QueueSummary summary = store.queueSummary(SUMMARY_LIMIT);
+            snapshot = new Snapshot(summary, Map.of(), Map.of(), readAt);
+            for (String agentId : List.copyOf(waiters.keySet())) {
+                for (Waiter w : waiters.getOrDefault(agentId, List.of())) {
+                    if (waitingFor(w.agent()) > 0) {
+                        w.future().complete(true);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "reading the task queue for hints failed; keeping the last summary", e);
+        } finally {
+            refreshing.unlock();
+        }
+    }
+
+    /** Whether agents wait on this replica (a background refresh is then worth it). */
+    boolean hasWaiters() {
+        return !waiters.isEmpty();
+    }
+
+    private Snapshot current() {
+        refreshIfDue();
+        return snapshot;
+    }
+
+    private void wake(String agentId, @org.jspecify.annotations.Nullable TaskSelector selector) {
+        for (Waiter w : waiters.getOrDefault(agentId, List.of())) {
+            if (selector == null || selector.matches(w.agent())) {
+                w.future().complete(true);
+            }
+        }
+    }
+}
