@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -36,8 +37,13 @@ final class TaskHints {
     private final TaskStore store;
     private final long refreshNanos;
     private final ReentrantLock refreshing = new ReentrantLock();
-    private volatile Snapshot snapshot = new Snapshot(QueueSummary.empty(), Map.of(), Map.of(), Long.MIN_VALUE);
+    private volatile Snapshot snapshot =
+            new Snapshot(QueueSummary.empty(), Map.of(), Map.of(), Map.of(), Long.MIN_VALUE);
     private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
+    /** Changes whenever what this replica knows of the queue changes (a local submission, a different summary). */
+    private final AtomicLong generation = new AtomicLong();
+    /** Agents whose last claim came back short, with the generation then: no hint for them until it changes. */
+    private final Map<String, Long> emptyAt = new ConcurrentHashMap<>();
 
     TaskHints(TaskStore store, Duration hintRefresh) {
         this.store = store;
@@ -49,6 +55,7 @@ final class TaskHints {
             QueueSummary summary,
             Map<String, Integer> localByAgent,
             Map<String, Integer> localByCapability,
+            Map<String, List<TaskLease>> localCancels,
             long readAt) {}
 
     private record Waiter(Agent agent, CompletableFuture<Boolean> future) {}
@@ -59,6 +66,10 @@ final class TaskHints {
             return 0;
         }
         Snapshot s = current();
+        Long empty = emptyAt.get(agent.id());
+        if (empty != null && empty == generation.get()) {
+            return 0; // it just found nothing to claim, and nothing changed since: no busy loop
+        }
         int n = s.summary().byAgent().getOrDefault(agent.id(), 0)
                 + s.localByAgent().getOrDefault(agent.id(), 0);
         n += s.summary().byCapability().getOrDefault("", 0)
@@ -73,7 +84,14 @@ final class TaskHints {
     /** The heartbeat's task part: waiting work, and which of the attempts the agent says it holds to stop. */
     TaskDirectives directives(Agent agent, List<TaskLease> held) {
         List<TaskStop> stop = new ArrayList<>();
-        List<TaskLease> cancelling = current().summary().cancelRequests().getOrDefault(agent.id(), List.of());
+        Snapshot snap = current();
+        List<TaskLease> cancelling =
+                new ArrayList<>(snap.summary().cancelRequests().getOrDefault(agent.id(), List.of()));
+        for (TaskLease lease : snap.localCancels().getOrDefault(agent.id(), List.of())) {
+            if (!cancelling.contains(lease)) {
+                cancelling.add(lease);
+            }
+        }
         if (!held.isEmpty()) {
             Map<String, AgentTask> tasks = new HashMap<>();
             for (AgentTask t : store.findTasks(
@@ -101,8 +119,18 @@ final class TaskHints {
         return waiting == 0 && stop.isEmpty() ? TaskDirectives.none() : new TaskDirectives(waiting, stop);
     }
 
+    /** A claim on this replica came back with fewer tasks than asked for ({@code exhausted}) or not. */
+    void claimed(String agentId, boolean exhausted) {
+        if (exhausted) {
+            emptyAt.put(agentId, generation.get());
+        } else {
+            emptyAt.remove(agentId);
+        }
+    }
+
     /** A task was submitted on this replica: count it at once and wake the agents that may claim it. */
-    void submitted(AgentTask task) {
+    synchronized void submitted(AgentTask task) {
+        generation.incrementAndGet();
         Snapshot s = snapshot;
         Map<String, Integer> byAgent = new HashMap<>(s.localByAgent());
         Map<String, Integer> byCapability = new HashMap<>(s.localByCapability());
@@ -117,7 +145,17 @@ final class TaskHints {
                 wake(agentId, selector);
             }
         }
-        snapshot = new Snapshot(s.summary(), byAgent, byCapability, s.readAt());
+        snapshot = new Snapshot(s.summary(), byAgent, byCapability, s.localCancels(), s.readAt());
+    }
+
+    /** A cancel was requested on this replica: tell the holding agent from its next heartbeat on. */
+    synchronized void cancelRequested(String agentId, TaskLease lease) {
+        Snapshot s = snapshot;
+        Map<String, List<TaskLease>> cancels = new HashMap<>(s.localCancels());
+        List<TaskLease> leases = new ArrayList<>(cancels.getOrDefault(agentId, List.of()));
+        leases.add(lease);
+        cancels.put(agentId, List.copyOf(leases));
+        snapshot = new Snapshot(s.summary(), s.localByAgent(), s.localByCapability(), Map.copyOf(cancels), s.readAt());
     }
 
     /** Completes with true when work may wait for the agent, false after {@code timeout}. */
@@ -145,7 +183,13 @@ final class TaskHints {
         try {
             long readAt = System.nanoTime();
             QueueSummary summary = store.queueSummary(SUMMARY_LIMIT);
-            snapshot = new Snapshot(summary, Map.of(), Map.of(), readAt);
+            Snapshot old = snapshot;
+            if (!summary.equals(old.summary())
+                    || !old.localByAgent().isEmpty()
+                    || !old.localByCapability().isEmpty()) {
+                generation.incrementAndGet();
+            }
+            snapshot = new Snapshot(summary, Map.of(), Map.of(), Map.of(), readAt);
             for (String agentId : List.copyOf(waiters.keySet())) {
                 for (Waiter w : waiters.getOrDefault(agentId, List.of())) {
                     if (waitingFor(w.agent()) > 0) {

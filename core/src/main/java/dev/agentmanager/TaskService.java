@@ -70,6 +70,7 @@ final class TaskService implements AgentTasks {
     private final TaskReports reports;
     private final TaskExplainer explainer;
     private final SecureRandom random;
+    private final java.util.concurrent.atomic.AtomicLong idCounter = new java.util.concurrent.atomic.AtomicLong();
 
     TaskService(
             TaskStore store,
@@ -177,22 +178,30 @@ final class TaskService implements AgentTasks {
         }
     }
 
-    /** Time-ordered: 12 hex digits of epoch milliseconds, then 20 random ones. */
+    /**
+     * Time-ordered: 12 hex digits of epoch milliseconds, 6 of this replica's counter (order within a millisecond),
+     * then 14 random ones.
+     */
     private String newId(Instant now) {
-        byte[] bytes = new byte[10];
+        byte[] bytes = new byte[7];
         random.nextBytes(bytes);
-        return String.format(Locale.ROOT, "%012x", now.toEpochMilli()) + Hex.of(bytes);
+        long counter = idCounter.getAndIncrement() & 0xFF_FFFFL;
+        return String.format(Locale.ROOT, "%012x%06x", now.toEpochMilli(), counter) + Hex.of(bytes);
     }
 
     @Override
     public AgentTask cancel(String taskId) {
         validator.id("taskId", requireNonNull(taskId, "taskId"));
         Instant now = clock.instant();
-        return writer.update(taskId, now, task -> switch (task.status()) {
+        AgentTask after = writer.update(taskId, now, task -> switch (task.status()) {
             case QUEUED -> rules.finish(task, TaskStatus.CANCELLED, null, "cancelled before it was claimed", now);
             case CLAIMED, RUNNING -> rules.requestCancel(task);
             default -> null;
         });
+        if (after.status().isHeld() && after.state().cancelRequested()) {
+            hints.cancelRequested(requireNonNull(after.state().agentId()), after.lease());
+        }
+        return after;
     }
 
     @Override
@@ -300,6 +309,7 @@ final class TaskService implements AgentTasks {
                     before.add(queued);
                     return queued.withState(rules.claim(queued, agentId, epoch, now));
                 });
+        hints.claimed(agentId, claimed.size() < max);
         List<TaskAssignment> assignments = new ArrayList<>(claimed.size());
         for (AgentTask task : claimed) {
             before.stream()
