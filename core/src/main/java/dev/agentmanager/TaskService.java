@@ -41,6 +41,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -348,8 +349,8 @@ final class TaskService implements AgentTasks {
             throw new InvalidRequestException("timeout", "must be in [0, " + MAX_AWAIT + "]");
         }
         Agent agent = authenticate(agentId, thumbprint);
-        if (agent.status() != AgentStatus.ACTIVE) {
-            return CompletableFuture.completedFuture(false);
+        if (agent.status() != AgentStatus.ACTIVE) { // no work for it: answer at the timeout, not at once
+            return new CompletableFuture<Boolean>().completeOnTimeout(false, timeout.toNanos(), TimeUnit.NANOSECONDS);
         }
         return hints.await(agent, timeout);
     }

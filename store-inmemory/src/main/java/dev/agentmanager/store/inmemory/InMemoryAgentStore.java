@@ -58,6 +58,7 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  */
 public final class InMemoryAgentStore implements IAgentStore {
+    private final InMemoryTaskStore tasks = new InMemoryTaskStore();
 
     private final ConcurrentHashMap<String, AgentSlot> agents = new ConcurrentHashMap<>();
     /** Agent ids in order, for {@link #findAgents}; written only under {@link #writeLock}. */
@@ -75,6 +76,11 @@ public final class InMemoryAgentStore implements IAgentStore {
 
     /** An empty store. */
     public InMemoryAgentStore() {}
+
+    /** The task role beside this store, one per store: {@code builder.taskStore(store.taskStore())}. */
+    public InMemoryTaskStore taskStore() {
+        return tasks;
+    }
 
     // ---- registration tokens -------------------------------------------------------------------------
 

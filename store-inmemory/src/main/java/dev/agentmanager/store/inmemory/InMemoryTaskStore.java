@@ -122,10 +122,11 @@ public final class InMemoryTaskStore implements TaskStore {
     @Override
     public synchronized List<AgentTask> claimTasks(TaskClaimQuery query, TaskClaimer claimer) {
         int held = heldByAgent.getOrDefault(query.agentId(), Set.of()).size();
-        List<AgentTask> claimed = new ArrayList<>();
+        List<AgentTask[]> decisions = new ArrayList<>(); // {candidate, claimed}
+        Map<String, Long> groupsTaken = new HashMap<>();
         int examined = 0;
-        for (AgentTask candidate : List.copyOf(queued)) {
-            if (claimed.size() >= query.max() || held >= query.capacity() || examined >= query.scanLimit()) {
+        for (AgentTask candidate : queued) { // in claim order; written after the walk
+            if (decisions.size() >= query.max() || held >= query.capacity() || examined >= query.scanLimit()) {
                 break;
             }
             if (!isCandidate(candidate, query)) {
@@ -133,15 +134,24 @@ public final class InMemoryTaskStore implements TaskStore {
             }
             examined++;
             String group = candidate.request().concurrencyGroup();
-            if (group != null && heldInGroup(group) >= candidate.request().concurrencyLimit()) {
+            if (group != null
+                    && heldInGroup(group) + groupsTaken.getOrDefault(group, 0L)
+                            >= candidate.request().concurrencyLimit()) {
                 continue;
             }
             AgentTask decided = claimer.claim(candidate);
             if (decided == null) {
                 continue;
             }
-            claimed.add(replace(candidate, decided));
+            decisions.add(new AgentTask[] {candidate, decided});
+            if (group != null) {
+                groupsTaken.merge(group, 1L, Long::sum);
+            }
             held++;
+        }
+        List<AgentTask> claimed = new ArrayList<>(decisions.size());
+        for (AgentTask[] d : decisions) {
+            claimed.add(replace(d[0], d[1]));
         }
         return claimed;
     }
