@@ -18,21 +18,22 @@ import org.springframework.util.ClassUtils;
 /**
  * The agent manager from {@code agentmanager.*}: the certificate authority, the store (in memory, or JDBC on the
  * application's {@code DataSource}), the manager with the application's {@link AgentEventListener} beans, and its
- * lifecycle. Each bean backs off when the application defines its own of that type.
+ * lifecycle. Each bean backs off when the application defines its own of that type; the store and the certificate
+ * service also when it defines its own manager.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 @EnableConfigurationProperties(AgentManagerProperties.class)
 public class AgentManagerAutoConfiguration {
 
     @Bean
-    @ConditionalOnMissingBean(IAgentCertificateService.class)
+    @ConditionalOnMissingBean({IAgentCertificateService.class, AgentManager.class})
     public IAgentCertificateService agentCertificateService(AgentManagerProperties properties) {
         return CertificateServiceFactory.create(properties.ca());
     }
 
     /** After the host's Flyway, Liquibase or SQL scripts, when the store is JDBC. */
     @Bean
-    @ConditionalOnMissingBean(IAgentStore.class)
+    @ConditionalOnMissingBean({IAgentStore.class, AgentManager.class})
     @DependsOnDatabaseInitialization
     public IAgentStore agentStore(AgentManagerProperties properties, ObjectProvider<DataSource> dataSources) {
         AgentManagerProperties.Store store = properties.store();

@@ -136,7 +136,7 @@ public record AgentManagerProperties(
             try {
                 return new HeartbeatSettings(interval, timeout, jitter);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("agentmanager.heartbeat: " + e.getMessage(), e);
+                throw new IllegalArgumentException("agentmanager.heartbeat: " + e.getMessage()); // names the property
             }
         }
     }
@@ -171,7 +171,7 @@ public record AgentManagerProperties(
                 return new TokenSettings(
                         ttl, maxTtl, maxUses, maxFailed, grace, retention, TokenSettings.DEFAULT_PRUNE_BATCH_SIZE);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("agentmanager.tokens: " + e.getMessage(), e);
+                throw new IllegalArgumentException("agentmanager.tokens: " + e.getMessage()); // names the property
             }
         }
     }

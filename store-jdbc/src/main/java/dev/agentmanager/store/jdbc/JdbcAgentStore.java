@@ -146,6 +146,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     private final Duration flushInterval;
     /** When the last flush ended without error (at first: when the store was built), on the host's clock. */
     private volatile Instant lastFlush;
+
     private volatile boolean closed;
 
     private JdbcAgentStore(JdbcAgentStoreBuilder b, JdbcDialect dialect) {
