@@ -83,7 +83,14 @@ public final class ForwardedClientCertificateFilter implements Filter {
             response.sendError(HttpServletResponse.SC_FORBIDDEN, "malformed forwarded client certificate");
             return;
         }
-        CertificateStatus status = manager.certificateValidity().check(AgentCertificates.thumbprint(certificate));
+        CertificateStatus status;
+        try {
+            status = manager.certificateValidity().check(AgentCertificates.thumbprint(certificate));
+        } catch (RuntimeException e) { // as in the handshake: a certificate that cannot be checked is refused
+            LOG.log(Level.WARNING, "cannot check a forwarded client certificate; refusing it", e);
+            response.sendError(HttpServletResponse.SC_FORBIDDEN, "client certificate not accepted");
+            return;
+        }
         if (!status.isCurrent()) {
             LOG.log(
                     Level.INFO,

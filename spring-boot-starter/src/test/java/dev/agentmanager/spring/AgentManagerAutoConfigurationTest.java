@@ -66,6 +66,18 @@ class AgentManagerAutoConfigurationTest {
     }
 
     @Test
+    void theManagerStopsAndStartsAgainWithTheContext() {
+        withDevelopmentCa().run(context -> {
+            AgentManager manager = context.getBean(AgentManager.class);
+
+            context.stop();
+            assertThat(manager.timeoutMonitor().isRunning()).isFalse();
+            context.start();
+            assertThat(manager.timeoutMonitor().isRunning()).isTrue();
+        });
+    }
+
+    @Test
     void deliversEventsToTheApplicationsListenerBeans() {
         withDevelopmentCa().withUserConfiguration(Listener.class).run(context -> {
             context.getBean(AgentManager.class).createToken(RegistrationTokenRequest.oneTime("web-01"));
