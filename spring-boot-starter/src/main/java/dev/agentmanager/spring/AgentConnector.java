@@ -7,6 +7,7 @@ import dev.agentmanager.ca.bouncycastle.ServerTls;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -98,7 +99,7 @@ public final class AgentConnector implements WebServerFactoryCustomizer<TomcatWe
     }
 
     /** The certificate chain the connector presents (leaf first). */
-    public List<java.security.cert.X509Certificate> certificateChain() {
+    public List<X509Certificate> certificateChain() {
         return identity.chain();
     }
 }
