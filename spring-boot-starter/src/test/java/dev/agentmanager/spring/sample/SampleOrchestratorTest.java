@@ -16,6 +16,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,6 +33,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -62,6 +66,7 @@ class SampleOrchestratorTest {
                 "agentmanager.ca.generated-directory",
                 () -> DIRECTORY.resolve("agent-ca").toString());
         registry.add("agentmanager.server.agent-port", () -> "0");
+        registry.add("agentmanager.proxy.trusted-addresses", () -> "192.0.2.1"); // a proxy the tests are not
     }
 
     @Autowired
@@ -114,7 +119,7 @@ class SampleOrchestratorTest {
     @Test
     void theAgentConnectorRefusesAClientWithoutCertificate() {
         assertThatThrownBy(() -> TestAgent.heartbeatWithoutCertificate(agentEndpoint(), trusting(agentRoot())))
-                .isInstanceOf(IOException.class);
+                .isInstanceOf(SSLException.class);
     }
 
     @Test
@@ -127,11 +132,30 @@ class SampleOrchestratorTest {
         manager.revoke(revoked.agentId());
         int handled = api.heartbeatsHandled.get();
 
-        assertThatThrownBy(() -> revoked.heartbeat(agentEndpoint())).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> revoked.heartbeat(agentEndpoint()))
+                .as("the server's trust manager refuses it with a TLS alert")
+                .isInstanceOf(SSLException.class);
         assertThat(api.heartbeatsHandled.get())
                 .as("the request never reached the controller")
                 .isEqualTo(handled);
         assertThat(kept.heartbeat(agentEndpoint()).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aForwardedCertificateFromAnAddressThatIsNoTrustedProxyIsRefused() throws Exception {
+        TestAgent agent = enrol("web-03");
+        HttpClient client = HttpClient.newBuilder().sslContext(webTls()).build();
+        HttpRequest request = HttpRequest.newBuilder(applicationEndpoint().resolve("/agents/heartbeat"))
+                .header("Content-Type", "application/json")
+                .header("ssl-client-cert", URLEncoder.encode(agent.certificatePem(), StandardCharsets.UTF_8))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"bootEpoch\":1,\"sequence\":1}"))
+                .build();
+        int handled = api.heartbeatsHandled.get();
+
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(api.heartbeatsHandled.get()).isEqualTo(handled);
     }
 
     @Test

@@ -49,6 +49,10 @@ final class TestAgent {
         return agentId;
     }
 
+    String certificatePem() {
+        return certificatePem;
+    }
+
     /** One heartbeat over a new mutual-TLS connection to {@code endpoint}. */
     HttpResponse<String> heartbeat(URI endpoint) throws IOException, InterruptedException {
         return heartbeat(endpoint, trustBundlePem);
