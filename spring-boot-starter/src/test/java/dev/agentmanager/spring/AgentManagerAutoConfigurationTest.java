@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.agentmanager.AgentManager;
 import dev.agentmanager.HeartbeatSettings;
 import dev.agentmanager.ca.bouncycastle.BouncyCastleCertificateService;
+import dev.agentmanager.ca.bouncycastle.Pem;
 import dev.agentmanager.event.AgentEvent;
 import dev.agentmanager.model.RegistrationTokenRequest;
 import dev.agentmanager.spi.IAgentCertificateService;
@@ -13,7 +14,12 @@ import dev.agentmanager.store.inmemory.InMemoryAgentStore;
 import dev.agentmanager.store.jdbc.JdbcAgentStore;
 import dev.agentmanager.testkit.FakeCertificateService;
 import dev.agentmanager.testkit.RecordingEventListener;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Clock;
@@ -105,6 +111,42 @@ class AgentManagerAutoConfigurationTest {
                     .as("its lifecycle follows the context too")
                     .isTrue();
         });
+    }
+
+    @Test
+    void loadsTheCaFromPemFiles() throws Exception {
+        BouncyCastleCertificateService existing = existingCa();
+
+        runner.withPropertyValues(
+                        "agentmanager.ca.pem-chain=" + directory.resolve("existing/ca-chain.pem"),
+                        "agentmanager.ca.pem-key=" + directory.resolve("existing/ca-key.pem"))
+                .run(context -> assertThat(context.getBean(AgentManager.class).trustBundle())
+                        .isEqualTo(existing.trustBundle()));
+    }
+
+    @Test
+    void loadsTheCaFromPkcs12() throws Exception {
+        BouncyCastleCertificateService existing = existingCa();
+        PrivateKey key = Pem.readPrivateKey(Files.readString(directory.resolve("existing/ca-key.pem")));
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry(
+                "ca", key, "secret".toCharArray(), existing.caCertificates().toArray(X509Certificate[]::new));
+        Path file = directory.resolve("ca.p12");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            store.store(out, "secret".toCharArray());
+        }
+
+        runner.withPropertyValues("agentmanager.ca.pkcs12=" + file, "agentmanager.ca.pkcs12-password=secret")
+                .run(context -> assertThat(context.getBean(AgentManager.class).trustBundle())
+                        .isEqualTo(existing.trustBundle()));
+    }
+
+    /** A CA written as PEM files by an earlier start (ca-chain.pem, ca-key.pem). */
+    private BouncyCastleCertificateService existingCa() {
+        return BouncyCastleCertificateService.builder()
+                .generatedCaDirectory(directory.resolve("existing"))
+                .build();
     }
 
     @Test
