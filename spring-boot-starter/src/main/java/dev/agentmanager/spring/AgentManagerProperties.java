@@ -106,6 +106,14 @@ public record AgentManagerProperties(
                 throw new IllegalArgumentException("agentmanager.ca.pem-key-password needs pem-key");
             }
         }
+
+        /** Without the passwords. */
+        @Override
+        public String toString() {
+            return "Ca[pkcs12=" + pkcs12 + ", pkcs12Alias=" + pkcs12Alias + ", pemChain=" + pemChain + ", pemKey="
+                    + pemKey + ", generatedDirectory=" + generatedDirectory + ", certificateLifetime="
+                    + certificateLifetime + "]";
+        }
     }
 
     /**
