@@ -17,6 +17,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -114,6 +115,8 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
     private @Nullable Instant nextPruneAt;
     /** Ends due task attempts after each sweep; null while tasks are off. Set once while the manager is built. */
     private @Nullable TaskSweeper taskSweeper;
+    /** The last sweep that ran to its end, for health checks. */
+    private volatile @Nullable SweepResult lastSweep;
 
     // guarded by this
     private @Nullable ScheduledExecutorService ownExecutor;
@@ -151,18 +154,34 @@ public final class HeartbeatTimeoutMonitor implements AutoCloseable {
         synchronized (sweepLock) {
             Instant now = clock.instant();
             int pruned = pruneIfDue(now);
+            SweepResult result;
             if (!store.isShared()) {
-                return sweep(now, pruned);
+                result = sweep(now, pruned);
+            } else if (!store.tryLockSweep(owner, now, sweepLease())) {
+                result = new SweepResult(now, 0, 0, false, pruned); // another replica is sweeping
+            } else {
+                try {
+                    result = sweep(now, pruned);
+                } finally {
+                    store.unlockSweep(owner, clock.instant());
+                }
             }
-            if (!store.tryLockSweep(owner, now, sweepLease())) {
-                return new SweepResult(now, 0, 0, false, pruned); // another replica is sweeping
-            }
-            try {
-                return sweep(now, pruned);
-            } finally {
-                store.unlockSweep(owner, clock.instant());
-            }
+            lastSweep = result;
+            return result;
         }
+    }
+
+    /**
+     * The last {@link #runOnce()} that completed (including one that found another replica sweeping), or empty
+     * before the first. A health check compares its {@code at} with the clock and the {@link #sweepInterval()}.
+     */
+    public Optional<SweepResult> lastSweep() {
+        return Optional.ofNullable(lastSweep);
+    }
+
+    /** The time between sweeps once started. */
+    public Duration sweepInterval() {
+        return sweepInterval;
     }
 
     /** Long enough for a big sweep; a replica that dies holding the lock delays the fleet's sweeps this long. */

@@ -143,6 +143,10 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     private final MonitorRecords monitor;
     private final Registrations registrations;
     private final ScheduledExecutorService scheduler;
+    private final Duration flushInterval;
+    /** When the last flush ended without error (at first: when the store was built), on the host's clock. */
+    private volatile Instant lastFlush;
+
     private volatile boolean closed;
 
     private JdbcAgentStore(JdbcAgentStoreBuilder b, JdbcDialect dialect) {
@@ -170,6 +174,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         Duration sync = b.clockSyncInterval == null ? DEFAULT_CLOCK_SYNC_INTERVAL : b.clockSyncInterval;
         this.monitor = new MonitorRecords(db, sql, dbClock, agents, heartbeats, !sync.isZero());
         this.registrations = new Registrations(db, tokens, agents, certificates, heartbeats);
+        this.flushInterval = Duration.ofMillis(flushMillis);
+        this.lastFlush = dbClock.hostNow();
 
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "agentmanager-jdbc-store-" + tablePrefix);
@@ -268,7 +274,23 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
      * @throws JdbcStoreException if the database failed; the heartbeats stay buffered for the next flush
      */
     public int flushHeartbeats() {
-        return heartbeats.flushHeartbeats();
+        int written = heartbeats.flushHeartbeats();
+        lastFlush = dbClock.hostNow();
+        return written;
+    }
+
+    /**
+     * When the last heartbeat flush (background or {@link #flushHeartbeats()}) ended without error, or when the
+     * store was built if none has yet; on the host's clock. With heartbeats buffered, an instant several
+     * {@linkplain #heartbeatFlushInterval() flush intervals} old means the flush is failing or lagging.
+     */
+    public Instant lastHeartbeatFlush() {
+        return lastFlush;
+    }
+
+    /** How often buffered heartbeats are written. */
+    public Duration heartbeatFlushInterval() {
+        return flushInterval;
     }
 
     /** How many agents have heartbeats buffered and not yet written. */
@@ -302,7 +324,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
 
     private void backgroundFlush() {
         try {
-            heartbeats.flushHeartbeats();
+            flushHeartbeats();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "heartbeat flush failed, will retry: " + e.getMessage(), e);
         }
