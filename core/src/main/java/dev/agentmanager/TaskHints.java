@@ -15,8 +15,10 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -83,15 +85,14 @@ final class TaskHints {
 
     /** The heartbeat's task part: waiting work, and which of the attempts the agent says it holds to stop. */
     TaskDirectives directives(Agent agent, List<TaskLease> held) {
-        List<TaskStop> stop = new ArrayList<>();
         Snapshot snap = current();
-        List<TaskLease> cancelling =
-                new ArrayList<>(snap.summary().cancelRequests().getOrDefault(agent.id(), List.of()));
-        for (TaskLease lease : snap.localCancels().getOrDefault(agent.id(), List.of())) {
-            if (!cancelling.contains(lease)) {
-                cancelling.add(lease);
-            }
+        int waiting = waitingFor(agent);
+        List<TaskLease> summaryCancels = snap.summary().cancelRequests().get(agent.id());
+        List<TaskLease> localCancels = snap.localCancels().get(agent.id());
+        if (held.isEmpty() && summaryCancels == null && localCancels == null) { // the routine beat: no allocation
+            return waiting == 0 ? TaskDirectives.none() : new TaskDirectives(waiting, List.of());
         }
+        List<TaskStop> stop = new ArrayList<>();
         if (!held.isEmpty()) {
             Map<String, AgentTask> tasks = new HashMap<>();
             for (AgentTask t : store.findTasks(
@@ -110,12 +111,12 @@ final class TaskHints {
                     stop.add(new TaskStop(lease, TaskStop.Reason.CANCEL));
                 }
             }
-        } else {
-            for (TaskLease lease : cancelling) {
-                stop.add(new TaskStop(lease, TaskStop.Reason.CANCEL));
-            }
+        } else { // the agent does not say what it holds: pass on the cancels this replica knows of
+            Set<TaskLease> cancelling = new LinkedHashSet<>();
+            cancelling.addAll(summaryCancels == null ? List.of() : summaryCancels);
+            cancelling.addAll(localCancels == null ? List.of() : localCancels);
+            cancelling.forEach(lease -> stop.add(new TaskStop(lease, TaskStop.Reason.CANCEL)));
         }
-        int waiting = waitingFor(agent);
         return waiting == 0 && stop.isEmpty() ? TaskDirectives.none() : new TaskDirectives(waiting, stop);
     }
 
