@@ -13,6 +13,7 @@ import dev.agentmanager.spi.IAgentStore;
 import dev.agentmanager.spi.MonitorPause;
 import dev.agentmanager.spi.RevocationFeed;
 import dev.agentmanager.store.jdbc.internal.DatabaseClock;
+import dev.agentmanager.store.jdbc.internal.SchemaMigration;
 import dev.agentmanager.store.jdbc.internal.SchemaScripts;
 import dev.agentmanager.store.jdbc.internal.Sql;
 import java.sql.Connection;
@@ -135,6 +136,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     private final JdbcDialect dialect;
     private final String tablePrefix;
     private final Sql sql;
+    private final SchemaMigration schema;
     private final DatabaseClock dbClock;
     private final TokenRecords tokens;
     private final AgentRecords agents;
@@ -150,6 +152,11 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         this.dialect = dialect;
         this.tablePrefix = b.tablePrefix == null ? DEFAULT_TABLE_PREFIX : b.tablePrefix;
         this.sql = new Sql(dialect, tablePrefix);
+        this.schema = new SchemaMigration(
+                b.dataSource,
+                b.schemaScripts != null ? b.schemaScripts : SchemaScripts.shipped(dialect),
+                tablePrefix,
+                sql);
         this.dbClock = new DatabaseClock(
                 b.clock == null ? Clock.systemUTC() : b.clock, b.useDatabaseClock == null || b.useDatabaseClock);
         boolean coalescing = b.coalesceHeartbeats == null || b.coalesceHeartbeats;
@@ -202,7 +209,10 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         return new JdbcAgentStoreBuilder(dataSource);
     }
 
-    /** Connects once to detect the dialect, create the schema if asked and measure the clock offset. */
+    /**
+     * Connects once to detect the dialect, create or upgrade the schema if asked, check its version and measure the
+     * clock offset.
+     */
     static JdbcAgentStore open(JdbcAgentStoreBuilder b) {
         try (Connection c = b.dataSource.getConnection()) {
             Jdbc.ensureAutoCommit(c);
@@ -210,8 +220,9 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
             JdbcAgentStore store = new JdbcAgentStore(b, d);
             try {
                 if (b.createSchema) {
-                    store.createSchemaIfMissing(c);
+                    store.schema.upgrade(c);
                 }
+                store.checkSchema(c);
                 store.dbClock.synchronize(c, store.sql);
             } catch (SQLException | RuntimeException e) {
                 store.scheduler.shutdownNow();
@@ -248,17 +259,42 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     }
 
     /**
-     * Creates the tables and indexes if any is missing, by running the shipped scripts for this dialect with
-     * the prefix applied. Idempotent and safe to call from several replicas at once.
+     * Creates the tables and indexes if they are missing, or upgrades them: runs the shipped scripts above the version
+     * the database records, in order, with the prefix applied, and records each. Idempotent and safe to call from
+     * several replicas at once (one upgrades, under a lock in the database; the others wait and find it done).
      */
     public void createSchemaIfMissing() {
-        db.execute("create schema", c -> {
-            createSchemaIfMissing(c);
+        db.execute("create schema", schema::upgrade);
+    }
+
+    /** The schema version the database records, 0 if none (before {@link #createSchemaIfMissing()}). */
+    public int schemaVersion() {
+        return db.read("read schema version", c -> {
+            SchemaMigration.State state = schema.state(c);
+            return state.recorded() ? state.version() : 0;
         });
     }
 
-    private void createSchemaIfMissing(Connection c) throws SQLException {
-        SchemaScripts.applyIfMissing(c, dialect, tablePrefix, sql);
+    private void checkSchema(Connection c) throws SQLException {
+        SchemaMigration.State state = schema.state(c);
+        int required = schema.scripts().latest();
+        if (!state.recorded() || state.version() < required) {
+            throw new SchemaVersionException(
+                    tablePrefix,
+                    state.version(),
+                    state.recorded(),
+                    required,
+                    schema.missing(state),
+                    dialect.scriptLocation());
+        }
+        if (state.version() > required) {
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "agentmanager schema ''{0}'' is at V{1}, newer than V{2} this store needs: running on it",
+                    tablePrefix,
+                    state.version(),
+                    required);
+        }
     }
 
     /**
