@@ -19,7 +19,7 @@
 CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}schema_version (
     version     INT NOT NULL,
     description VARCHAR(200) NOT NULL,
-    CONSTRAINT ${agentmanager_prefix}schema_version_pk PRIMARY KEY (version)
+    PRIMARY KEY (version)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- Durable agent state; version is bumped by every change (optimistic concurrency).

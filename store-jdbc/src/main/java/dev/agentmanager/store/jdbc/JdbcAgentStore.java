@@ -45,17 +45,21 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Schema</h2>
  * Versioned scripts for each database lie in the jar at {@code db/agentmanager/{h2,postgresql,mariadb}/}
- * ({@code V1__agentmanager_schema.sql}, {@code V2__...}, Flyway naming; {@link JdbcDialect#scriptLocation()}). Table
- * names carry
- * a prefix, written {@code ${agentmanager_prefix}} in the scripts: {@link #createSchemaIfMissing()} (or the
- * builder's option) replaces it with {@link JdbcAgentStoreBuilder#tablePrefix}; a host that migrates with Flyway sets the
- * placeholder to the same value and keeps agentmanager's history apart from its own:
+ * ({@code V1__agentmanager_schema.sql}, {@code V2__...}, Flyway naming; {@link JdbcDialect#scriptLocation()}); each
+ * records its version in {@code <prefix>schema_version}, and {@link JdbcAgentStoreBuilder#build()} refuses a schema
+ * older than this store needs ({@link SchemaVersionException}). Table names carry a prefix, written
+ * {@code ${agentmanager_prefix}} in the scripts: {@link #createSchemaIfMissing()} (or the builder's option) replaces it
+ * with {@link JdbcAgentStoreBuilder#tablePrefix} and runs the scripts the database lacks; a host that migrates with
+ * Flyway sets the placeholder to the same value and keeps agentmanager's history apart from its own, baselined below V1
+ * because the database already holds the host's tables (or adds {@link JdbcDialect#repeatableScriptLocation()} to its
+ * own migration set; store-jdbc's README has both recipes):
  * <pre>{@code
  * Flyway.configure().dataSource(dataSource)
  *         .locations(JdbcDialect.POSTGRESQL.scriptLocation())
  *         .placeholders(Map.of("agentmanager_prefix", JdbcAgentStore.DEFAULT_TABLE_PREFIX))
  *         .table("agentmanager_schema_history")
  *         .baselineOnMigrate(true)
+ *         .baselineVersion("0")
  *         .load().migrate();
  * }</pre>
  * Agent and token ids are at most {@value #MAX_ID_LENGTH} characters; a write of a longer one fails with
@@ -222,7 +226,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
                 if (b.createSchema) {
                     store.schema.upgrade(c);
                 }
-                store.checkSchema(c);
+                store.schema.check(c);
                 store.dbClock.synchronize(c, store.sql);
             } catch (SQLException | RuntimeException e) {
                 store.scheduler.shutdownNow();
@@ -273,28 +277,6 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
             SchemaMigration.State state = schema.state(c);
             return state.recorded() ? state.version() : 0;
         });
-    }
-
-    private void checkSchema(Connection c) throws SQLException {
-        SchemaMigration.State state = schema.state(c);
-        int required = schema.scripts().latest();
-        if (!state.recorded() || state.version() < required) {
-            throw new SchemaVersionException(
-                    tablePrefix,
-                    state.version(),
-                    state.recorded(),
-                    required,
-                    schema.missing(state),
-                    dialect.scriptLocation());
-        }
-        if (state.version() > required) {
-            LOG.log(
-                    System.Logger.Level.INFO,
-                    "agentmanager schema ''{0}'' is at V{1}, newer than V{2} this store needs: running on it",
-                    tablePrefix,
-                    state.version(),
-                    required);
-        }
     }
 
     /**

@@ -19,7 +19,13 @@ public final class SchemaVersionException extends AgentStoreException {
     private final int requiredVersion;
     private final List<String> missingScripts;
 
-    SchemaVersionException(
+    /**
+     * @param foundVersion the version the database holds, 0 if none
+     * @param versionRecorded false when the tables carry no version record
+     * @param missingScripts the scripts to run, in order, by file name
+     * @param scriptLocation where they lie, e.g. {@code classpath:db/agentmanager/postgresql}
+     */
+    public SchemaVersionException(
             String tablePrefix,
             int foundVersion,
             boolean versionRecorded,
@@ -61,7 +67,10 @@ public final class SchemaVersionException extends AgentStoreException {
         return foundVersion;
     }
 
-    /** False when the tables were created before versions were recorded (and {@link #foundVersion()} is read from them). */
+    /**
+     * False when the tables were created before versions were recorded ({@link #foundVersion()} is then read from the
+     * tables), and when there are none.
+     */
     public boolean versionRecorded() {
         return versionRecorded;
     }

@@ -97,4 +97,21 @@ class SchemaScriptsTest {
         assertThatThrownBy(() -> SchemaScripts.versionOf("V0__x.sql")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SchemaScripts.versionOf("R__x.sql")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theRepeatableSetIsTheSameScripts() {
+        for (JdbcDialect dialect : JdbcDialect.values()) {
+            String directory = dialect.repeatableScriptLocation().substring("classpath:".length());
+            for (SchemaScripts.Script script : SchemaScripts.shipped(dialect).scripts()) {
+                String repeatable = String.format(
+                        "%s/R__agentmanager_v%03d_%s",
+                        directory,
+                        script.version(),
+                        script.name().substring(script.name().indexOf("__") + 2));
+                assertThat(SchemaScripts.read(repeatable))
+                        .as(repeatable)
+                        .isEqualTo(SchemaScripts.read(script.resource()));
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.agentmanager.store.jdbc.internal;
 
 import dev.agentmanager.store.jdbc.JdbcDialect;
+import dev.agentmanager.store.jdbc.SchemaVersionException;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
@@ -17,6 +18,8 @@ import org.jspecify.annotations.Nullable;
  * mode. The version is the highest in {@code <prefix>schema_version}, which every script writes last.
  */
 public final class SchemaMigration {
+    private static final System.Logger LOG = System.getLogger(SchemaMigration.class.getName());
+
     /**
      * What a database holds: {@code version} 0 when none of the store's tables exist. {@code recorded} is false
      * for tables created before versions were recorded; their version is then read from the tables themselves.
@@ -82,6 +85,33 @@ public final class SchemaMigration {
             }
         } finally {
             c.setAutoCommit(autoCommit);
+        }
+    }
+
+    /**
+     * Checks that the database holds the version these scripts end at, or a newer one (a newer replica upgraded it).
+     *
+     * @throws SchemaVersionException if it holds an older one, none, or one without a version record
+     */
+    public void check(Connection c) throws SQLException {
+        State state = state(c);
+        int required = scripts.latest();
+        if (!state.recorded() || state.version() < required) {
+            throw new SchemaVersionException(
+                    prefix,
+                    state.version(),
+                    state.recorded(),
+                    required,
+                    missing(state),
+                    scripts.dialect().scriptLocation());
+        }
+        if (state.version() > required) {
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "agentmanager schema ''{0}'' is at V{1}, newer than V{2} this store needs: running on it",
+                    prefix,
+                    state.version(),
+                    required);
         }
     }
 
