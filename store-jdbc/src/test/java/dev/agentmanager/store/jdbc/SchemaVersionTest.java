@@ -143,6 +143,28 @@ class SchemaVersionTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
+    void unrecordedTablesAreReadAsTheVersionTheyHold(TestDatabase database) throws Exception {
+        String prefix = TestDatabase.uniquePrefix();
+        try (HikariDataSource pool = database.pool(database.url(), 2)) {
+            try {
+                for (int version = 1; version <= 3; version++) {
+                    runScripts(pool, database, prefix, version, false);
+                    int expected = version;
+                    assertThatThrownBy(() -> builder(pool, prefix).build())
+                            .isInstanceOfSatisfying(SchemaVersionException.class, e -> {
+                                assertThat(e.foundVersion()).isEqualTo(expected);
+                                assertThat(e.versionRecorded()).isFalse();
+                            })
+                            .hasMessageContaining("hold schema V" + expected + " but no version record");
+                }
+            } finally {
+                drop(pool, prefix);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
     void anUpgradeRunsOnlyTheNewScriptAndKeepsTheData(TestDatabase database) throws Exception {
         String prefix = TestDatabase.uniquePrefix();
         try (HikariDataSource pool = database.pool(database.url(), 4)) {
