@@ -20,8 +20,12 @@ public final class SchemaVersionException extends AgentStoreException {
     private final List<String> missingScripts;
 
     /**
+     * A schema that does not meet the store's version.
+     *
+     * @param tablePrefix the store's table prefix
      * @param foundVersion the version the database holds, 0 if none
      * @param versionRecorded false when the tables carry no version record
+     * @param requiredVersion the version the store needs
      * @param missingScripts the scripts to run, in order, by file name
      * @param scriptLocation where they lie, e.g. {@code classpath:db/agentmanager/postgresql}
      */

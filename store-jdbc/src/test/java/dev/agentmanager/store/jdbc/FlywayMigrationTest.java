@@ -131,6 +131,13 @@ class FlywayMigrationTest {
             try {
                 assertThat(host(pool, names).load().migrate().migrationsExecuted)
                         .isEqualTo(2);
+                assertThatThrownBy(() -> dedicated(pool, database, names)
+                                .baselineOnMigrate(false)
+                                .load()
+                                .migrate())
+                        .as("a new history table in a schema that holds other tables needs a baseline")
+                        .isInstanceOf(FlywayException.class)
+                        .hasMessageContaining("non-empty schema");
 
                 assertThat(dedicated(pool, database, names).load().migrate().migrationsExecuted)
                         .as("baselined at 0, so V1 runs too")
