@@ -1,6 +1,7 @@
 /**
  * agentmanager JDBC store: {@link dev.agentmanager.spi.IAgentStore} on any {@link javax.sql.DataSource}
- * (H2, PostgreSQL, MariaDB). The versioned schema scripts are opened so that migration tools can read them.
+ * (H2, PostgreSQL, MariaDB). The versioned schema scripts are opened so that migration tools can read them; their
+ * repeatable copies ({@code db/agentmanager-repeatable/...}) lie outside any package and are readable as they are.
  */
 module dev.agentmanager.store.jdbc {
     requires transitive dev.agentmanager.core;

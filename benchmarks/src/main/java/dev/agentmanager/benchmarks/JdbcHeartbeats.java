@@ -64,7 +64,9 @@ public final class JdbcHeartbeats {
             "monitor_state",
             "sweep_lock",
             "agents",
-            "registration_tokens");
+            "registration_tokens",
+            "schema_version",
+            "schema_lock");
     private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
     /** {@link Fleet#CAPABILITIES} and {@link Fleet#LABELS} as the store's JSON columns hold them. */
     private static final String CAPABILITIES_JSON = "[{\"name\":\"compose\",\"version\":\"2.24\"},"

@@ -171,16 +171,7 @@ public final class RevocationRuns {
                 storeB.close();
                 try (var c = poolA.getConnection();
                         var s = c.createStatement()) {
-                    for (String table : List.of(
-                            "token_redemptions",
-                            "agent_labels",
-                            "agent_capabilities",
-                            "agent_liveness",
-                            "certificates",
-                            "registration_tokens",
-                            "monitor_state",
-                            "sweep_lock",
-                            "agents")) {
+                    for (String table : JdbcHeartbeats.TABLES) {
                         s.execute("DROP TABLE IF EXISTS " + prefix + table);
                     }
                 }

@@ -54,7 +54,7 @@ public final class PostgresWithHikari {
         try {
             JdbcAgentStore store = JdbcAgentStore.builder(pool)
                     .tablePrefix(tablePrefix)
-                    .createSchemaIfMissing() // or run db/agentmanager/postgresql/V1__*.sql with Flyway
+                    .createSchemaIfMissing() // or migrate with Flyway: store-jdbc README, "Schema and Flyway"
                     .build();
             BouncyCastleCertificateService ca = BouncyCastleCertificateService.builder()
                     .generatedCaDirectory(caDirectory)

@@ -14,6 +14,14 @@
 -- bytes keeps that key within MariaDB's 512-byte limit for in-memory temporary tables. One character more
 -- (VARCHAR(128): 514 bytes) sends the table to disk for every flush statement, about half as fast.
 
+-- The schema versions applied: every script ends by recording its own, createSchemaIfMissing() reads the
+-- highest to run only the missing scripts, and JdbcAgentStoreBuilder.build() checks it.
+CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}schema_version (
+    version     INT NOT NULL,
+    description VARCHAR(200) NOT NULL,
+    PRIMARY KEY (version)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
 -- Durable agent state; version is bumped by every change (optimistic concurrency).
 -- allowed_capabilities: the capability names the agent may declare (its registration token's scope, kept for
 -- good), a JSON array of strings; [] allows any.
@@ -153,3 +161,7 @@ CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}monitor_state (
     last_sweep_at DATETIME(6) NOT NULL,
     PRIMARY KEY (name)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Recorded last, so that the version says the script ran to its end.
+INSERT INTO ${agentmanager_prefix}schema_version (version, description)
+    VALUES (1, 'agentmanager schema') ON DUPLICATE KEY UPDATE version = version;

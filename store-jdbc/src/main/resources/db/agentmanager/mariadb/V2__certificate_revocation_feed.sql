@@ -9,3 +9,7 @@ CREATE INDEX IF NOT EXISTS ${agentmanager_prefix}certificates_revocation_idx
 -- The revocation list: revoked certificates that have not expired.
 CREATE INDEX IF NOT EXISTS ${agentmanager_prefix}certificates_not_after_idx
     ON ${agentmanager_prefix}certificates (not_after);
+
+-- Recorded last, so that the version says the script ran to its end.
+INSERT INTO ${agentmanager_prefix}schema_version (version, description)
+    VALUES (2, 'certificate revocation feed') ON DUPLICATE KEY UPDATE version = version;

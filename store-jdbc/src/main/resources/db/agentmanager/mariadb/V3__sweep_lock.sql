@@ -16,3 +16,7 @@ CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}sweep_lock (
 -- A registration reads only the redemptions by its request's key, however many uses a bulk token has.
 CREATE INDEX IF NOT EXISTS ${agentmanager_prefix}token_redemptions_key_idx
     ON ${agentmanager_prefix}token_redemptions (token_id, public_key_sha256);
+
+-- Recorded last, so that the version says the script ran to its end.
+INSERT INTO ${agentmanager_prefix}schema_version (version, description)
+    VALUES (3, 'sweep lock') ON DUPLICATE KEY UPDATE version = version;

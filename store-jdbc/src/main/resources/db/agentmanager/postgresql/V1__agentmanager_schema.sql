@@ -9,6 +9,14 @@
 -- Agent and token ids are at most 127 characters (JdbcAgentStore.MAX_ID_LENGTH, checked by the store); the
 -- columns are unbounded here, as nothing is gained from a width on this database.
 
+-- The schema versions applied: every script ends by recording its own, createSchemaIfMissing() reads the
+-- highest to run only the missing scripts, and JdbcAgentStoreBuilder.build() checks it.
+CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}schema_version (
+    version     integer NOT NULL,
+    description varchar(200) NOT NULL,
+    CONSTRAINT ${agentmanager_prefix}schema_version_pk PRIMARY KEY (version)
+);
+
 -- Durable agent state; version is bumped by every change (optimistic concurrency).
 -- allowed_capabilities: the capability names the agent may declare (its registration token's scope, kept for
 -- good), a JSON array of strings; [] allows any.
@@ -146,3 +154,7 @@ CREATE TABLE IF NOT EXISTS ${agentmanager_prefix}monitor_state (
     last_sweep_at timestamptz NOT NULL,
     CONSTRAINT ${agentmanager_prefix}monitor_state_pk PRIMARY KEY (name)
 );
+
+-- Recorded last, so that the version says the script ran to its end.
+INSERT INTO ${agentmanager_prefix}schema_version (version, description)
+    VALUES (1, 'agentmanager schema') ON CONFLICT (version) DO NOTHING;

@@ -13,6 +13,7 @@ import dev.agentmanager.spi.IAgentStore;
 import dev.agentmanager.spi.MonitorPause;
 import dev.agentmanager.spi.RevocationFeed;
 import dev.agentmanager.store.jdbc.internal.DatabaseClock;
+import dev.agentmanager.store.jdbc.internal.SchemaMigration;
 import dev.agentmanager.store.jdbc.internal.SchemaScripts;
 import dev.agentmanager.store.jdbc.internal.Sql;
 import java.sql.Connection;
@@ -44,17 +45,21 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Schema</h2>
  * Versioned scripts for each database lie in the jar at {@code db/agentmanager/{h2,postgresql,mariadb}/}
- * ({@code V1__agentmanager_schema.sql}, {@code V2__...}, Flyway naming; {@link JdbcDialect#scriptLocation()}). Table
- * names carry
- * a prefix, written {@code ${agentmanager_prefix}} in the scripts: {@link #createSchemaIfMissing()} (or the
- * builder's option) replaces it with {@link JdbcAgentStoreBuilder#tablePrefix}; a host that migrates with Flyway sets the
- * placeholder to the same value and keeps agentmanager's history apart from its own:
+ * ({@code V1__agentmanager_schema.sql}, {@code V2__...}, Flyway naming; {@link JdbcDialect#scriptLocation()}); each
+ * records its version in {@code <prefix>schema_version}, and {@link JdbcAgentStoreBuilder#build()} refuses a schema
+ * older than this store needs ({@link SchemaVersionException}). Table names carry a prefix, written
+ * {@code ${agentmanager_prefix}} in the scripts: {@link #createSchemaIfMissing()} (or the builder's option) replaces it
+ * with {@link JdbcAgentStoreBuilder#tablePrefix} and runs the scripts the database lacks; a host that migrates with
+ * Flyway sets the placeholder to the same value and keeps agentmanager's history apart from its own, baselined below V1
+ * because the database already holds the host's tables (or adds {@link JdbcDialect#repeatableScriptLocation()} to its
+ * own migration set; store-jdbc's README has both recipes):
  * <pre>{@code
  * Flyway.configure().dataSource(dataSource)
  *         .locations(JdbcDialect.POSTGRESQL.scriptLocation())
  *         .placeholders(Map.of("agentmanager_prefix", JdbcAgentStore.DEFAULT_TABLE_PREFIX))
  *         .table("agentmanager_schema_history")
  *         .baselineOnMigrate(true)
+ *         .baselineVersion("0")
  *         .load().migrate();
  * }</pre>
  * Agent and token ids are at most {@value #MAX_ID_LENGTH} characters; a write of a longer one fails with
@@ -135,6 +140,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     private final JdbcDialect dialect;
     private final String tablePrefix;
     private final Sql sql;
+    private final SchemaMigration schema;
     private final DatabaseClock dbClock;
     private final TokenRecords tokens;
     private final AgentRecords agents;
@@ -154,6 +160,11 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         this.dialect = dialect;
         this.tablePrefix = b.tablePrefix == null ? DEFAULT_TABLE_PREFIX : b.tablePrefix;
         this.sql = new Sql(dialect, tablePrefix);
+        this.schema = new SchemaMigration(
+                b.dataSource,
+                b.schemaScripts != null ? b.schemaScripts : SchemaScripts.shipped(dialect),
+                tablePrefix,
+                sql);
         this.dbClock = new DatabaseClock(
                 b.clock == null ? Clock.systemUTC() : b.clock, b.useDatabaseClock == null || b.useDatabaseClock);
         boolean coalescing = b.coalesceHeartbeats == null || b.coalesceHeartbeats;
@@ -208,7 +219,10 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         return new JdbcAgentStoreBuilder(dataSource);
     }
 
-    /** Connects once to detect the dialect, create the schema if asked and measure the clock offset. */
+    /**
+     * Connects once to detect the dialect, create or upgrade the schema if asked, check its version and measure the
+     * clock offset.
+     */
     static JdbcAgentStore open(JdbcAgentStoreBuilder b) {
         try (Connection c = b.dataSource.getConnection()) {
             Jdbc.ensureAutoCommit(c);
@@ -216,8 +230,9 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
             JdbcAgentStore store = new JdbcAgentStore(b, d);
             try {
                 if (b.createSchema) {
-                    store.createSchemaIfMissing(c);
+                    store.schema.upgrade(c);
                 }
+                store.schema.check(c);
                 store.dbClock.synchronize(c, store.sql);
             } catch (SQLException | RuntimeException e) {
                 store.scheduler.shutdownNow();
@@ -254,17 +269,20 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     }
 
     /**
-     * Creates the tables and indexes if any is missing, by running the shipped scripts for this dialect with
-     * the prefix applied. Idempotent and safe to call from several replicas at once.
+     * Creates the tables and indexes if they are missing, or upgrades them: runs the shipped scripts above the version
+     * the database records, in order, with the prefix applied, and records each. Idempotent and safe to call from
+     * several replicas at once (one upgrades, under a lock in the database; the others wait and find it done).
      */
     public void createSchemaIfMissing() {
-        db.execute("create schema", c -> {
-            createSchemaIfMissing(c);
-        });
+        db.execute("create schema", schema::upgrade);
     }
 
-    private void createSchemaIfMissing(Connection c) throws SQLException {
-        SchemaScripts.applyIfMissing(c, dialect, tablePrefix, sql);
+    /** The schema version the database records, 0 if none (before {@link #createSchemaIfMissing()}). */
+    public int schemaVersion() {
+        return db.read("read schema version", c -> {
+            SchemaMigration.State state = schema.state(c);
+            return state.recorded() ? state.version() : 0;
+        });
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.agentmanager.store.jdbc;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.agentmanager.store.jdbc.internal.SchemaScripts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.regex.Pattern;
@@ -44,6 +45,10 @@ public final class JdbcAgentStoreBuilder {
     Duration heartbeatCacheExpiry;
 
     boolean createSchema;
+
+    /** The shipped scripts unless a test adds a version. */
+    @Nullable
+    SchemaScripts schemaScripts;
 
     JdbcAgentStoreBuilder(DataSource dataSource) {
         this.dataSource = requireNonNull(dataSource, "dataSource");
@@ -157,7 +162,10 @@ public final class JdbcAgentStoreBuilder {
         return this;
     }
 
-    /** Creates missing tables at {@link #build()} from the shipped scripts (the embedded default). */
+    /**
+     * Creates missing tables at {@link #build()} from the shipped scripts (the embedded default), or runs the scripts
+     * above the version the database records, one replica at a time; see {@link JdbcAgentStore#createSchemaIfMissing()}.
+     */
     public JdbcAgentStoreBuilder createSchemaIfMissing() {
         if (createSchema) {
             throw new IllegalStateException("createSchemaIfMissing already set");
@@ -166,10 +174,18 @@ public final class JdbcAgentStoreBuilder {
         return this;
     }
 
+    /** Scripts other than the shipped ones: the shipped ones plus a version only tests have. */
+    JdbcAgentStoreBuilder schemaScripts(SchemaScripts scripts) {
+        this.schemaScripts = requireNonNull(scripts, "scripts");
+        return this;
+    }
+
     /**
-     * Connects once to detect the dialect, create the schema if asked and measure the clock offset, and
-     * starts the flusher thread.
+     * Connects once to detect the dialect, create or upgrade the schema if asked, check the schema version the
+     * database records and measure the clock offset, and starts the flusher thread.
      *
+     * @throws SchemaVersionException if the schema is missing or older than this store needs (without
+     *     {@link #createSchemaIfMissing()}), or was created before versions were recorded
      * @throws JdbcStoreException if the database cannot be reached
      * @throws IllegalArgumentException if the database is not supported
      */

@@ -32,6 +32,16 @@ public enum JdbcDialect {
         return "classpath:" + scriptDirectory();
     }
 
+    /**
+     * The same scripts as Flyway repeatable migrations ({@code R__agentmanager_v001_agentmanager_schema.sql}, ...), for
+     * a host that runs agentmanager's schema inside its own Flyway migration set, where versioned scripts would
+     * collide with the host's versions: e.g. {@code classpath:db/agentmanager-repeatable/postgresql}. Each runs once,
+     * in version order, after the host's pending versioned migrations.
+     */
+    public String repeatableScriptLocation() {
+        return "classpath:db/agentmanager-repeatable/" + directory;
+    }
+
     /** The classpath directory of this database's scripts, e.g. {@code db/agentmanager/postgresql}. */
     public String scriptDirectory() {
         return "db/agentmanager/" + directory;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.agentmanager.model.AgentQuery;
+import dev.agentmanager.store.jdbc.internal.SchemaScripts;
 import dev.agentmanager.testkit.MutableClock;
 import dev.agentmanager.testkit.TestAgents;
 import java.sql.Connection;
@@ -94,14 +95,19 @@ class JdbcAgentStoreBuilderTest {
     }
 
     @Test
-    void withoutTheSchemaOperationsFailWithATypedException() {
-        JdbcAgentStore store = keep(JdbcAgentStore.builder(pool)
-                .dialect(JdbcDialect.H2)
-                .tablePrefix("none_")
-                .build());
-        assertThatThrownBy(() -> store.findToken("tok-001"))
-                .isInstanceOf(JdbcStoreException.class)
-                .satisfies(e -> assertThat(((JdbcStoreException) e).sqlState()).isNotNull());
+    void withoutTheSchemaBuildFailsNamingTheScriptsToRun() {
+        JdbcAgentStoreBuilder builder =
+                JdbcAgentStore.builder(pool).dialect(JdbcDialect.H2).tablePrefix("none_");
+        assertThatThrownBy(builder::build)
+                .isInstanceOfSatisfying(SchemaVersionException.class, e -> {
+                    assertThat(e.foundVersion()).isZero();
+                    assertThat(e.requiredVersion()).isEqualTo(SchemaScripts.SCRIPTS.size());
+                    assertThat(e.missingScripts()).isEqualTo(SchemaScripts.SCRIPTS);
+                    assertThat(e.tablePrefix()).isEqualTo("none_");
+                })
+                .hasMessageStartingWith("agentmanager schema with table prefix 'none_' not found, this store needs V"
+                        + SchemaScripts.SCRIPTS.size() + ": run V1__agentmanager_schema.sql, ")
+                .hasMessageContaining("from classpath:db/agentmanager/h2 (or createSchemaIfMissing())");
     }
 
     @Test

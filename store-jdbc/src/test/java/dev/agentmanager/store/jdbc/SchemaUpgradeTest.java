@@ -34,6 +34,7 @@ class SchemaUpgradeTest {
                     .clock(MutableClock.at(T0))
                     .createSchemaIfMissing()
                     .build()) {
+                assertThat(store.schemaVersion()).isEqualTo(SchemaScripts.SCRIPTS.size());
                 TestAgents.NewAgent agent = TestAgents.newAgent("agent-001", T0);
                 store.insertToken(TestAgents.oneTimeToken("tok", T0));
                 assertThat(store.registerAgent(

@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
@@ -95,11 +96,18 @@ enum TestDatabase {
             "monitor_state",
             "sweep_lock",
             "agents",
-            "registration_tokens");
+            "registration_tokens",
+            "schema_version",
+            "schema_lock");
 
-    /** Deletes every row of the store's tables. */
+    /** Deletes every row of the store's tables (the schema's version record stays). */
     static void clear(DataSource dataSource, String prefix) {
-        run(dataSource, TABLES.stream().map(t -> "DELETE FROM " + prefix + t).toList());
+        run(
+                dataSource,
+                TABLES.stream()
+                        .filter(t -> !t.startsWith("schema_"))
+                        .map(t -> "DELETE FROM " + prefix + t)
+                        .toList());
     }
 
     /** Drops the store's tables. */
@@ -107,6 +115,13 @@ enum TestDatabase {
         run(
                 dataSource,
                 TABLES.stream().map(t -> "DROP TABLE IF EXISTS " + prefix + t).toList());
+    }
+
+    /** Drops tables by their full names. */
+    static void dropTables(DataSource dataSource, String... tables) {
+        run(
+                dataSource,
+                Arrays.stream(tables).map(t -> "DROP TABLE IF EXISTS " + t).toList());
     }
 
     private static void run(DataSource dataSource, List<String> statements) {

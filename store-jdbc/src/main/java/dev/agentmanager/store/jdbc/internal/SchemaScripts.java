@@ -1,35 +1,102 @@
 package dev.agentmanager.store.jdbc.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.agentmanager.store.jdbc.JdbcDialect;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.DatabaseMetaData;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The versioned schema scripts shipped in the jar ({@code db/agentmanager/<dialect>/V<n>__*.sql}, Flyway
- * naming) and the minimal runner behind {@code createSchemaIfMissing()}: it reads the same files, replaces
- * {@link Sql#PREFIX_PLACEHOLDER} and runs each statement. The scripts are idempotent.
+ * The versioned schema scripts of one database ({@code db/agentmanager/<dialect>/V<n>__*.sql}, Flyway naming),
+ * versions 1 to {@link #latest()} without gaps. Each script ends by recording its version in
+ * {@code <prefix>schema_version}; {@link SchemaMigration} runs the ones a database lacks.
  */
 public final class SchemaScripts {
-    /** Every script in version order. A new version appends here and ships its file beside the others. */
+    /**
+     * Every script in version order. A new version ships its file for each database beside the others and
+     * appends its name here; the store then requires it at {@code build()}.
+     */
     public static final List<String> SCRIPTS =
             List.of("V1__agentmanager_schema.sql", "V2__certificate_revocation_feed.sql", "V3__sweep_lock.sql");
 
-    private SchemaScripts() {}
+    private static final Pattern NAME = Pattern.compile("V([1-9][0-9]{0,8})__[A-Za-z0-9_]+\\.sql");
 
-    /** The text of one script with the placeholder still in it. */
-    public static String read(JdbcDialect dialect, String script) {
-        String resource = "/" + dialect.scriptDirectory() + "/" + script;
-        try (InputStream in = SchemaScripts.class.getResourceAsStream(resource)) {
+    /** One script: its version, its file name and where it lies on the classpath. */
+    public record Script(int version, String name, String resource) {}
+
+    private final JdbcDialect dialect;
+    private final List<Script> scripts;
+
+    private SchemaScripts(JdbcDialect dialect, List<Script> scripts) {
+        for (int i = 0; i < scripts.size(); i++) {
+            if (scripts.get(i).version() != i + 1) {
+                throw new IllegalArgumentException("schema scripts must be versions 1 to n in order: " + scripts);
+            }
+        }
+        this.dialect = dialect;
+        this.scripts = List.copyOf(scripts);
+    }
+
+    /** The scripts shipped in this jar for a database. */
+    public static SchemaScripts shipped(JdbcDialect dialect) {
+        List<Script> scripts = new ArrayList<>();
+        for (String name : SCRIPTS) {
+            scripts.add(new Script(versionOf(name), name, dialect.scriptDirectory() + "/" + name));
+        }
+        return new SchemaScripts(dialect, scripts);
+    }
+
+    /**
+     * These scripts and one more as the next version, from anywhere on the classpath: for tests of upgrades, with a
+     * script that records its version as one above the highest recorded.
+     */
+    public SchemaScripts withNext(String resource) {
+        List<Script> more = new ArrayList<>(scripts);
+        more.add(new Script(latest() + 1, resource.substring(resource.lastIndexOf('/') + 1), resource));
+        return new SchemaScripts(dialect, more);
+    }
+
+    /** The version of a script from its file name, {@code V<n>__<description>.sql}. */
+    public static int versionOf(String name) {
+        Matcher m = NAME.matcher(requireNonNull(name, "name"));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a versioned script name (V<n>__<description>.sql): " + name);
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    public JdbcDialect dialect() {
+        return dialect;
+    }
+
+    public List<Script> scripts() {
+        return scripts;
+    }
+
+    /** The version a store built with these scripts requires. */
+    public int latest() {
+        return scripts.size();
+    }
+
+    /** The scripts above a version, in order. */
+    public List<Script> after(int version) {
+        return scripts.subList(Math.min(Math.max(version, 0), scripts.size()), scripts.size());
+    }
+
+    /** The text of one shipped script with the placeholder still in it. */
+    public static String read(JdbcDialect dialect, String name) {
+        return read(dialect.scriptDirectory() + "/" + name);
+    }
+
+    /** The text of a script on the classpath with the placeholder still in it. */
+    public static String read(String resource) {
+        try (InputStream in = SchemaScripts.class.getResourceAsStream("/" + resource)) {
             if (in == null) {
                 throw new IllegalStateException("schema script missing from the classpath: " + resource);
             }
@@ -55,81 +122,5 @@ public final class SchemaScripts {
             }
         }
         return statements;
-    }
-
-    /** Whether the store's agents table exists (any case, since H2 folds unquoted names to upper case). */
-    public static boolean tablesExist(Connection c, Sql sql) throws SQLException {
-        DatabaseMetaData meta = c.getMetaData();
-        for (String name : List.of(sql.agents, sql.agents.toUpperCase(Locale.ROOT))) {
-            // catalog null (all), schema null (all) would find same-named tables of other schemas; MariaDB keeps
-            // tables in catalogs (databases), PostgreSQL and H2 in schemas of the current catalog.
-            String catalog = c.getCatalog();
-            String schema = sql.dialect == JdbcDialect.MARIADB ? null : c.getSchema();
-            try (ResultSet rs = meta.getTables(catalog, schema, name, new String[] {"TABLE", "BASE TABLE"})) {
-                if (rs.next()) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    /** Runs every script (idempotent statements) in autocommit mode. */
-    public static void apply(Connection c, JdbcDialect dialect, String prefix) throws SQLException {
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(true);
-        try (Statement s = c.createStatement()) {
-            for (String script : SCRIPTS) {
-                for (String statement : statements(read(dialect, script), prefix)) {
-                    s.execute(statement);
-                }
-            }
-        } finally {
-            c.setAutoCommit(autoCommit);
-        }
-    }
-
-    /**
-     * Runs the scripts if any of the store's tables or V2's column is missing; again if that failed because another replica
-     * was creating the same tables at the same moment (PostgreSQL then reports a duplicate type).
-     */
-    public static void applyIfMissing(Connection c, JdbcDialect dialect, String prefix, Sql sql) throws SQLException {
-        if (allTablesExist(c, sql)) {
-            return;
-        }
-        try {
-            apply(c, dialect, prefix);
-        } catch (SQLException e) {
-            if (!allTablesExist(c, sql)) {
-                apply(c, dialect, prefix);
-            }
-        }
-    }
-
-    private static boolean allTablesExist(Connection c, Sql sql) throws SQLException {
-        for (String table : List.of(
-                sql.agents,
-                sql.labels,
-                sql.capabilities,
-                sql.liveness,
-                sql.tokens,
-                sql.redemptions,
-                sql.certificates,
-                sql.monitor,
-                sql.sweepLock)) {
-            if (!answers(c, "SELECT 1 FROM " + table + " WHERE 1 = 0")) {
-                return false;
-            }
-        }
-        return answers(c, "SELECT revocation_logged_at FROM " + sql.certificates + " WHERE 1 = 0"); // V2
-    }
-
-    private static boolean answers(Connection c, String query) {
-        try (Statement s = c.createStatement()) {
-            s.executeQuery(query).close();
-            return true;
-        } catch (SQLException missing) {
-            return false;
-        }
     }
 }

@@ -31,6 +31,9 @@ public final class Sql {
     public final String certificates;
     public final String monitor;
     public final String sweepLock;
+    public final String schemaVersion;
+    /** H2 only: the row {@link SchemaLock} locks while a schema upgrade runs. */
+    public final String schemaLock;
 
     /** Agent and liveness columns in the order {@link Rows#agent} reads them; aliases a and l. */
     public final String agentColumns;
@@ -46,6 +49,8 @@ public final class Sql {
         this.certificates = prefix + "certificates";
         this.monitor = prefix + "monitor_state";
         this.sweepLock = prefix + "sweep_lock";
+        this.schemaVersion = prefix + "schema_version";
+        this.schemaLock = prefix + "schema_lock";
         this.agentColumns = "a.id, a.name, a.status, a.inactive_reason, a.capabilities, a.allowed_capabilities,"
                 + " a.labels, a.agent_version,"
                 + " a.health, a.cert_serial, a.cert_thumbprint, a.cert_not_before, a.cert_not_after,"

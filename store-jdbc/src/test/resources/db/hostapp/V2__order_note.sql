@@ -1,0 +1,1 @@
+ALTER TABLE ${host_prefix}orders ADD COLUMN note VARCHAR(100);
