@@ -142,6 +142,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     private final HeartbeatPath heartbeats;
     private final MonitorRecords monitor;
     private final Registrations registrations;
+    private final JdbcTaskStore taskStore;
     private final ScheduledExecutorService scheduler;
     private volatile boolean closed;
 
@@ -170,6 +171,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         Duration sync = b.clockSyncInterval == null ? DEFAULT_CLOCK_SYNC_INTERVAL : b.clockSyncInterval;
         this.monitor = new MonitorRecords(db, sql, dbClock, agents, heartbeats, !sync.isZero());
         this.registrations = new Registrations(db, tokens, agents, certificates, heartbeats);
+        this.taskStore = new JdbcTaskStore(db, sql);
 
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "agentmanager-jdbc-store-" + tablePrefix);
@@ -228,6 +230,14 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     /** The database dialect in use. */
     public JdbcDialect dialect() {
         return dialect;
+    }
+
+    /**
+     * The task role on this store's data source and tables, for {@code AgentManager.builder().taskStore(...)}.
+     * Its tables come with schema version 4.
+     */
+    public JdbcTaskStore taskStore() {
+        return taskStore;
     }
 
     /** The table prefix in use. */

@@ -94,6 +94,11 @@ enum TestDatabase {
             "token_redemptions",
             "monitor_state",
             "sweep_lock",
+            "tasks",
+            "task_attempts",
+            "task_logs",
+            "task_claimers",
+            "task_groups",
             "agents",
             "registration_tokens");
 

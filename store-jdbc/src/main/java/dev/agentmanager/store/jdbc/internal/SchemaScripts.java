@@ -21,8 +21,11 @@ import java.util.Locale;
  */
 public final class SchemaScripts {
     /** Every script in version order. A new version appends here and ships its file beside the others. */
-    public static final List<String> SCRIPTS =
-            List.of("V1__agentmanager_schema.sql", "V2__certificate_revocation_feed.sql", "V3__sweep_lock.sql");
+    public static final List<String> SCRIPTS = List.of(
+            "V1__agentmanager_schema.sql",
+            "V2__certificate_revocation_feed.sql",
+            "V3__sweep_lock.sql",
+            "V4__tasks.sql");
 
     private SchemaScripts() {}
 
@@ -116,7 +119,12 @@ public final class SchemaScripts {
                 sql.redemptions,
                 sql.certificates,
                 sql.monitor,
-                sql.sweepLock)) {
+                sql.sweepLock,
+                sql.tasks,
+                sql.taskAttempts,
+                sql.taskLogs,
+                sql.taskClaimers,
+                sql.taskGroups)) {
             if (!answers(c, "SELECT 1 FROM " + table + " WHERE 1 = 0")) {
                 return false;
             }
