@@ -36,8 +36,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -300,23 +302,23 @@ final class TaskService implements AgentTasks {
                 .map(Capability::name)
                 .filter(agent::allowsCapability)
                 .collect(Collectors.toSet());
-        List<AgentTask> before = new ArrayList<>();
+        Map<String, AgentTask> before = new HashMap<>(); // a store may call the claimer again on a retry
         List<AgentTask> claimed = store.claimTasks(
                 new TaskClaimQuery(agentId, names, max, settings.agentCapacity(), settings.claimScanLimit()),
                 queued -> {
                     if (!eligible(queued, agent)) {
                         return null;
                     }
-                    before.add(queued);
+                    before.put(queued.id(), queued);
                     return queued.withState(rules.claim(queued, agentId, epoch, now));
                 });
         hints.claimed(agentId, claimed.size() < max);
         List<TaskAssignment> assignments = new ArrayList<>(claimed.size());
         for (AgentTask task : claimed) {
-            before.stream()
-                    .filter(b -> b.id().equals(task.id()))
-                    .findFirst()
-                    .ifPresent(b -> writer.claimed(b, task, now));
+            AgentTask queued = before.get(task.id());
+            if (queued != null) {
+                writer.claimed(queued, task, now);
+            }
             assignments.add(new TaskAssignment(
                     task.lease(),
                     task.request().type(),

@@ -7,6 +7,9 @@
  *       every {@link dev.agentmanager.spi.IAgentStore} extends and passes, one nested group per role of the
  *       store SPI; each group is a class of its own ({@link dev.agentmanager.testkit.StoreContract} and its
  *       subclasses) that also runs alone over a {@link dev.agentmanager.testkit.StoreFactory}.</li>
+ *   <li>{@link dev.agentmanager.testkit.TaskStoreContract}: the contract every
+ *       {@link dev.agentmanager.spi.TaskStore} passes, with claim and insert races on one and on two store
+ *       instances; {@link dev.agentmanager.testkit.TestTasks} builds valid sample tasks.</li>
  *   <li>{@link dev.agentmanager.testkit.MutableClock}: a thread-safe {@link java.time.Clock} that tests move
  *       by hand, so no test ever sleeps for time.</li>
  *   <li>{@link dev.agentmanager.testkit.RecordingEventListener}: collects published events for

@@ -237,9 +237,12 @@ public final class InMemoryTaskStore implements TaskStore {
 
     @Override
     public synchronized long appendLog(String taskId, int attempt, long offset, byte[] chunk) {
+        if (!tasks.containsKey(taskId)) {
+            return 0;
+        }
         ByteArrayOutputStream log =
                 logs.computeIfAbsent(new TaskLease(taskId, attempt), k -> new ByteArrayOutputStream());
-        if (log.size() == offset && tasks.containsKey(taskId)) {
+        if (log.size() == offset) {
             log.write(chunk, 0, chunk.length);
         }
         return log.size();

@@ -148,6 +148,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     private final HeartbeatPath heartbeats;
     private final MonitorRecords monitor;
     private final Registrations registrations;
+    private final JdbcTaskStore taskStore;
     private final ScheduledExecutorService scheduler;
     private final Duration flushInterval;
     /** When the last flush ended without error (at first: when the store was built), on the host's clock. */
@@ -187,6 +188,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         this.registrations = new Registrations(db, tokens, agents, certificates, heartbeats);
         this.flushInterval = Duration.ofMillis(flushMillis);
         this.lastFlush = dbClock.hostNow();
+        this.taskStore = new JdbcTaskStore(db, sql);
 
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "agentmanager-jdbc-store-" + tablePrefix);
@@ -249,6 +251,14 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     /** The database dialect in use. */
     public JdbcDialect dialect() {
         return dialect;
+    }
+
+    /**
+     * The task role on this store's data source and tables, for {@code AgentManager.builder().taskStore(...)}.
+     * Its tables come with schema version 4.
+     */
+    public JdbcTaskStore taskStore() {
+        return taskStore;
     }
 
     /** The table prefix in use. */

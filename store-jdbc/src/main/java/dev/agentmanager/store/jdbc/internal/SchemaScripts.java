@@ -22,8 +22,11 @@ public final class SchemaScripts {
      * Every script in version order. A new version ships its file for each database beside the others and
      * appends its name here; the store then requires it at {@code build()}.
      */
-    public static final List<String> SCRIPTS =
-            List.of("V1__agentmanager_schema.sql", "V2__certificate_revocation_feed.sql", "V3__sweep_lock.sql");
+    public static final List<String> SCRIPTS = List.of(
+            "V1__agentmanager_schema.sql",
+            "V2__certificate_revocation_feed.sql",
+            "V3__sweep_lock.sql",
+            "V4__tasks.sql");
 
     private static final Pattern NAME = Pattern.compile("V([1-9][0-9]{0,8})__[A-Za-z0-9_]+\\.sql");
 

@@ -35,6 +35,12 @@ public final class Sql {
     /** H2 only: the row {@link SchemaLock} locks while a schema upgrade runs. */
     public final String schemaLock;
 
+    public final String tasks;
+    public final String taskAttempts;
+    public final String taskLogs;
+    public final String taskClaimers;
+    public final String taskGroups;
+
     /** Agent and liveness columns in the order {@link Rows#agent} reads them; aliases a and l. */
     public final String agentColumns;
 
@@ -51,6 +57,11 @@ public final class Sql {
         this.sweepLock = prefix + "sweep_lock";
         this.schemaVersion = prefix + "schema_version";
         this.schemaLock = prefix + "schema_lock";
+        this.tasks = prefix + "tasks";
+        this.taskAttempts = prefix + "task_attempts";
+        this.taskLogs = prefix + "task_logs";
+        this.taskClaimers = prefix + "task_claimers";
+        this.taskGroups = prefix + "task_groups";
         this.agentColumns = "a.id, a.name, a.status, a.inactive_reason, a.capabilities, a.allowed_capabilities,"
                 + " a.labels, a.agent_version,"
                 + " a.health, a.cert_serial, a.cert_thumbprint, a.cert_not_before, a.cert_not_after,"

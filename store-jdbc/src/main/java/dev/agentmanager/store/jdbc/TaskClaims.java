@@ -1,0 +1,197 @@
+package dev.agentmanager.store.jdbc;
+
+import dev.agentmanager.spi.TaskClaimQuery;
+import dev.agentmanager.spi.TaskClaimer;
+import dev.agentmanager.store.jdbc.internal.Sql;
+import dev.agentmanager.task.AgentTask;
+import dev.agentmanager.task.TaskStatus;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The claim: one READ COMMITTED transaction per call that
+ *
+ * <ol>
+ *   <li>locks the agent's row in {@code task_claimers} ({@code SELECT ... FOR UPDATE}; the row is inserted once
+ *       beforehand), so that claims for one agent run one at a time across replicas, and counts the tasks the agent
+ *       holds;
+ *   <li>locks up to {@code scanLimit} queued candidates in claim order with {@code FOR UPDATE SKIP LOCKED}: rows
+ *       another claim holds are skipped, never waited for;
+ *   <li>for a candidate with a concurrency group, locks the group's row in {@code task_groups} (skipping the
+ *       candidate if another claim holds it) and counts the group's held tasks;
+ *   <li>asks the claimer, and writes its answer with a version-conditional {@code UPDATE}.
+ * </ol>
+ *
+ * Counts are read after the lock that serializes their writers, at READ COMMITTED (set for the claim, since
+ * MariaDB defaults to REPEATABLE READ, whose snapshot could predate the lock). Locks are only ever skipped or taken
+ * in one order (agent, then tasks and groups without waiting), so claims do not deadlock one another.
+ */
+final class TaskClaims {
+    private final Jdbc db;
+    private final Sql sql;
+    private final String lockAgent;
+    private final String countHeld;
+    private final String lockGroup;
+    private final String countGroup;
+    private final String update;
+
+    TaskClaims(Jdbc db, Sql sql) {
+        this.db = db;
+        this.sql = sql;
+        this.lockAgent = "SELECT agent_id FROM " + sql.taskClaimers + " WHERE agent_id = ? FOR UPDATE";
+        this.countHeld = "SELECT COUNT(*) FROM " + sql.tasks + " WHERE agent_id = ? AND status IN " + TaskRows.HELD;
+        this.lockGroup = "SELECT name FROM " + sql.taskGroups + " WHERE name = ? FOR UPDATE SKIP LOCKED";
+        this.countGroup =
+                "SELECT COUNT(*) FROM " + sql.tasks + " WHERE concurrency_group = ? AND status IN " + TaskRows.HELD;
+        this.update = "UPDATE " + sql.tasks + " SET " + TaskRows.STATE_ASSIGNMENTS + " WHERE id = ? AND version = ?";
+    }
+
+    List<AgentTask> claim(TaskClaimQuery query, TaskClaimer claimer) {
+        Jdbc.requireStorableId("agent id", query.agentId());
+        db.execute("register task claimer", c -> ensureRow(c, sql, sql.taskClaimers, "agent_id", query.agentId()));
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = db.connection()) {
+                int isolation = c.getTransactionIsolation();
+                boolean change = isolation != Connection.TRANSACTION_READ_COMMITTED;
+                if (change) {
+                    c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                }
+                try {
+                    return Jdbc.inTransaction(c, tx -> claimIn(tx, query, claimer));
+                } finally {
+                    if (change) {
+                        c.setTransactionIsolation(isolation);
+                    }
+                }
+            } catch (SQLException e) {
+                if (!Sql.isTransient(e) || attempt >= Jdbc.MAX_ATTEMPTS) {
+                    throw new JdbcStoreException("claim tasks", e);
+                }
+            }
+        }
+    }
+
+    private List<AgentTask> claimIn(Connection c, TaskClaimQuery query, TaskClaimer claimer) throws SQLException {
+        if (!exists(c, lockAgent, query.agentId())) {
+            throw new SQLException("task claimer row missing for " + query.agentId());
+        }
+        long held = count(c, countHeld, query.agentId());
+        List<AgentTask> claimed = new ArrayList<>();
+        if (held >= query.capacity()) {
+            return claimed;
+        }
+        Set<String> lockedGroups = new HashSet<>();
+        for (AgentTask candidate : candidates(c, query)) {
+            if (claimed.size() >= query.max() || held >= query.capacity()) {
+                break;
+            }
+            String group = candidate.request().concurrencyGroup();
+            if (group != null) {
+                if (!lockedGroups.contains(group)) {
+                    if (!exists(c, lockGroup, group)) {
+                        continue; // another claim is counting this group, or its row is missing
+                    }
+                    lockedGroups.add(group);
+                }
+                if (count(c, countGroup, group) >= candidate.request().concurrencyLimit()) {
+                    continue;
+                }
+            }
+            AgentTask decided = claimer.claim(candidate);
+            if (decided == null) {
+                continue;
+            }
+            if (!decided.id().equals(candidate.id()) || decided.version() != candidate.version()) {
+                throw new IllegalArgumentException("the claimer must return the candidate's id and version");
+            }
+            long version = candidate.version() + 1;
+            try (PreparedStatement ps = c.prepareStatement(update)) {
+                int i = TaskRows.bindState(ps, sql, 1, decided.state(), version);
+                ps.setString(i++, candidate.id());
+                ps.setLong(i, candidate.version());
+                if (ps.executeUpdate() != 1) {
+                    continue; // cannot happen while the row is locked; the condition guards it anyway
+                }
+            }
+            AgentTask stored = decided.withVersion(version);
+            claimed.add(stored);
+            if (stored.status().isHeld()) {
+                held++;
+            }
+        }
+        return claimed;
+    }
+
+    /** The queued tasks this agent may take, in claim order, locked; rows other claims hold are skipped. */
+    private List<AgentTask> candidates(Connection c, TaskClaimQuery query) throws SQLException {
+        List<String> names = query.capabilityNames().stream().sorted().toList();
+        String capabilityFilter = names.isEmpty()
+                ? "first_capability IS NULL"
+                : "(first_capability IS NULL OR first_capability IN (" + Jdbc.placeholders(names.size()) + "))";
+        String select = TaskRows.select(sql) + " WHERE status = '" + TaskStatus.QUEUED + "'"
+                + " AND (target_agent = ? OR (target_agent IS NULL AND " + capabilityFilter + "))"
+                + " ORDER BY priority DESC, created_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
+        List<AgentTask> result = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(select)) {
+            int i = 1;
+            ps.setString(i++, query.agentId());
+            for (String name : names) {
+                ps.setString(i++, name);
+            }
+            ps.setInt(i, query.scanLimit());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.add(TaskRows.task(rs, sql));
+                }
+            }
+        }
+        return result;
+    }
+
+    private static boolean exists(Connection c, String lockingSelect, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(lockingSelect)) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static long count(Connection c, String select, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(select)) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** Inserts a lock row unless it exists (in autocommit mode; rows are never deleted). */
+    static void ensureRow(Connection c, Sql sql, String table, String column, String key) throws SQLException {
+        String statement = switch (sql.dialect) {
+            case POSTGRESQL -> "INSERT INTO " + table + " (" + column + ") VALUES (?) ON CONFLICT DO NOTHING";
+            case MARIADB -> "INSERT IGNORE INTO " + table + " (" + column + ") VALUES (?)";
+            case H2 ->
+                "INSERT INTO " + table + " (" + column + ") SELECT CAST(? AS VARCHAR) WHERE NOT EXISTS"
+                        + " (SELECT 1 FROM " + table + " WHERE " + column + " = ?)";
+        };
+        try (PreparedStatement ps = c.prepareStatement(statement)) {
+            ps.setString(1, key);
+            if (sql.dialect == JdbcDialect.H2) {
+                ps.setString(2, key);
+            }
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            if (!Sql.isIntegrityViolation(e)) {
+                throw e; // a duplicate means another replica inserted it first
+            }
+        }
+    }
+}
