@@ -39,8 +39,7 @@ final class TaskHints {
     private final TaskStore store;
     private final long refreshNanos;
     private final ReentrantLock refreshing = new ReentrantLock();
-    private volatile Snapshot snapshot =
-            new Snapshot(QueueSummary.empty(), Map.of(), Map.of(), Map.of(), Long.MIN_VALUE);
+    private volatile Snapshot snapshot;
     private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
     /** Changes whenever what this replica knows of the queue changes (a local submission, a different summary). */
     private final AtomicLong generation = new AtomicLong();
@@ -50,6 +49,9 @@ final class TaskHints {
     TaskHints(TaskStore store, Duration hintRefresh) {
         this.store = store;
         this.refreshNanos = hintRefresh.toNanos();
+        // read at "one interval ago" (never a far-off value: nanoTime differences must not overflow)
+        this.snapshot =
+                new Snapshot(QueueSummary.empty(), Map.of(), Map.of(), Map.of(), System.nanoTime() - refreshNanos);
     }
 
     /** The summary as read, plus this replica's submissions since. */
