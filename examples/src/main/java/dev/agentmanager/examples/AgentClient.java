@@ -29,6 +29,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The agent's side: register once with a one-time token, keep the key and certificate in files, heartbeat
@@ -151,6 +152,11 @@ public final class AgentClient {
      * @throws javax.net.ssl.SSLException if the TLS handshake was refused (revoked or unknown certificate)
      */
     public Beat heartbeat() throws IOException {
+        return heartbeat(List.of());
+    }
+
+    /** A heartbeat that names the task attempts the agent works on; the reply says which of them to stop. */
+    public Beat heartbeat(List<Api.HeldTask> heldTasks) throws IOException {
         Api.HeartbeatReply reply = JsonHttp.post(
                 http,
                 agentUrl.resolve("/v1/heartbeat"),
@@ -160,13 +166,39 @@ public final class AgentClient {
                         bootEpoch,
                         sequence.incrementAndGet(),
                         Instant.now().toString(),
-                        "HEALTHY"),
+                        "HEALTHY",
+                        heldTasks),
                 Api.HeartbeatReply.class);
         if (reply.renewCertificate()) {
             renew();
             return new Beat(reply, true);
         }
         return new Beat(reply, false);
+    }
+
+    /** Claims up to {@code max} tasks, over mutual TLS. */
+    public List<Api.Assigned> claim(int max) throws IOException {
+        return List.of(JsonHttp.post(
+                http,
+                agentUrl.resolve("/v1/tasks/claim"),
+                null,
+                new Api.ClaimRequest(agentId, max),
+                Api.Assigned[].class));
+    }
+
+    /**
+     * Reports on a task attempt: {@code kind} is started, progress, succeeded, failed or cancelled.
+     *
+     * @throws JsonHttp.Refused with status 409 if the attempt is no longer this agent's (fenced)
+     */
+    public Api.ReportReply report(
+            Api.HeldTask attempt, String kind, @Nullable Integer percent, @Nullable String message) throws IOException {
+        return JsonHttp.post(
+                http,
+                agentUrl.resolve("/v1/tasks/report"),
+                null,
+                new Api.ReportRequest(agentId, attempt.taskId(), attempt.attempt(), kind, percent, message),
+                Api.ReportReply.class);
     }
 
     /**

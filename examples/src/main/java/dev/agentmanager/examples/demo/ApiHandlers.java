@@ -15,9 +15,12 @@ import dev.agentmanager.exception.AgentNotFoundException;
 import dev.agentmanager.exception.AgentRevokedException;
 import dev.agentmanager.exception.CertificateMismatchException;
 import dev.agentmanager.exception.ConcurrentAgentModificationException;
+import dev.agentmanager.exception.ConcurrentTaskModificationException;
 import dev.agentmanager.exception.InvalidRequestException;
 import dev.agentmanager.exception.RegistrationTokenRejectedException;
 import dev.agentmanager.exception.StaleHeartbeatException;
+import dev.agentmanager.exception.TaskFencedException;
+import dev.agentmanager.exception.TaskNotFoundException;
 import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentCertificate;
 import dev.agentmanager.model.AgentHealth;
@@ -29,6 +32,9 @@ import dev.agentmanager.model.HeartbeatResponse;
 import dev.agentmanager.model.Registration;
 import dev.agentmanager.model.RegistrationRequest;
 import dev.agentmanager.model.RegistrationTokenRequest;
+import dev.agentmanager.task.TaskLease;
+import dev.agentmanager.task.TaskQuery;
+import dev.agentmanager.task.TaskStatus;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -70,6 +76,42 @@ final class ApiHandlers {
         });
         agents.createContext("/v1/heartbeat", ex -> serve(ex, "POST", false, this::heartbeat));
         agents.createContext("/v1/renew", ex -> serve(ex, "POST", false, this::renew));
+        TaskHandlers tasks = new TaskHandlers(manager.tasks());
+        enrollment.createContext("/v1/tasks", ex -> {
+            String path = ex.getRequestURI().getPath();
+            if (path.equals("/v1/tasks")) {
+                boolean list = ex.getRequestMethod().equals("GET");
+                serve(
+                        ex,
+                        list ? "GET" : "POST",
+                        true,
+                        (e, body) -> list
+                                ? new Reply(200, tasks.list())
+                                : new Reply(201, tasks.submit(Api.JSON.readValue(body, Api.TaskSubmit.class))));
+            } else if (path.endsWith("/cancel")) {
+                serve(ex, "POST", true, (e, body) -> new Reply(200, tasks.cancel(path.split("/")[3])));
+            } else {
+                serve(ex, "GET", true, (e, body) -> new Reply(200, tasks.view(path.split("/")[3])));
+            }
+        });
+        agents.createContext(
+                "/v1/tasks/claim",
+                ex -> serve(
+                        ex,
+                        "POST",
+                        false,
+                        (e, body) -> new Reply(
+                                200,
+                                tasks.claim(Api.JSON.readValue(body, Api.ClaimRequest.class), clientThumbprint(e)))));
+        agents.createContext(
+                "/v1/tasks/report",
+                ex -> serve(
+                        ex,
+                        "POST",
+                        false,
+                        (e, body) -> new Reply(
+                                200,
+                                tasks.report(Api.JSON.readValue(body, Api.ReportRequest.class), clientThumbprint(e)))));
     }
 
     // ---- handlers ----------------------------------------------------------------------------------------
@@ -123,6 +165,11 @@ final class ApiHandlers {
         if (request.health() != null) {
             heartbeat.health(AgentHealth.valueOf(request.health()));
         }
+        if (request.heldTasks() != null) {
+            heartbeat.heldTasks(request.heldTasks().stream()
+                    .map(h -> new TaskLease(h.taskId(), h.attempt()))
+                    .toList());
+        }
         HeartbeatResponse response = manager.heartbeatProcessor().process(heartbeat.build());
         return new Reply(
                 200,
@@ -130,7 +177,14 @@ final class ApiHandlers {
                         response.status().name(),
                         response.nextHeartbeatIn().toMillis(),
                         response.deadline().toString(),
-                        response.renewCertificate()));
+                        response.renewCertificate(),
+                        response.tasks().waiting(),
+                        response.tasks().stop().stream()
+                                .map(s -> new Api.StopTask(
+                                        s.lease().taskId(),
+                                        s.lease().attempt(),
+                                        s.reason().name()))
+                                .toList()));
     }
 
     private Reply renew(HttpExchange ex, byte[] body) throws IOException {
@@ -183,7 +237,16 @@ final class ApiHandlers {
                 capabilities,
                 last == null ? null : last.toString(),
                 agent.certificate().serial(),
-                manager.certificates(agent.id()).size());
+                manager.certificates(agent.id()).size(),
+                manager.tasks()
+                        .find(TaskQuery.status(TaskStatus.CLAIMED, TaskStatus.RUNNING)
+                                .withAgent(agent.id()))
+                        .size(),
+                manager.tasks()
+                        .find(TaskQuery.status(TaskStatus.SUCCEEDED)
+                                .withAgent(agent.id())
+                                .withLimit(TaskQuery.MAX_LIMIT))
+                        .size());
     }
 
     /** The SHA-256 of the client certificate the TLS handshake verified. */
@@ -194,7 +257,7 @@ final class ApiHandlers {
 
     // ---- plumbing ----------------------------------------------------------------------------------------
 
-    private record Reply(int status, Object body) {}
+    record Reply(int status, Object body) {}
 
     @FunctionalInterface
     private interface Handler {
@@ -229,11 +292,14 @@ final class ApiHandlers {
             return new Reply(401, new Api.Error(e.getMessage())); // the same for every token problem
         } catch (InvalidRequestException | JacksonException | IllegalArgumentException e) {
             return new Reply(400, new Api.Error(e.getMessage()));
-        } catch (AgentNotFoundException e) {
+        } catch (AgentNotFoundException | TaskNotFoundException e) {
             return new Reply(404, new Api.Error(e.getMessage()));
         } catch (AgentRevokedException | CertificateMismatchException e) {
             return new Reply(403, new Api.Error(e.getMessage()));
-        } catch (StaleHeartbeatException | ConcurrentAgentModificationException e) {
+        } catch (StaleHeartbeatException
+                | ConcurrentAgentModificationException
+                | TaskFencedException
+                | ConcurrentTaskModificationException e) {
             return new Reply(409, new Api.Error(e.getMessage()));
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "request failed: " + ex.getRequestURI(), e);

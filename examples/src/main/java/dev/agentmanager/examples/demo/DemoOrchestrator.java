@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.agentmanager.AgentManager;
 import dev.agentmanager.RenewalPolicy;
+import dev.agentmanager.TaskSettings;
 import dev.agentmanager.ca.bouncycastle.BouncyCastleCertificateService;
 import dev.agentmanager.ca.bouncycastle.ServerTls;
 import dev.agentmanager.ca.bouncycastle.client.AgentKeys;
@@ -207,6 +208,12 @@ public final class DemoOrchestrator implements AutoCloseable {
                             .sweepInterval(settings.sweepInterval())
                             .renewal(new RenewalPolicy(settings.renewAt(), 0))
                             .revocationPropagation(replica.revocationPropagation())
+                            .taskStore(store.taskStore())
+                            // an agent that stops answering loses its started task after one more timeout
+                            .tasks(TaskSettings.defaults()
+                                    .withLostAfter(settings.heartbeatTimeout())
+                                    .withHintRefresh(
+                                            settings.heartbeatInterval().dividedBy(2)))
                             .listener(listener)
                             .build());
             manager.start();

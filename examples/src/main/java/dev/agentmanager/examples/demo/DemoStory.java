@@ -5,7 +5,6 @@ import dev.agentmanager.examples.demo.Api.AgentView;
 import dev.agentmanager.examples.demo.Api.CapabilityView;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +53,7 @@ public final class DemoStory implements AutoCloseable {
         }
     }
 
-    private static final class StoryFailure extends Exception {
+    static final class StoryFailure extends Exception {
         private static final long serialVersionUID = 1L;
 
         StoryFailure(String message) {
@@ -71,7 +70,7 @@ public final class DemoStory implements AutoCloseable {
     /** Which replica each agent sends its heartbeats to, by name. */
     private final Map<String, Integer> talksTo = new ConcurrentHashMap<>();
 
-    private final HttpClient operator;
+    private final Operator operator;
     private final Map<String, SimulatedAgent> agents = new LinkedHashMap<>();
     private final List<String> checks = new ArrayList<>();
     private final Map<String, String> firstSerials = new ConcurrentHashMap<>();
@@ -97,7 +96,7 @@ public final class DemoStory implements AutoCloseable {
             throw e;
         }
         this.orchestrator = replicas.get(0);
-        this.operator = JsonHttp.client(JsonHttp.trusting(orchestrator.trustBundlePem()));
+        this.operator = new Operator(orchestrator.trustBundlePem());
     }
 
     /** Starts the orchestrator, emptying {@code directory} first. */
@@ -156,14 +155,20 @@ public final class DemoStory implements AutoCloseable {
             deactivate("charlie");
             revoke("delta");
             renewal("echo");
+            TaskScenes scenes = new TaskScenes(this, orchestrator.settings().heartbeatTimeout());
+            scenes.deploy();
+            scenes.agentKilledMidTask();
+            scenes.cancelRunning();
+            table();
             fleet = expect(
-                    "the fleet ends as told: alpha, bravo, echo ACTIVE; charlie INACTIVE; delta REVOKED",
+                    "the fleet ends as told: alpha, bravo, echo ACTIVE; charlie INACTIVE; delta REVOKED; two tasks done",
                     f -> is(f, "alpha", "ACTIVE", null)
                             && is(f, "bravo", "ACTIVE", null)
                             && is(f, "charlie", "INACTIVE", "OPERATOR")
                             && is(f, "delta", "REVOKED", null)
                             && is(f, "echo", "ACTIVE", null)
-                            && f.size() == FLEET.size());
+                            && f.size() == FLEET.size()
+                            && f.stream().mapToInt(AgentView::tasksSucceeded).sum() == 2);
         } catch (StoryFailure e) {
             failure = e.getMessage();
         } catch (IOException | RuntimeException e) {
@@ -260,9 +265,7 @@ public final class DemoStory implements AutoCloseable {
         say(name + " went inactive " + Narration.human(Duration.between(stopped, Instant.now())) + " after it stopped");
         table();
 
-        step(name + " restarts from its saved key and certificate");
-        agents.put(name, agents.get(name).restart());
-        expect(name + " is ACTIVE again", fleet -> is(fleet, name, "ACTIVE", null));
+        restart(name);
         table();
     }
 
@@ -323,21 +326,15 @@ public final class DemoStory implements AutoCloseable {
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private Api.TokenCreated createToken(String forAgent) throws IOException {
-        return JsonHttp.post(
-                operator,
-                orchestrator.enrollmentUrl().resolve("/v1/tokens"),
-                orchestrator.operatorKey(),
-                new Api.TokenRequest("demo agent " + forAgent, 600),
-                Api.TokenCreated.class);
+        return operator.createToken(orchestrator, forAgent);
     }
 
     private AgentView operatorPost(String path) throws IOException {
-        return operatorPost(orchestrator, path);
+        return operator.post(orchestrator, path, AgentView.class);
     }
 
     private AgentView operatorPost(DemoOrchestrator replica, String path) throws IOException {
-        return JsonHttp.post(
-                operator, replica.enrollmentUrl().resolve(path), replica.operatorKey(), Map.of(), AgentView.class);
+        return operator.post(replica, path, AgentView.class);
     }
 
     /** A handshake of this agent that {@code replica} refused, or null. */
@@ -355,11 +352,7 @@ public final class DemoStory implements AutoCloseable {
 
     /** The fleet as the operator sees it. */
     List<AgentView> fleet() throws IOException {
-        return List.of(JsonHttp.get(
-                operator,
-                orchestrator.enrollmentUrl().resolve("/v1/agents"),
-                orchestrator.operatorKey(),
-                AgentView[].class));
+        return operator.fleet(orchestrator);
     }
 
     private AgentView agentView(String name) throws IOException {
@@ -377,22 +370,58 @@ public final class DemoStory implements AutoCloseable {
     }
 
     /** Polls the fleet until {@code condition} holds, at most {@link #PATIENCE}; returns the fleet that met it. */
-    private List<AgentView> expect(String description, Predicate<List<AgentView>> condition)
-            throws IOException, StoryFailure {
+    List<AgentView> expect(String description, Predicate<List<AgentView>> condition) throws IOException, StoryFailure {
+        return expectThat(description, this::fleet, condition);
+    }
+
+    /** What the operator reads, e.g. {@code GET /v1/tasks/{id}}. */
+    @FunctionalInterface
+    interface Read<T> {
+        T read() throws IOException;
+    }
+
+    /** Polls {@code read} until {@code condition} holds, at most {@link #PATIENCE}; returns what met it. */
+    <T> T expectThat(String description, Read<T> read, Predicate<T> condition) throws IOException, StoryFailure {
         Instant begin = Instant.now();
         Instant deadline = begin.plus(PATIENCE);
-        List<AgentView> fleet = fleet();
-        while (!condition.test(fleet)) {
+        T value = read.read();
+        while (!condition.test(value)) {
             if (Instant.now().isAfter(deadline)) {
                 table();
-                throw new StoryFailure(description + ": not within " + Narration.human(PATIENCE));
+                throw new StoryFailure(description + ": not within " + Narration.human(PATIENCE) + "; last: " + value);
             }
             pause(Duration.ofMillis(50));
-            fleet = fleet();
+            value = read.read();
         }
         checks.add(description);
         say("[ok] " + description + " (" + Narration.human(Duration.between(begin, Instant.now())) + ")");
-        return fleet;
+        return value;
+    }
+
+    /** The operator, and the replica it talks to. */
+    Operator operator() {
+        return operator;
+    }
+
+    /** The name of the agent with this id. */
+    String nameOf(String agentId) {
+        return agents.values().stream()
+                .filter(a -> agentId.equals(a.agentId()))
+                .map(SimulatedAgent::name)
+                .findFirst()
+                .orElse(agentId);
+    }
+
+    /** Stops an agent like {@code kill -9}: it heartbeats no more, its files stay. */
+    void kill(String name) {
+        agents.get(name).stop();
+    }
+
+    /** Starts a stopped agent again from its files (a new boot epoch) and waits until it is ACTIVE. */
+    void restart(String name) throws IOException, StoryFailure {
+        step(name + " restarts from its saved key and certificate");
+        agents.put(name, agents.get(name).restart());
+        expect(name + " is ACTIVE again", fleet -> is(fleet, name, "ACTIVE", null));
     }
 
     private void check(String description, boolean condition) throws StoryFailure {
@@ -416,11 +445,11 @@ public final class DemoStory implements AutoCloseable {
         narration.out().print(FleetTable.render(fleet(), Instant.now()));
     }
 
-    private void step(String title) {
+    void step(String title) {
         narration.step(title);
     }
 
-    private void say(String line) {
+    void say(String line) {
         narration.say(line);
     }
 

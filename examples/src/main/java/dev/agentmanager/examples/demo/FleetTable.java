@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 
 /** The fleet as a text table, from the operator's {@code GET /v1/agents}. */
 final class FleetTable {
-    private static final String FORMAT = "  %-8s %-9s %-18s %-30s %-11s %-13s %s%n";
+    private static final String FORMAT = "  %-8s %-9s %-18s %-30s %-11s %-13s %-9s %s%n";
 
     private FleetTable() {}
 
@@ -24,7 +24,8 @@ final class FleetTable {
                 "CAPABILITIES",
                 "LAST BEAT",
                 "CERTIFICATE",
-                "RENEWALS"));
+                "RENEWALS",
+                "TASKS"));
         for (AgentView a : agents) {
             String capabilities = a.capabilities().stream()
                     .map(c -> c.version() == null ? c.name() : c.name() + " " + c.version())
@@ -38,7 +39,10 @@ final class FleetTable {
                     capabilities,
                     ago(a.lastHeartbeatAt(), now),
                     SimulatedAgent.short12(a.certificateSerial()),
-                    a.certificatesIssued() - 1));
+                    a.certificatesIssued() - 1,
+                    a.tasksRunning() == 0
+                            ? a.tasksSucceeded() + " done"
+                            : a.tasksSucceeded() + " done, " + a.tasksRunning() + " running"));
         }
         return out.toString();
     }

@@ -62,8 +62,21 @@ final class Narration {
                 say("event: " + name(e.agentId()) + " restarted (new boot epoch)");
             } else if (event instanceof AgentEvent.RegistrationRejected e) {
                 say("event: registration rejected, token " + e.tokenId() + ": " + e.reason());
+            } else if (event instanceof AgentEvent.TaskRequeued e) {
+                say("event: task ..." + tail(e.taskId()) + " attempt " + e.endedAttempt() + " on " + name(e.agentId())
+                        + " ended (" + e.reason() + "); "
+                        + (e.started() ? "it had started, the task is idempotent: " : "it never started: ")
+                        + "queued again");
+            } else if (event instanceof AgentEvent.TaskFinished e) {
+                say("event: task ..." + tail(e.taskId()) + " " + e.status()
+                        + (e.agentId() == null ? "" : " on " + name(e.agentId()))
+                        + (e.reason() == null ? "" : " (" + e.reason() + ")"));
             }
         };
+    }
+
+    private static String tail(String id) {
+        return id.length() <= 12 ? id : id.substring(id.length() - 12);
     }
 
     private String name(String agentId) {

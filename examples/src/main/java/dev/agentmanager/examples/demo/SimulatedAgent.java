@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A simulated agent on its own thread: registers with {@link AgentClient} (or starts again from its files),
  * then heartbeats at the interval the server asks for until stopped. After three failures in a row it gives
- * up, as an agent whose certificate is no longer accepted would.
+ * up, as an agent whose certificate is no longer accepted would. When a heartbeat reply says tasks wait, it
+ * claims one and works on it, one step per heartbeat ({@link TaskWork}).
  */
 final class SimulatedAgent {
     private final String name;
@@ -24,6 +25,7 @@ final class SimulatedAgent {
     private final CountDownLatch stop = new CountDownLatch(1);
     private volatile @Nullable AgentClient client;
     private volatile @Nullable String lastError;
+    private @Nullable TaskWork work; // only the agent's thread touches it
 
     private SimulatedAgent(String name, Path directory, Consumer<String> narrator, Startup startup) {
         this.name = name;
@@ -84,13 +86,15 @@ final class SimulatedAgent {
         boolean renewedBefore = false;
         while (!await(waitMillis)) {
             try {
-                AgentClient.Beat beat = agent.heartbeat();
+                TaskWork current = work;
+                AgentClient.Beat beat = agent.heartbeat(current == null ? List.of() : List.of(current.attempt()));
                 if (beat.renewed() && !renewedBefore) {
                     renewedBefore = true;
                     narrator.accept(
                             name + ": told to renew; new key, new certificate " + short12(agent.certificateSerial()));
                 }
                 waitMillis = beat.reply().nextHeartbeatInMillis();
+                work = TaskWork.next(current, agent, beat.reply(), line -> narrator.accept(name + ": " + line));
                 failures = 0;
                 lastError = null;
             } catch (JsonHttp.Refused e) {

@@ -29,7 +29,7 @@ class DemoStoryTest {
         System.out.print(printed);
 
         assertThat(result.failure()).isNull();
-        assertThat(result.checks()).hasSize(11);
+        assertThat(result.checks()).hasSize(19);
         assertThat(result.finalFleet())
                 .extracting(AgentView::name)
                 .containsExactly("alpha", "bravo", "charlie", "delta", "echo"); // nobody with the reused token
@@ -40,12 +40,22 @@ class DemoStoryTest {
         assertThat(result.agent("delta").status()).isEqualTo("REVOKED");
         assertThat(result.agent("echo").status()).isEqualTo("ACTIVE");
         assertThat(result.agent("echo").certificatesIssued()).isGreaterThanOrEqualTo(2);
+        // deploy web and deploy api succeeded; the agent killed in the middle of deploy api came back
+        assertThat(result.finalFleet().stream()
+                        .mapToInt(AgentView::tasksSucceeded)
+                        .sum())
+                .isEqualTo(2);
+        assertThat(result.checks())
+                .contains(
+                        "its attempt is declared lost after the grace, and another agent finishes the task (attempt 2)")
+                .contains("'migrate database' CANCELLED, acknowledged by its agent");
 
         assertThat(printed)
                 .contains("bravo -> INACTIVE (MISSED_HEARTBEATS)")
+                .containsPattern("it had started, the task is idempotent: queued again")
                 .contains("impostor: 401 registration token rejected")
                 .contains("TLS: agent endpoint refused delta's certificate")
-                .contains("all 11 expectations met")
+                .contains("all 19 expectations met")
                 .doesNotContainPattern("[A-Za-z0-9_-]{12,}\\.[A-Za-z0-9_-]{20,}"); // no plaintext <id>.<secret>
         // the H2 file database and the CA's state were created under the directory
         assertThat(directory.resolve("fleet.mv.db")).exists();
@@ -68,7 +78,7 @@ class DemoStoryTest {
         System.out.print(printed);
 
         assertThat(result.failure()).isNull();
-        assertThat(result.checks()).hasSize(11);
+        assertThat(result.checks()).hasSize(19);
         assertThat(result.agent("delta").status()).isEqualTo("REVOKED");
         assertThat(result.agent("echo").certificatesIssued()).isGreaterThanOrEqualTo(2);
         assertThat(printed)
