@@ -60,7 +60,7 @@ public final class BouncyCastleCertificateServiceBuilder {
         return this;
     }
 
-    /** Lifetime of issued agent certificates, 1 minute to 397 days. Default {@link #BouncyCastleCertificateService.DEFAULT_CERTIFICATE_LIFETIME}. */
+    /** Lifetime of issued agent certificates, 1 minute to 397 days. Default {@link BouncyCastleCertificateService#DEFAULT_CERTIFICATE_LIFETIME}. */
     public BouncyCastleCertificateServiceBuilder certificateLifetime(Duration lifetime) {
         requireUnset(this.certificateLifetime, "certificateLifetime");
         requireRange(lifetime, "certificateLifetime", Duration.ofMinutes(1), Duration.ofDays(397));
@@ -70,7 +70,7 @@ public final class BouncyCastleCertificateServiceBuilder {
 
     /**
      * How far back {@code notBefore} is dated so that agents whose
-     * clocks lag accept them, 0 to 1 hour. Default {@link #BouncyCastleCertificateService.DEFAULT_CLOCK_SKEW_ALLOWANCE}.
+     * clocks lag accept them, 0 to 1 hour. Default {@link BouncyCastleCertificateService#DEFAULT_CLOCK_SKEW_ALLOWANCE}.
      */
     public BouncyCastleCertificateServiceBuilder clockSkewAllowance(Duration allowance) {
         requireUnset(this.clockSkewAllowance, "clockSkewAllowance");
@@ -79,7 +79,7 @@ public final class BouncyCastleCertificateServiceBuilder {
         return this;
     }
 
-    /** Key of a generated root. Default {@link #BouncyCastleCertificateService.DEFAULT_CA_KEY_TYPE}. */
+    /** Key of a generated root. Default {@link BouncyCastleCertificateService#DEFAULT_CA_KEY_TYPE}. */
     public BouncyCastleCertificateServiceBuilder caKeyType(KeyType keyType) {
         requireUnset(this.caKeyType, "caKeyType");
         this.caKeyType = requireNonNull(keyType, "keyType");
@@ -88,7 +88,7 @@ public final class BouncyCastleCertificateServiceBuilder {
 
     /**
      * Subject of a generated root, an RFC 4514 distinguished name such as
-     * {@code CN=Orchestrator CA,O=Example}. Default {@link #BouncyCastleCertificateService.DEFAULT_CA_SUBJECT}.
+     * {@code CN=Orchestrator CA,O=Example}. Default {@link BouncyCastleCertificateService#DEFAULT_CA_SUBJECT}.
      */
     public BouncyCastleCertificateServiceBuilder caSubject(String subjectDn) {
         requireUnset(this.caSubject, "caSubject");
@@ -102,7 +102,7 @@ public final class BouncyCastleCertificateServiceBuilder {
         return this;
     }
 
-    /** Validity of a generated root, 1 hour to 100 years. Default {@link #BouncyCastleCertificateService.DEFAULT_CA_VALIDITY}. */
+    /** Validity of a generated root, 1 hour to 100 years. Default {@link BouncyCastleCertificateService#DEFAULT_CA_VALIDITY}. */
     public BouncyCastleCertificateServiceBuilder caValidity(Duration validity) {
         requireUnset(this.caValidity, "caValidity");
         requireRange(validity, "caValidity", Duration.ofHours(1), Duration.ofDays(36525));
@@ -160,7 +160,7 @@ public final class BouncyCastleCertificateServiceBuilder {
         return this;
     }
 
-    /** Agent key kinds accepted in requests, not empty. Default {@link #BouncyCastleCertificateService.DEFAULT_AGENT_KEY_ALGORITHMS}. */
+    /** Agent key kinds accepted in requests, not empty. Default {@link BouncyCastleCertificateService#DEFAULT_AGENT_KEY_ALGORITHMS}. */
     public BouncyCastleCertificateServiceBuilder agentKeyAlgorithms(Set<AgentKeyAlgorithm> algorithms) {
         requireUnset(this.agentKeyAlgorithms, "agentKeyAlgorithms");
         requireNonNull(algorithms, "algorithms");
@@ -171,7 +171,7 @@ public final class BouncyCastleCertificateServiceBuilder {
         return this;
     }
 
-    /** Smallest RSA agent key, 2048 to 8192 bits. Default {@link #BouncyCastleCertificateService.DEFAULT_MINIMUM_RSA_KEY_SIZE}. */
+    /** Smallest RSA agent key, 2048 to 8192 bits. Default {@link BouncyCastleCertificateService#DEFAULT_MINIMUM_RSA_KEY_SIZE}. */
     public BouncyCastleCertificateServiceBuilder minimumRsaKeySize(int bits) {
         requireUnset(this.minimumRsaKeySize, "minimumRsaKeySize");
         if (bits < 2048 || bits > KeyPolicy.MAX_RSA_BITS) {
@@ -182,7 +182,7 @@ public final class BouncyCastleCertificateServiceBuilder {
         return this;
     }
 
-    /** Largest request accepted, 1 KiB to 1 MiB. Default {@link #BouncyCastleCertificateService.DEFAULT_MAX_REQUEST_SIZE}. */
+    /** Largest request accepted, 1 KiB to 1 MiB. Default {@link BouncyCastleCertificateService#DEFAULT_MAX_REQUEST_SIZE}. */
     public BouncyCastleCertificateServiceBuilder maxRequestSize(int bytes) {
         requireUnset(this.maxRequestSize, "maxRequestSize");
         if (bytes < 1024 || bytes > 1024 * 1024) {
