@@ -81,6 +81,7 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
     private final RevocationLists revocationLists;
     private final Duration revocationPropagation;
     private final @Nullable TaskService tasks;
+    private final Observers observers = new Observers();
     private @Nullable ScheduledExecutorService feedReader;
 
     AgentManager(
@@ -107,6 +108,7 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
         // The task sweeper hears the agent events after the host's listeners: a revocation before the tasks it ends.
         TaskSweeper[] sweeper = new TaskSweeper[1];
         List<AgentEventListener> all = new ArrayList<>(listeners);
+        all.add(observers);
         if (taskStore != null) {
             all.add(event -> requireNonNull(sweeper[0]).onEvent(event));
         }
@@ -126,8 +128,8 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
         this.revocationLists =
                 new RevocationLists(store, certificates, clock, revocation.crlValidity(), revocation.crlClockSkew());
         this.registrar = new AgentRegistrar(store, certificates, issued, tokens, clock, heartbeat, validator, events);
-        this.heartbeatProcessor =
-                new HeartbeatProcessor(store, issued, validity, clock, heartbeat, renewal, validator, events);
+        this.heartbeatProcessor = new HeartbeatProcessor(
+                store, issued, validity, clock, heartbeat, renewal, validator, events, observers);
         this.timeoutMonitor = new HeartbeatTimeoutMonitor(
                 store, clock, heartbeat, selfPreservation, tokens, events, sweepInterval, sweepBatchSize);
         if (taskStore == null) {
@@ -248,7 +250,38 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
 
     @Override
     public Registration register(RegistrationRequest request) {
-        return registrar.register(request);
+        if (observers.isEmpty()) {
+            return registrar.register(request);
+        }
+        long start = System.nanoTime();
+        boolean registered = false;
+        try {
+            Registration registration = registrar.register(request);
+            registered = true;
+            return registration;
+        } finally {
+            observers.registrationProcessed(System.nanoTime() - start, registered);
+        }
+    }
+
+    /**
+     * Attaches an observer (e.g. a metrics binder) to this running manager: it hears every event published from now
+     * on and the timing of every heartbeat and registration.
+     *
+     * @return closing it detaches the observer
+     */
+    public AutoCloseable observe(ManagerObserver observer) {
+        return observers.add(requireNonNull(observer, "observer"));
+    }
+
+    /** The clock this manager judges time by (the one given to its builder). */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** How many agents have this status (a gauge's question; one store count). */
+    public long countAgents(AgentStatus status) {
+        return store.countAgents(requireNonNull(status, "status"));
     }
 
     @Override

@@ -68,6 +68,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
     private final RenewalPolicy renewal;
     private final RequestValidator validator;
     private final EventDispatcher events;
+    private final Observers observers;
     /** Intervals evenly spread over interval × [1 − jitter, 1 + jitter], picked at random per response. */
     private final Duration[] jitteredIntervals;
     /** Task hints for responses; null while tasks are off. Set once while the manager is built. */
@@ -81,7 +82,8 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
             HeartbeatSettings heartbeat,
             RenewalPolicy renewal,
             RequestValidator validator,
-            EventDispatcher events) {
+            EventDispatcher events,
+            Observers observers) {
         this.store = store;
         this.issued = issued;
         this.validity = validity;
@@ -90,6 +92,7 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
         this.renewal = renewal;
         this.validator = validator;
         this.events = events;
+        this.observers = observers;
         this.jitteredIntervals = jitteredIntervals(heartbeat);
     }
 
@@ -99,6 +102,21 @@ public final class HeartbeatProcessor implements IHeartbeatProcessor {
 
     @Override
     public HeartbeatResponse process(Heartbeat hb) {
+        if (observers.isEmpty()) {
+            return handle(hb);
+        }
+        long start = System.nanoTime();
+        boolean accepted = false;
+        try {
+            HeartbeatResponse response = handle(hb);
+            accepted = true;
+            return response;
+        } finally {
+            observers.heartbeatProcessed(System.nanoTime() - start, accepted);
+        }
+    }
+
+    private HeartbeatResponse handle(Heartbeat hb) {
         requireNonNull(hb, "heartbeat");
         Instant now = clock.instant();
         String agentId = hb.agentId();

@@ -3,16 +3,19 @@ package dev.agentmanager.spring;
 import dev.agentmanager.AgentManager;
 import dev.agentmanager.AgentManagerBuilder;
 import dev.agentmanager.event.AgentEventListener;
+import dev.agentmanager.micrometer.AgentManagerMetrics;
 import dev.agentmanager.spi.IAgentCertificateService;
 import dev.agentmanager.spi.IAgentStore;
 import dev.agentmanager.store.inmemory.InMemoryAgentStore;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -80,20 +83,29 @@ public class AgentManagerAutoConfiguration {
         return new AgentManagerLifecycle(agentManager);
     }
 
-    // ---- Micrometer ------------------------------------------------------------------------------------------
-    // PLACE FOR THE MICROMETER BINDER (module agentmanager-micrometer, not part of this build yet). When it is
-    // merged: add it as an optional dependency of this module, and here a nested configuration
-    //
-    //     @Configuration(proxyBeanMethods = false)
-    //     @ConditionalOnClass(name = {"io.micrometer.core.instrument.MeterRegistry",
-    //             "dev.agentmanager.micrometer.AgentManagerMetrics"})
-    //     static class Metrics {
-    //         @Bean
-    //         @ConditionalOnMissingBean
-    //         AgentManagerMetrics agentManagerMetrics(AgentManager agentManager) {
-    //             return new AgentManagerMetrics(agentManager); // a MeterBinder: Boot binds it to the registry
-    //         }
-    //     }
-    //
-    // plus a test that the binder's meters appear in the application's MeterRegistry.
+    /** The Micrometer binder, when Micrometer and agentmanager-micrometer are on the classpath. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(
+            name = {"io.micrometer.core.instrument.MeterRegistry", "dev.agentmanager.micrometer.AgentManagerMetrics"})
+    static class Metrics {
+        /** A MeterBinder: Boot binds it to the application's registry; with a JDBC store, its gauges too. */
+        @Bean
+        @ConditionalOnMissingBean
+        AgentManagerMetrics agentManagerMetrics(AgentManager agentManager, ObjectProvider<IAgentStore> store) {
+            IAgentStore s = store.getIfAvailable();
+            if (s != null && ClassUtils.isPresent("dev.agentmanager.store.jdbc.JdbcAgentStore", null)) {
+                return JdbcMetrics.of(agentManager, s);
+            }
+            return new AgentManagerMetrics(agentManager);
+        }
+    }
+
+    /** Loaded only when the JDBC store is on the classpath. */
+    private static final class JdbcMetrics {
+        static AgentManagerMetrics of(AgentManager manager, IAgentStore store) {
+            return store instanceof dev.agentmanager.store.jdbc.JdbcAgentStore jdbc
+                    ? AgentManagerMetrics.withJdbcStore(manager, jdbc)
+                    : new AgentManagerMetrics(manager);
+        }
+    }
 }

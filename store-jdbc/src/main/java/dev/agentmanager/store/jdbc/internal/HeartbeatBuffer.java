@@ -181,7 +181,13 @@ public final class HeartbeatBuffer {
         }
         ids.sort(null);
         List<FlushRow> rows = new ArrayList<>(ids.size());
+        String previous = null;
         for (String id : ids) {
+            // an id removed and marked dirty again while the set was walked may come twice: write it once
+            if (id.equals(previous)) {
+                continue;
+            }
+            previous = id;
             Entry e = entries.get(id);
             if (e == null) {
                 continue;
