@@ -1,6 +1,7 @@
 package dev.agentmanager.benchmarks;
 
 import dev.agentmanager.AgentManager;
+import dev.agentmanager.AgentManagerBuilder;
 import dev.agentmanager.HeartbeatProcessor;
 import dev.agentmanager.HeartbeatSettings;
 import dev.agentmanager.model.AgentStatus;
@@ -62,6 +63,9 @@ public class HeartbeatBenchmark {
         @Param("100000")
         public int agents;
 
+        /** Whether the manager has tasks enabled (an empty in-memory task store); {@link TaskRuns} compares both. */
+        boolean tasks;
+
         HeartbeatProcessor processor;
         /** Per agent: its 36-character id, then its 64-character thumbprint (ISO-8859-1). */
         byte[] requests;
@@ -82,11 +86,14 @@ public class HeartbeatBenchmark {
                 System.arraycopy(id, 0, requests, i * REQUEST, ID);
                 System.arraycopy(thumbprint, 0, requests, i * REQUEST + ID, REQUEST - ID);
             }
-            AgentManager manager = AgentManager.builder()
+            AgentManagerBuilder builder = AgentManager.builder()
                     .store(store)
                     .certificateService(new FakeCertificateService(Clock.systemUTC()))
-                    .heartbeat(HeartbeatSettings.of(Duration.ofSeconds(30), Duration.ofSeconds(90)))
-                    .build();
+                    .heartbeat(HeartbeatSettings.of(Duration.ofSeconds(30), Duration.ofSeconds(90)));
+            if (tasks) {
+                builder.taskStore(store.taskStore());
+            }
+            AgentManager manager = builder.build();
             processor = manager.heartbeatProcessor();
             for (Fleet.Member m : members) { // first beat of every agent: its new boot epoch
                 processor.process(Heartbeat.of(m.id(), m.thumbprint(), 1, 0));
