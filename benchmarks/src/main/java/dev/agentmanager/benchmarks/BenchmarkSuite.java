@@ -30,7 +30,7 @@ import org.openjdk.jmh.util.ListStatistics;
  * mvn -q install -DskipTests &amp;&amp; java -jar benchmarks/target/benchmarks.jar
  * </pre>
  *
- * Arguments select parts ({@code heartbeat sweep registration memory jdbc replica-memory revocation bulk-token tasks}; default all) and
+ * Arguments select parts ({@code heartbeat sweep registration memory jdbc replica-memory revocation bulk-token tasks metrics}; default all) and
  * options: {@code --prof=gc} (any JMH profiler, for the JMH parts), {@code --agents=N} (memory parts, default
  * 1,000,000).
  * The JMH figures carry JMH's 99.9 % confidence interval ({@code ±}). The heartbeat and registration parts add a
@@ -77,7 +77,8 @@ public final class BenchmarkSuite {
                     "replica-memory",
                     "revocation",
                     "bulk-token",
-                    "tasks"));
+                    "tasks",
+                    "metrics"));
         }
         long start = System.nanoTime();
         for (String part : parts) {
@@ -111,10 +112,11 @@ public final class BenchmarkSuite {
                 case "revocation" -> suite.runChild(RevocationRuns.class, List.of(heap(1)), "100", "6", "2");
                 case "bulk-token" -> suite.runChild(BulkTokenRuns.class, List.of(heap(1)), "5000");
                 case "tasks" -> suite.runChild(TaskRuns.class, List.of(heap(2)), "100000", "10", "2000000", "20000");
+                case "metrics" -> suite.runChild(MetricsRuns.class, List.of(heap(2)), "100000", "10", "2000000");
                 default ->
                     throw new IllegalArgumentException(
                             "unknown part " + part
-                                    + " (heartbeat, sweep, registration, memory, jdbc, replica-memory, revocation, bulk-token, tasks)");
+                                    + " (heartbeat, sweep, registration, memory, jdbc, replica-memory, revocation, bulk-token, tasks, metrics)");
             }
         }
         suite.table(parts);
@@ -427,6 +429,9 @@ public final class BenchmarkSuite {
         }
         if (parts.contains("tasks")) {
             rows.addAll(TaskRuns.rows(child));
+        }
+        if (parts.contains("metrics")) {
+            rows.addAll(MetricsRuns.rows(child));
         }
         if (parts.contains("jdbc")) {
             jdbcRows("postgresql", "PostgreSQL", true);

@@ -4,11 +4,13 @@ import dev.agentmanager.AgentManager;
 import dev.agentmanager.AgentManagerBuilder;
 import dev.agentmanager.HeartbeatProcessor;
 import dev.agentmanager.HeartbeatSettings;
+import dev.agentmanager.micrometer.AgentManagerMetrics;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.Heartbeat;
 import dev.agentmanager.model.HeartbeatResponse;
 import dev.agentmanager.store.inmemory.InMemoryAgentStore;
 import dev.agentmanager.testkit.FakeCertificateService;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,6 +68,9 @@ public class HeartbeatBenchmark {
         /** Whether the manager has tasks enabled (an empty in-memory task store); {@link TaskRuns} compares both. */
         boolean tasks;
 
+        /** Whether the Micrometer binder is bound (to a SimpleMeterRegistry); {@link MetricsRuns} compares both. */
+        boolean metrics;
+
         HeartbeatProcessor processor;
         /** Per agent: its 36-character id, then its 64-character thumbprint (ISO-8859-1). */
         byte[] requests;
@@ -94,6 +99,9 @@ public class HeartbeatBenchmark {
                 builder.taskStore(store.taskStore());
             }
             AgentManager manager = builder.build();
+            if (metrics) {
+                new AgentManagerMetrics(manager).bindTo(new SimpleMeterRegistry());
+            }
             processor = manager.heartbeatProcessor();
             for (Fleet.Member m : members) { // first beat of every agent: its new boot epoch
                 processor.process(Heartbeat.of(m.id(), m.thumbprint(), 1, 0));

@@ -61,56 +61,8 @@ public final class TaskRuns {
     }
 
     private static void heartbeats(int agents, int rounds, long slice) throws Exception {
-        HeartbeatBenchmark benchmark = new HeartbeatBenchmark();
-        HeartbeatBenchmark.Ours with = new HeartbeatBenchmark.Ours();
-        with.agents = agents;
-        with.tasks = true;
-        with.setUp();
-        HeartbeatBenchmark.Ours without = new HeartbeatBenchmark.Ours();
-        without.agents = agents;
-        without.setUp();
-        HeartbeatBenchmark.OurBeater withBeater = new HeartbeatBenchmark.OurBeater();
-        withBeater.setUp(with, 1, 0);
-        HeartbeatBenchmark.OurBeater withoutBeater = new HeartbeatBenchmark.OurBeater();
-        withoutBeater.setUp(without, 1, 0);
-        System.gc(); // both fleets as a full collection leaves them (PeerRuns says why)
-        long[] sink = new long[1];
-        Interleaved.Slice withSlice = () -> {
-            long start = System.nanoTime();
-            long check = 0;
-            for (long i = 0; i < slice; i++) {
-                check += benchmark.ours(with, withBeater).sequence();
-            }
-            sink[0] += check;
-            return slice * 1e9 / (System.nanoTime() - start);
-        };
-        Interleaved.Slice withoutSlice = () -> {
-            long start = System.nanoTime();
-            long check = 0;
-            for (long i = 0; i < slice; i++) {
-                check += benchmark.ours(without, withoutBeater).sequence();
-            }
-            sink[0] += check;
-            return slice * 1e9 / (System.nanoTime() - start);
-        };
-        for (int w = 0; w < 4; w++) { // warm-up: compile both
-            withSlice.rate();
-            withoutSlice.rate();
-        }
-        Interleaved.Rounds result = Interleaved.run(rounds, withSlice, withoutSlice);
-        System.out.printf(
-                Locale.ROOT,
-                "routine heartbeat, %d agents, 1 thread: %.3fM beats/s with tasks enabled (none waiting), %.3fM"
-                        + " without (medians of %d rounds)%n",
-                agents,
-                Interleaved.quantile(result.first(), 0.5) / 1e6,
-                Interleaved.quantile(result.second(), 0.5) / 1e6,
-                rounds);
-        System.out.println("with/without per round: " + result.ratioSummary());
-        result.printResults("tasks.heartbeat", "with", "without");
-        if (sink[0] == 42) {
-            System.out.println(); // keeps the sums observable
-        }
+        HeartbeatVariants.compare(
+                "tasks.heartbeat", "with tasks enabled (none waiting)", o -> o.tasks = true, agents, rounds, slice);
     }
 
     private static void claims(int agents, int tasks) throws Exception {
@@ -197,23 +149,12 @@ public final class TaskRuns {
     /** The suite's rows for this part, from the child's {@code RESULT} figures. */
     static List<String> rows(Map<String, Double> results) {
         List<String> rows = new ArrayList<>();
-        Double with = results.get("tasks.heartbeat.with");
-        Double without = results.get("tasks.heartbeat.without");
-        Double ratio = results.get("tasks.heartbeat.ratio");
-        rows.add(
-                with == null || without == null || ratio == null
-                        ? "| heartbeats/s with tasks enabled vs without | missing | | | | |"
-                        : String.format(
-                                Locale.ROOT,
-                                "| heartbeats/s, 100k agents, 1 thread, in memory, tasks enabled and none waiting vs without, interleaved (%.0f rounds) | %,.0f/s | %,.0f/s (without tasks) | %.3f× (quartiles %.3f–%.3f×) | ≥ %.2f× | %s |",
-                                results.get("tasks.heartbeat.rounds"),
-                                with,
-                                without,
-                                ratio,
-                                results.get("tasks.heartbeat.q1"),
-                                results.get("tasks.heartbeat.q3"),
-                                HEARTBEAT_TARGET,
-                                ratio >= HEARTBEAT_TARGET ? "met" : "missed"));
+        rows.add(HeartbeatVariants.row(
+                results,
+                "tasks.heartbeat",
+                "tasks enabled and none waiting vs without",
+                "(without tasks)",
+                HEARTBEAT_TARGET));
         for (int t = 1; t <= 2; t++) {
             Double rate = results.get("tasks.claim.t" + t);
             rows.add(
