@@ -60,16 +60,30 @@ final class TaskHints {
             Map<String, Integer> localByAgent,
             Map<String, Integer> localByCapability,
             Map<String, List<TaskLease>> localCancels,
-            long readAt) {}
+            long readAt) {
+
+        /** Nothing queued and no cancel pending, as far as this replica knows. */
+        boolean isQuiet() {
+            return summary.byAgent().isEmpty()
+                    && summary.byCapability().isEmpty()
+                    && summary.cancelRequests().isEmpty()
+                    && localByAgent.isEmpty()
+                    && localByCapability.isEmpty()
+                    && localCancels.isEmpty();
+        }
+    }
 
     private record Waiter(Agent agent, CompletableFuture<Boolean> future) {}
 
     /** How many tasks may wait for this agent, as far as this replica knows. */
     int waitingFor(Agent agent) {
-        if (agent.status() != AgentStatus.ACTIVE) {
+        return waitingFor(agent, current());
+    }
+
+    private int waitingFor(Agent agent, Snapshot s) {
+        if (agent.status() != AgentStatus.ACTIVE || s.isQuiet()) {
             return 0;
         }
-        Snapshot s = current();
         Long empty = emptyAt.get(agent.id());
         if (empty != null && empty == generation.get()) {
             return 0; // it just found nothing to claim, and nothing changed since: no busy loop
@@ -88,7 +102,10 @@ final class TaskHints {
     /** The heartbeat's task part: waiting work, and which of the attempts the agent says it holds to stop. */
     TaskDirectives directives(Agent agent, List<TaskLease> held) {
         Snapshot snap = current();
-        int waiting = waitingFor(agent);
+        if (held.isEmpty() && snap.isQuiet()) {
+            return TaskDirectives.none(); // the routine beat: nothing queued, nothing to stop; the agent is not read
+        }
+        int waiting = waitingFor(agent, snap);
         List<TaskLease> summaryCancels = snap.summary().cancelRequests().get(agent.id());
         List<TaskLease> localCancels = snap.localCancels().get(agent.id());
         if (held.isEmpty() && summaryCancels == null && localCancels == null) { // the routine beat: no allocation
