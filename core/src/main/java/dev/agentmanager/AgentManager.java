@@ -340,7 +340,8 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
         throw new ConcurrentAgentModificationException(agentId);
     }
 
-    private static Agent requireRenewable(Agent agent, String thumbprint, Instant now) {
+    /** The agent, if it may act with this certificate now: not revoked, the certificate pinned and in its validity. */
+    static Agent requireRenewable(Agent agent, String thumbprint, Instant now) {
         if (agent.status() == AgentStatus.REVOKED) {
             throw new AgentRevokedException(agent.id());
         }

@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import dev.agentmanager.event.AgentEvent;
 import dev.agentmanager.exception.AgentNotFoundException;
-import dev.agentmanager.exception.AgentRevokedException;
 import dev.agentmanager.exception.CertificateMismatchException;
 import dev.agentmanager.exception.InvalidRequestException;
 import dev.agentmanager.exception.TaskFencedException;
@@ -15,7 +14,6 @@ import dev.agentmanager.internal.RequestValidator;
 import dev.agentmanager.model.Agent;
 import dev.agentmanager.model.AgentStatus;
 import dev.agentmanager.model.Capability;
-import dev.agentmanager.model.CertificatePin;
 import dev.agentmanager.model.CertificateStatus;
 import dev.agentmanager.spi.IAgentStore;
 import dev.agentmanager.spi.TaskClaimQuery;
@@ -379,15 +377,10 @@ final class TaskService implements AgentTasks {
     private Agent authenticate(String agentId, String thumbprint) {
         validator.id("agentId", requireNonNull(agentId, "agentId"));
         String presented = validator.thumbprint(requireNonNull(thumbprint, "thumbprint"));
-        Agent agent = agents.findAgent(agentId).orElseThrow(() -> new AgentNotFoundException(agentId));
-        if (agent.status() == AgentStatus.REVOKED) {
-            throw new AgentRevokedException(agentId);
-        }
-        CertificatePin pin = HeartbeatProcessor.pinFor(agent, presented);
-        Instant now = clock.instant();
-        if (pin == null || !pin.isValidAt(now)) {
-            throw new CertificateMismatchException(agentId, presented, "not a valid certificate of this agent");
-        }
+        Agent agent = AgentManager.requireRenewable(
+                agents.findAgent(agentId).orElseThrow(() -> new AgentNotFoundException(agentId)),
+                presented,
+                clock.instant());
         CertificateStatus status = validity.checkValidated(presented);
         if (!status.isCurrent()) {
             throw new CertificateMismatchException(

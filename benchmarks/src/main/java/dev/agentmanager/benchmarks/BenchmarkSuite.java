@@ -434,73 +434,14 @@ public final class BenchmarkSuite {
             rows.addAll(MetricsRuns.rows(child));
         }
         if (parts.contains("jdbc")) {
-            jdbcRows("postgresql", "PostgreSQL", true);
-            jdbcRows("mariadb", "MariaDB", false);
-            jdbcRows("h2", "H2 (file)", false);
+            rows.addAll(JdbcHeartbeats.rows(child, "postgresql", "PostgreSQL", true));
+            rows.addAll(JdbcHeartbeats.rows(child, "mariadb", "MariaDB", false));
+            rows.addAll(JdbcHeartbeats.rows(child, "h2", "H2 (file)", false));
         }
         System.out.println();
         System.out.println("| measure | ours | peer / limit | ratio | target | |");
         System.out.println("| --- | ---: | ---: | ---: | --- | --- |");
         rows.forEach(System.out::println);
-    }
-
-    /**
-     * The JDBC rows of one database, all from the same child run: coalescing vs naive heartbeats/s, accepted vs
-     * offered at the paced rate (the drivers' own shortfall is shown apart), and flush capacity (rows written per
-     * second of flushing, at the paced rate) vs one bulk UPDATE of every liveness row. Targets apply to
-     * PostgreSQL ({@code targets}); on the others these are measurements: H2 does not sync each commit, so its
-     * naive writer is cheap, and the ≥ 50× target was set for PostgreSQL.
-     */
-    private void jdbcRows(String db, String name, boolean targets) {
-        Double bulk = child.get(db + ".bulk");
-        Double naive = child.get(db + ".naive");
-        Double co = child.get(db + ".coalescing");
-        Double paced = child.get(db + ".paced");
-        Double offered = child.get(db + ".paced.offered");
-        Double capacity = child.get(db + ".paced.capacity");
-        if (bulk == null || naive == null || co == null || paced == null || offered == null || capacity == null) {
-            rows.add("| JDBC " + name + " | skipped (not reachable, see the log) | | | | |");
-            return;
-        }
-        String measured = db.equals("h2")
-                ? "measured (H2 does not sync each commit: naive is cheap)"
-                : "measured (the ≥ 50× target is PostgreSQL's)";
-        double ratio = co / naive;
-        rows.add(String.format(
-                Locale.ROOT,
-                "| JDBC %s heartbeats/s, 100k agents, 4 threads: coalescing vs naive | %,.0f/s | %,.0f/s (naive) | %.0f× | %s | %s |",
-                name,
-                co,
-                naive,
-                ratio,
-                targets ? "≥ 50×" : "—",
-                targets ? (ratio >= 50 ? "met" : "missed") : measured));
-        double scheduled = JdbcHeartbeats.PACED_PER_SECOND;
-        String driverNote = offered < 0.99 * scheduled
-                ? String.format(Locale.ROOT, "; the drivers offered only %,.0f/s of %,.0f/s", offered, scheduled)
-                : "";
-        rows.add(String.format(
-                Locale.ROOT,
-                "| JDBC %s accepted at %,.0f/s offered | %,.0f/s | %,.0f/s (offered) | %.3f× | all offered accepted (≥ 0.999×) | %s%s |",
-                name,
-                scheduled,
-                paced,
-                offered,
-                paced / offered,
-                paced / offered >= 0.999 ? "met" : "missed",
-                driverNote));
-        rows.add(String.format(
-                Locale.ROOT,
-                "| JDBC %s flush capacity at %,.0f/s offered (rows written per second of flushing) vs bulk UPDATE | %,.0f rows/s (%,.0f rows per %,.0f ms flush) | %,.0f rows/s (bulk) | %.2f× | %s | %s |",
-                name,
-                scheduled,
-                capacity,
-                child.get(db + ".paced.flushrows"),
-                child.get(db + ".paced.flushms"),
-                bulk,
-                capacity / bulk,
-                targets ? "≥ 0.33×" : "—",
-                targets ? (capacity / bulk >= 1.0 / 3 ? "met" : "missed") : "measured"));
     }
 
     private void compare(

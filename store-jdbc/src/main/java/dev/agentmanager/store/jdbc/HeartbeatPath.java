@@ -44,6 +44,8 @@ final class HeartbeatPath {
     private final boolean coalescing;
     private final int batchSize;
     private final HeartbeatBuffer buffer = new HeartbeatBuffer();
+    /** When the last flush ended without error (or the store was built); on the host's clock. */
+    private volatile Instant lastFlush;
     /** Agents as the heartbeat path last read them, each trusted for {@link #agentCacheNanos}. */
     private final ConcurrentHashMap<String, CachedAgent> agentCache = new ConcurrentHashMap<>();
 
@@ -63,6 +65,7 @@ final class HeartbeatPath {
         this.db = db;
         this.sql = sql;
         this.dbClock = dbClock;
+        this.lastFlush = dbClock.hostNow();
         this.agents = agents;
         this.flush = new HeartbeatFlush(db, sql);
         this.coalescing = coalescing;
@@ -100,6 +103,7 @@ final class HeartbeatPath {
                 buffer.completed(chunk, stored);
                 written += chunk.size() - refused.size();
             }
+            lastFlush = dbClock.hostNow();
             return written;
         } finally {
             flushLock.unlock();
@@ -272,6 +276,11 @@ final class HeartbeatPath {
             }
             // A racing heartbeat moved the stored pair between the two statements (e.g. to this epoch): again.
         }
+    }
+
+    /** When the last flush ended without error, or when the store was built if none has yet. */
+    Instant lastFlush() {
+        return lastFlush;
     }
 
     /** How many agents have heartbeats buffered and not yet written. */

@@ -23,9 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -52,16 +49,7 @@ import org.jspecify.annotations.Nullable;
  * with {@link JdbcAgentStoreBuilder#tablePrefix} and runs the scripts the database lacks; a host that migrates with
  * Flyway sets the placeholder to the same value and keeps agentmanager's history apart from its own, baselined below V1
  * because the database already holds the host's tables (or adds {@link JdbcDialect#repeatableScriptLocation()} to its
- * own migration set; store-jdbc's README has both recipes):
- * <pre>{@code
- * Flyway.configure().dataSource(dataSource)
- *         .locations(JdbcDialect.POSTGRESQL.scriptLocation())
- *         .placeholders(Map.of("agentmanager_prefix", JdbcAgentStore.DEFAULT_TABLE_PREFIX))
- *         .table("agentmanager_schema_history")
- *         .baselineOnMigrate(true)
- *         .baselineVersion("0")
- *         .load().migrate();
- * }</pre>
+ * own migration set; store-jdbc's README has both recipes, tested with Flyway on every database).
  * Agent and token ids are at most {@value #MAX_ID_LENGTH} characters; a write of a longer one fails with
  * {@link IllegalArgumentException} before it reaches the database (lookups of one simply find nothing).
  *
@@ -114,7 +102,6 @@ import org.jspecify.annotations.Nullable;
  * <p>Instants are stored with microsecond precision. Thread-safe.
  */
 public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(JdbcAgentStore.class.getName());
 
     /** The default table prefix. */
     public static final String DEFAULT_TABLE_PREFIX = "agentmanager_";
@@ -149,10 +136,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     private final MonitorRecords monitor;
     private final Registrations registrations;
     private final JdbcTaskStore taskStore;
-    private final ScheduledExecutorService scheduler;
+    private final StoreMaintenance maintenance;
     private final Duration flushInterval;
-    /** When the last flush ended without error (at first: when the store was built), on the host's clock. */
-    private volatile Instant lastFlush;
 
     private volatile boolean closed;
 
@@ -187,33 +172,15 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         this.monitor = new MonitorRecords(db, sql, dbClock, agents, heartbeats, !sync.isZero());
         this.registrations = new Registrations(db, tokens, agents, certificates, heartbeats);
         this.flushInterval = Duration.ofMillis(flushMillis);
-        this.lastFlush = dbClock.hostNow();
         this.taskStore = new JdbcTaskStore(db, sql);
-
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "agentmanager-jdbc-store-" + tablePrefix);
-            t.setDaemon(true);
-            return t;
-        });
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
-        this.scheduler = executor;
-        if (coalescing) {
-            executor.scheduleWithFixedDelay(
-                    heartbeats::evictCachedAgents, flushMillis * 4, flushMillis * 4, TimeUnit.MILLISECONDS);
-            executor.scheduleWithFixedDelay(this::backgroundFlush, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
-            long expiryNanos = (b.heartbeatCacheExpiry == null
-                            ? DEFAULT_HEARTBEAT_CACHE_EXPIRY
-                            : b.heartbeatCacheExpiry)
-                    .toNanos();
-            long evictEvery = Math.max(1, expiryNanos / 4);
-            executor.scheduleWithFixedDelay(
-                    () -> heartbeats.evictIdle(expiryNanos), evictEvery, evictEvery, TimeUnit.NANOSECONDS);
-        }
-        if (!sync.isZero()) {
-            executor.scheduleWithFixedDelay(
-                    this::backgroundClockSync, sync.toMillis(), sync.toMillis(), TimeUnit.MILLISECONDS);
-        }
+        this.maintenance = new StoreMaintenance(
+                tablePrefix,
+                heartbeats,
+                flushInterval,
+                coalescing,
+                b.heartbeatCacheExpiry == null ? DEFAULT_HEARTBEAT_CACHE_EXPIRY : b.heartbeatCacheExpiry,
+                sync,
+                this::synchronizeClock);
     }
 
     /** A builder over the host's data source (a connection pool, in production). */
@@ -237,7 +204,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
                 store.schema.check(c);
                 store.dbClock.synchronize(c, store.sql);
             } catch (SQLException | RuntimeException e) {
-                store.scheduler.shutdownNow();
+                store.maintenance.abandon();
                 throw e;
             }
             return store;
@@ -302,9 +269,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
      * @throws JdbcStoreException if the database failed; the heartbeats stay buffered for the next flush
      */
     public int flushHeartbeats() {
-        int written = heartbeats.flushHeartbeats();
-        lastFlush = dbClock.hostNow();
-        return written;
+        return heartbeats.flushHeartbeats();
     }
 
     /**
@@ -313,7 +278,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
      * {@linkplain #heartbeatFlushInterval() flush intervals} old means the flush is failing or lagging.
      */
     public Instant lastHeartbeatFlush() {
-        return lastFlush;
+        return heartbeats.lastFlush();
     }
 
     /** How often buffered heartbeats are written. */
@@ -339,31 +304,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         }
         closed = true;
         heartbeats.close(); // refuses heartbeats from now on
-        scheduler.shutdown();
-        try {
-            if (!scheduler.awaitTermination(1, TimeUnit.MINUTES)) {
-                LOG.log(System.Logger.Level.WARNING, "heartbeat flusher did not stop within a minute");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        maintenance.stop();
         heartbeats.flushIfCoalescing();
-    }
-
-    private void backgroundFlush() {
-        try {
-            flushHeartbeats();
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "heartbeat flush failed, will retry: " + e.getMessage(), e);
-        }
-    }
-
-    private void backgroundClockSync() {
-        try {
-            synchronizeClock();
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "clock synchronization failed: " + e.getMessage(), e);
-        }
     }
 
     // ---- registration tokens ---------------------------------------------------------------------------
