@@ -27,11 +27,11 @@ class BenchmarkSuiteTest {
 
     @Test
     void a_missed_ratio_never_shows_as_the_target() {
-        assertThat(BenchmarkSuite.ratioText(1.4962, 1.5)).isEqualTo("1.496");
-        assertThat(BenchmarkSuite.ratioText(1.4949, 1.5)).isEqualTo("1.49");
-        assertThat(BenchmarkSuite.ratioText(1.5, 1.5)).isEqualTo("1.50");
-        assertThat(BenchmarkSuite.ratioText(1.5049, 1.5)).isEqualTo("1.50");
-        assertThat(BenchmarkSuite.ratioText(0.8496, 0.85)).isEqualTo("0.8496");
-        assertThat(BenchmarkSuite.ratioText(1.72, 1.5)).isEqualTo("1.72");
+        assertThat(SuiteTable.ratioText(1.4962, 1.5)).isEqualTo("1.496");
+        assertThat(SuiteTable.ratioText(1.4949, 1.5)).isEqualTo("1.49");
+        assertThat(SuiteTable.ratioText(1.5, 1.5)).isEqualTo("1.50");
+        assertThat(SuiteTable.ratioText(1.5049, 1.5)).isEqualTo("1.50");
+        assertThat(SuiteTable.ratioText(0.8496, 0.85)).isEqualTo("0.8496");
+        assertThat(SuiteTable.ratioText(1.72, 1.5)).isEqualTo("1.72");
     }
 }

@@ -220,8 +220,10 @@ final class AgentRecords {
             Connection c, Agent agent, long expectedVersion, long newVersion, @Nullable Instant overdueAt)
             throws SQLException {
         String id = agent.id();
+        // changed_at feeds the other replicas' heartbeat caches (AgentCache)
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + sql.liveness
-                + " SET version = ?, monitored = ? WHERE agent_id = ? AND version = ?"
+                + " SET version = ?, monitored = ?, changed_at = " + sql.currentTimeExpression()
+                + " WHERE agent_id = ? AND version = ?"
                 + (overdueAt == null ? "" : " AND deadline < ?"))) {
             ps.setLong(1, newVersion);
             ps.setBoolean(2, Rows.monitored(agent.status()));

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -46,10 +45,9 @@ final class HeartbeatPath {
     private final HeartbeatBuffer buffer = new HeartbeatBuffer();
     /** When the last flush ended without error (or the store was built); on the host's clock. */
     private volatile Instant lastFlush;
-    /** Agents as the heartbeat path last read them, each trusted for {@link #agentCacheNanos}. */
-    private final ConcurrentHashMap<String, CachedAgent> agentCache = new ConcurrentHashMap<>();
+    /** Agents as the heartbeat path last read them, kept true by the agent change feed. */
+    private final AgentCache agentCache;
 
-    private final long agentCacheNanos;
     private final ReentrantLock flushLock = new ReentrantLock();
     private final LongAdder inFlight = new LongAdder();
     private volatile boolean closed;
@@ -61,7 +59,8 @@ final class HeartbeatPath {
             AgentRecords agents,
             boolean coalescing,
             int batchSize,
-            Duration cacheFor) {
+            Duration flushInterval,
+            Duration cacheExpiry) {
         this.db = db;
         this.sql = sql;
         this.dbClock = dbClock;
@@ -70,7 +69,7 @@ final class HeartbeatPath {
         this.flush = new HeartbeatFlush(db, sql);
         this.coalescing = coalescing;
         this.batchSize = batchSize;
-        this.agentCacheNanos = cacheFor.toNanos();
+        this.agentCache = new AgentCache(db, sql, flushInterval.toNanos(), cacheExpiry.toNanos());
     }
 
     boolean coalescing() {
@@ -99,7 +98,7 @@ final class HeartbeatPath {
                     buffer.failed(rows.subList(from, rows.size()));
                     throw new JdbcStoreException("flush heartbeats", e);
                 }
-                refused.forEach(agentCache::remove); // another replica changed these: read them again
+                refused.forEach(agentCache::forget); // another replica changed these: read them again
                 buffer.completed(chunk, stored);
                 written += chunk.size() - refused.size();
             }
@@ -111,38 +110,35 @@ final class HeartbeatPath {
     }
 
     /**
-     * With coalescing on, answers from a replica-local cache of the agent's durable state that is at most one
-     * flush interval old (and dropped whenever this replica writes the agent), so a heartbeat costs no
-     * database read. A change made by another replica is seen within that interval; meanwhile
-     * {@link #recordHeartbeat}'s version check and the conditional flush catch it, as described in the class
-     * documentation. Without coalescing it reads the database.
+     * With coalescing on, answers from a replica-local cache of the agent's durable state ({@link AgentCache}:
+     * a change made by another replica is seen within one flush interval; dropped whenever this replica
+     * writes the agent), so a routine heartbeat costs no database read. Meanwhile {@link #recordHeartbeat}'s
+     * version check and the conditional flush catch a change, as described in {@link JdbcAgentStore}.
+     * Without coalescing it reads the database.
      */
     Optional<Agent> findAgentForHeartbeat(String agentId) {
         requireNonNull(agentId, "agentId");
         if (!coalescing) {
             return db.read("find agent", c -> agents.read(c, agentId)).map(this::present);
         }
-        long now = System.nanoTime();
-        CachedAgent cached = agentCache.get(agentId);
-        if (cached != null && now - cached.loadedNanos() < agentCacheNanos) {
-            return Optional.of(present(cached.agent()));
-        }
-        Optional<Agent> stored = db.read("find agent", c -> agents.read(c, agentId));
-        stored.ifPresent(a -> agentCache.put(agentId, new CachedAgent(a, now)));
-        return stored.map(this::present);
+        return agentCache
+                .find(agentId, () -> db.read("find agent", c -> agents.read(c, agentId)))
+                .map(this::present);
     }
 
-    private record CachedAgent(Agent agent, long loadedNanos) {}
-
     void evictCachedAgents() {
-        long now = System.nanoTime();
-        agentCache.values().removeIf(c -> now - c.loadedNanos() >= agentCacheNanos);
+        agentCache.evictOld();
+    }
+
+    /** Reads the agent change feed now, as a heartbeat does once per flush interval (for tests). */
+    void readAgentChanges() {
+        agentCache.readFeed(true);
     }
 
     /** Merges this replica's buffered liveness into a stored agent and moves its instants to the host clock. */
     Agent present(Agent stored) {
         AgentLiveness l = stored.liveness();
-        Pending p = coalescing ? buffer.pending(stored.id()) : null;
+        Pending p = coalescing ? buffer.latest(stored.id()) : null;
         if (p != null && HeartbeatBuffer.isNewer(p.bootEpoch(), p.sequence(), l.bootEpoch(), l.sequence())) {
             l = new AgentLiveness(
                     p.receivedAt(),
@@ -308,7 +304,7 @@ final class HeartbeatPath {
      */
     Optional<Agent> writingDurable(
             String id, long newVersion, @Nullable Instant overdueAt, Supplier<Optional<Agent>> write) {
-        agentCache.remove(id);
+        agentCache.forget(id);
         synchronized (buffer.lock(id)) {
             if (overdueAt != null) {
                 Pending p = buffer.pendingLocked(id);
@@ -317,7 +313,7 @@ final class HeartbeatPath {
                 }
             }
             Optional<Agent> written = write.get();
-            agentCache.remove(id); // a heartbeat may have cached the old state while this wrote
+            agentCache.forget(id); // a heartbeat may have cached the old state while this wrote
             if (written.isPresent()) {
                 AgentLiveness stored = written.get().liveness();
                 buffer.versionWrittenLocked(id, newVersion, stored.bootEpoch(), stored.sequence());

@@ -72,7 +72,12 @@ import org.jspecify.annotations.Nullable;
  *       agent was refused, when the caller expects a newer version than the cache holds, and after
  *       {@link JdbcAgentStoreBuilder#heartbeatCacheExpiry} without heartbeats.</li>
  * </ul>
- * The window: liveness accepted by replica A reaches the database, and so the other replicas, up to one flush
+ * The heartbeat reads the agent from a replica-local cache of the agents that beat on it, which a replica keeps
+ * true with the agent change feed (every durable write stamps the agent with the database's clock; each replica
+ * reads the agents changed since its last read once per flush interval), so a routine heartbeat costs no
+ * database statement, and another replica's change of the agent is seen within one flush interval.
+ *
+ * <p>The window: liveness accepted by replica A reaches the database, and so the other replicas, up to one flush
  * interval (plus the flush's duration) later. Meanwhile (1) replica B may find the agent overdue and expire
  * it, if the beat arrived within that interval of its deadline: keep the flush interval well inside the gap
  * between heartbeat interval and timeout; the agent's next heartbeat reactivates it. (2) A's cache may lag a
@@ -167,7 +172,8 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
                 agents,
                 coalescing,
                 b.batchSize == 0 ? DEFAULT_BATCH_SIZE : b.batchSize,
-                Duration.ofMillis(flushMillis));
+                Duration.ofMillis(flushMillis),
+                b.heartbeatCacheExpiry == null ? DEFAULT_HEARTBEAT_CACHE_EXPIRY : b.heartbeatCacheExpiry);
         Duration sync = b.clockSyncInterval == null ? DEFAULT_CLOCK_SYNC_INTERVAL : b.clockSyncInterval;
         this.monitor = new MonitorRecords(db, sql, dbClock, agents, heartbeats, !sync.isZero());
         this.registrations = new Registrations(db, tokens, agents, certificates, heartbeats);
@@ -289,6 +295,11 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
     /** How many agents have heartbeats buffered and not yet written. */
     public int bufferedHeartbeats() {
         return heartbeats.bufferedHeartbeats();
+    }
+
+    /** Reads the agent change feed now (the heartbeat path does so once per flush interval); for tests. */
+    void readAgentChanges() {
+        heartbeats.readAgentChanges();
     }
 
     /**

@@ -37,9 +37,13 @@ final class StoreMaintenance {
         executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         if (coalescing) {
             long flushMillis = flush.toMillis();
-            every(flushMillis * 4, TimeUnit.MILLISECONDS, "evicting cached agents", heartbeats::evictCachedAgents);
             every(flushMillis, TimeUnit.MILLISECONDS, "heartbeat flush", heartbeats::flushHeartbeats);
             long expiryNanos = cacheExpiry.toNanos();
+            every(
+                    Math.max(1, expiryNanos / 4),
+                    TimeUnit.NANOSECONDS,
+                    "evicting cached agents",
+                    heartbeats::evictCachedAgents);
             every(
                     Math.max(1, expiryNanos / 4),
                     TimeUnit.NANOSECONDS,

@@ -205,6 +205,26 @@ abstract class JdbcReplicaTest {
     // ---- the heartbeat path's agent cache --------------------------------------------------------------
 
     @Test
+    void anotherReplicasChangeReachesTheHeartbeatCacheThroughTheChangeFeed() {
+        JdbcAgentStore a = replicaA(MutableClock.at(T0));
+        JdbcAgentStore b = replicaB(MutableClock.at(T0));
+        Agent changed = register(a, "agent-feed-changed", AgentStatus.ACTIVE, T0.plusSeconds(90));
+        Agent kept = register(a, "agent-feed-kept", AgentStatus.ACTIVE, T0.plusSeconds(90));
+        a.findAgentForHeartbeat(changed.id()).orElseThrow();
+        a.findAgentForHeartbeat(kept.id()).orElseThrow();
+
+        Agent deactivated = b.updateAgent(
+                        changed.withStatus(AgentStatus.INACTIVE, InactiveReason.OPERATOR, T0), changed.version())
+                .orElseThrow();
+        a.readAgentChanges(); // what the heartbeat path does once per flush interval
+
+        Agent seen = a.findAgentForHeartbeat(changed.id()).orElseThrow();
+        assertThat(seen.version()).isEqualTo(deactivated.version());
+        assertThat(seen.status()).isEqualTo(AgentStatus.INACTIVE);
+        assertThat(a.findAgentForHeartbeat(kept.id()).orElseThrow().version()).isEqualTo(kept.version());
+    }
+
+    @Test
     void theHeartbeatReadIsCachedButThisReplicasOwnWritesAreSeenAtOnce() {
         JdbcAgentStore a = replicaA(MutableClock.at(T0));
         JdbcAgentStore b = replicaB(MutableClock.at(T0));

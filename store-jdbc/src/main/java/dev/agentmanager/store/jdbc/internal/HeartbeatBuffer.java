@@ -59,6 +59,10 @@ public final class HeartbeatBuffer {
         @Nullable
         Pending pending;
 
+        /** The last accepted beat, flushed or not: what reads present as the agent's liveness. */
+        @Nullable
+        Pending latest;
+
         long touchedNanos;
 
         Entry(StoredState state) {
@@ -125,6 +129,7 @@ public final class HeartbeatBuffer {
                 e.bootEpoch = beat.bootEpoch();
                 e.sequence = beat.sequence();
                 e.pending = beat;
+                e.latest = beat;
                 e.touchedNanos = System.nanoTime();
                 dirty.add(agentId);
                 return newEpoch ? HeartbeatWrite.ACCEPTED_NEW_EPOCH : HeartbeatWrite.ACCEPTED;
@@ -137,14 +142,14 @@ public final class HeartbeatBuffer {
         return epoch > lastEpoch || (epoch == lastEpoch && sequence > lastSequence);
     }
 
-    /** The buffered (not yet flushed) liveness of an agent, or null. */
-    public @Nullable Pending pending(String agentId) {
+    /** The last beat this replica accepted for an agent (flushed or not), or null. */
+    public @Nullable Pending latest(String agentId) {
         Entry e = entries.get(agentId);
         if (e == null) {
             return null;
         }
         synchronized (lock(agentId)) {
-            return e.pending;
+            return e.latest;
         }
     }
 

@@ -26,7 +26,8 @@ public final class SchemaScripts {
             "V1__agentmanager_schema.sql",
             "V2__certificate_revocation_feed.sql",
             "V3__sweep_lock.sql",
-            "V4__tasks.sql");
+            "V4__tasks.sql",
+            "V5__agent_change_feed.sql");
 
     private static final Pattern NAME = Pattern.compile("V([1-9][0-9]{0,8})__[A-Za-z0-9_]+\\.sql");
 
