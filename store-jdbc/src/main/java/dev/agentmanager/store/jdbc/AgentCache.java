@@ -60,7 +60,7 @@ final class AgentCache {
             return Optional.of(cached.agent());
         }
         Optional<Agent> stored = load.get();
-        stored.ifPresent(a -> agents.put(agentId, new Cached(a, now)));
+        stored.ifPresent(a -> agents.put(a.id(), new Cached(a, now))); // the id the agent holds: one string, not two
         return stored;
     }
 
