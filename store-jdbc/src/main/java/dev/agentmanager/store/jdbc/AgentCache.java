@@ -18,11 +18,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The rule that bounds staleness, as in the certificate validity cache: the cache answers only while its
  * last successful feed read <em>started</em> less than one flush interval ago (monotonic clock); otherwise the
- * caller reads the feed first. A change committed before that read started is therefore seen. Each read
+ * caller reads the feed first (the store's background thread reads it twice per interval, so a heartbeat
+ * rarely has to). A change committed before that read started is therefore seen. Each read
  * reaches {@link CertificateRecords#FEED_OVERLAP} before the previous one's start, which covers a write whose
  * statement ran before a read but committed after it, and an agent loaded just before a feed read that
- * forgot it (the next read forgets it again). So a routine heartbeat costs no database statement, only one
- * feed read per flush interval per replica does, whatever the fleet's size.
+ * forgot it (the next read forgets it again). So a routine heartbeat costs no database statement; the feed
+ * reads cost a replica two statements per read, whatever the fleet's size.
  */
 final class AgentCache {
     private record Cached(Agent agent, long loadedNanos) {}

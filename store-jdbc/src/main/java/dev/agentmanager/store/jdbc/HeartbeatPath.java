@@ -35,6 +35,13 @@ import org.jspecify.annotations.Nullable;
  * {@link #writingDurable} so that this replica's heartbeats and flushes see them in order.
  */
 final class HeartbeatPath {
+    /** One agent's liveness, conditional on its version; the caller appends the condition on the pair. */
+    private static final String LIVENESS_UPDATE = "UPDATE %s SET"
+            + " indexed_deadline = CASE WHEN indexed_deadline > ? OR indexed_deadline < ? THEN ?"
+            + " ELSE indexed_deadline END,"
+            + " boot_epoch = ?, sequence_no = ?, last_heartbeat_at = ?, deadline = ?, clock_skew_nanos = ?"
+            + " WHERE agent_id = ? AND version = ? AND ";
+
     private final Jdbc db;
     private final Sql sql;
     private final DatabaseClock dbClock;
@@ -130,7 +137,7 @@ final class HeartbeatPath {
         agentCache.evictOld();
     }
 
-    /** Reads the agent change feed now, as a heartbeat does once per flush interval (for tests). */
+    /** Reads the agent change feed now (the background thread does so twice per flush interval). */
     void readAgentChanges() {
         agentCache.readFeed(true);
     }
@@ -235,11 +242,7 @@ final class HeartbeatPath {
     /** One conditional UPDATE per heartbeat (two on a new epoch); exact across replicas. */
     private HeartbeatWrite writeThrough(Connection c, String agentId, long expectedVersion, Pending beat)
             throws SQLException {
-        String update = "UPDATE " + sql.liveness + " SET"
-                + " indexed_deadline = CASE WHEN indexed_deadline > ? OR indexed_deadline < ? THEN ?"
-                + " ELSE indexed_deadline END,"
-                + " boot_epoch = ?, sequence_no = ?, last_heartbeat_at = ?, deadline = ?, clock_skew_nanos = ?"
-                + " WHERE agent_id = ? AND version = ? AND ";
+        String update = LIVENESS_UPDATE.formatted(sql.liveness);
         while (true) {
             try (PreparedStatement ps = c.prepareStatement(update + "boot_epoch = ? AND sequence_no < ?")) {
                 int i = flush.bindLiveness(ps, 1, beat);
@@ -274,6 +277,20 @@ final class HeartbeatPath {
         }
     }
 
+    /** Writes a beat's liveness if the stored (epoch, sequence) is older; nothing otherwise. */
+    private void writeLiveness(Connection c, String id, long version, Pending beat) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(LIVENESS_UPDATE.formatted(sql.liveness)
+                + " (boot_epoch < ? OR (boot_epoch = ? AND sequence_no < ?))")) {
+            int i = flush.bindLiveness(ps, 1, beat);
+            ps.setString(i++, id);
+            ps.setLong(i++, version);
+            ps.setLong(i++, beat.bootEpoch());
+            ps.setLong(i++, beat.bootEpoch());
+            ps.setLong(i, beat.sequence());
+            ps.executeUpdate();
+        }
+    }
+
     /** When the last flush ended without error, or when the store was built if none has yet. */
     Instant lastFlush() {
         return lastFlush;
@@ -298,21 +315,33 @@ final class HeartbeatPath {
     }
 
     /**
-     * Runs a durable write of agent {@code id} (which returns the agent as stored, or empty) under the agent's
-     * stripe, dropping the cached agent before and after, and tells the buffer the version it wrote. With
-     * {@code overdueAt}, refuses (empty) if a buffered heartbeat moved the deadline to or past it.
+     * Runs a durable write of agent {@code id} ({@code write}, which returns the agent as stored, or empty) in one
+     * transaction under the agent's stripe, dropping the cached agent before and after, and tells the buffer the
+     * version it wrote. The transaction also writes this replica's buffered liveness of the agent (when newer
+     * than the stored one): a heartbeat that reactivates an agent writes ACTIVE at once, and another replica's
+     * sweep must not find the agent overdue on its old deadline until the next flush. With {@code overdueAt},
+     * refuses (empty) if a buffered heartbeat moved the deadline to or past it.
      */
     Optional<Agent> writingDurable(
-            String id, long newVersion, @Nullable Instant overdueAt, Supplier<Optional<Agent>> write) {
+            String what,
+            @Nullable String integrityMessage,
+            String id,
+            long newVersion,
+            @Nullable Instant overdueAt,
+            Jdbc.Work<Optional<Agent>> write) {
         agentCache.forget(id);
         synchronized (buffer.lock(id)) {
-            if (overdueAt != null) {
-                Pending p = buffer.pendingLocked(id);
-                if (p != null && !p.deadline().isBefore(overdueAt)) {
-                    return Optional.empty(); // a buffered heartbeat extended the deadline
-                }
+            Pending pending = coalescing ? buffer.pendingLocked(id) : null;
+            if (overdueAt != null && pending != null && !pending.deadline().isBefore(overdueAt)) {
+                return Optional.empty(); // a buffered heartbeat extended the deadline
             }
-            Optional<Agent> written = write.get();
+            Optional<Agent> written = db.transaction(what, integrityMessage, c -> {
+                Optional<Agent> stored = write.run(c);
+                if (stored.isPresent() && pending != null) {
+                    writeLiveness(c, id, newVersion, pending);
+                }
+                return stored;
+            });
             agentCache.forget(id); // a heartbeat may have cached the old state while this wrote
             if (written.isPresent()) {
                 AgentLiveness stored = written.get().liveness();

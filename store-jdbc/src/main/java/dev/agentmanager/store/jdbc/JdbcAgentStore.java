@@ -74,7 +74,7 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  * The heartbeat reads the agent from a replica-local cache of the agents that beat on it, which a replica keeps
  * true with the agent change feed (every durable write stamps the agent with the database's clock; each replica
- * reads the agents changed since its last read once per flush interval), so a routine heartbeat costs no
+ * reads the agents changed since its last read twice per flush interval), so a routine heartbeat costs no
  * database statement, and another replica's change of the agent is seen within one flush interval.
  *
  * <p>The window: liveness accepted by replica A reaches the database, and so the other replicas, up to one flush
@@ -297,7 +297,7 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         return heartbeats.bufferedHeartbeats();
     }
 
-    /** Reads the agent change feed now (the heartbeat path does so once per flush interval); for tests. */
+    /** Reads the agent change feed now (the background thread does so twice per flush interval); for tests. */
     void readAgentChanges() {
         heartbeats.readAgentChanges();
     }
@@ -425,11 +425,12 @@ public final class JdbcAgentStore implements IAgentStore, AutoCloseable {
         Jdbc.requireStorableId("registration token id", agent.registrationTokenId());
         long newVersion = expectedVersion + 1;
         return heartbeats.writingDurable(
+                what,
+                null,
                 agent.id(),
                 newVersion,
                 overdueAt,
-                () -> db.transaction(
-                        what, null, c -> agents.writeDurable(c, agent, expectedVersion, newVersion, overdueAt)));
+                c -> agents.writeDurable(c, agent, expectedVersion, newVersion, overdueAt));
     }
 
     // ---- liveness --------------------------------------------------------------------------------------

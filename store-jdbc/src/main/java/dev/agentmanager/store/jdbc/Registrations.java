@@ -82,22 +82,23 @@ final class Registrations {
         String id = updated.id();
         long newVersion = expectedVersion + 1;
         return heartbeats.writingDurable(
+                "re-enroll agent",
+                "certificate serial already exists: " + certificate.serial(),
                 id,
                 newVersion,
                 null,
-                () -> db.transaction(
-                        "re-enroll agent", "certificate serial already exists: " + certificate.serial(), c -> {
-                            if (!tokens.consume(c, tokenId, redemption, now)) {
-                                return Optional.<Agent>empty();
-                            }
-                            Optional<Agent> agent = agents.writeDurable(c, updated, expectedVersion, newVersion, null);
-                            if (agent.isEmpty()) {
-                                c.rollback(); // the version moved: nothing at all is written, the token stays usable
-                                return agent;
-                            }
-                            certificates.insert(c, certificate);
-                            return agent;
-                        }));
+                c -> {
+                    if (!tokens.consume(c, tokenId, redemption, now)) {
+                        return Optional.<Agent>empty();
+                    }
+                    Optional<Agent> agent = agents.writeDurable(c, updated, expectedVersion, newVersion, null);
+                    if (agent.isEmpty()) {
+                        c.rollback(); // the version moved: nothing at all is written, the token stays usable
+                        return agent;
+                    }
+                    certificates.insert(c, certificate);
+                    return agent;
+                });
     }
 
     private static void requireStorableIds(Agent agent) {

@@ -38,6 +38,12 @@ final class StoreMaintenance {
         if (coalescing) {
             long flushMillis = flush.toMillis();
             every(flushMillis, TimeUnit.MILLISECONDS, "heartbeat flush", heartbeats::flushHeartbeats);
+            // twice per interval, so that a heartbeat finds the feed fresh and never waits for its read
+            every(
+                    Math.max(1, flushMillis / 2),
+                    TimeUnit.MILLISECONDS,
+                    "agent change feed",
+                    heartbeats::readAgentChanges);
             long expiryNanos = cacheExpiry.toNanos();
             every(
                     Math.max(1, expiryNanos / 4),

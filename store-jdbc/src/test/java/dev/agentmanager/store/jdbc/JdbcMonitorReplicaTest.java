@@ -246,6 +246,64 @@ abstract class JdbcMonitorReplicaTest {
                 .isEmpty();
     }
 
+    /**
+     * A heartbeat on replica B reactivates an expired agent: B writes ACTIVE at once and buffers the liveness. Replica
+     * A's sweep before B's next flush must not expire the agent again on its old deadline.
+     */
+    @Test
+    @Timeout(60)
+    void anAgentReactivatedOnOneReplicaIsNotExpiredByTheOthersSweepBeforeTheFlush() throws Exception {
+        fixture.clear();
+        MutableClock clockA = MutableClock.at(T0);
+        MutableClock clockB = MutableClock.at(T0);
+        FakeCertificateService ca = new FakeCertificateService(clockA);
+        RecordingEventListener eventsA = new RecordingEventListener();
+        RecordingEventListener eventsB = new RecordingEventListener();
+        JdbcAgentStore storeA =
+                fixture.store(fixture.pool, clockA, o -> o.heartbeatFlushInterval(Duration.ofMinutes(1)));
+        JdbcAgentStore storeB = fixture.store(poolB, clockB, o -> o.heartbeatFlushInterval(Duration.ofMinutes(1)));
+        AgentManager a = AgentManager.builder()
+                .store(storeA)
+                .certificateService(ca)
+                .clock(clockA)
+                .heartbeat(INTERVAL, TIMEOUT)
+                .selfPreservation(dev.agentmanager.SelfPreservation.disabled()) // one agent of one expires
+                .listener(eventsA)
+                .build();
+        AgentManager b = manager(storeB, clockB, ca, eventsB);
+        try {
+            Registration r = a.register(RegistrationRequest.builder()
+                    .token(a.createToken(RegistrationTokenRequest.oneTime("t")).plaintext())
+                    .csr(FakeCertificateService.csrFor("agent-back"))
+                    .name("agent-back")
+                    .build());
+            String id = r.agent().id();
+            String thumbprint = r.certificate().thumbprint();
+            a.heartbeatProcessor().process(Heartbeat.of(id, thumbprint, 1, 1));
+            storeA.flushHeartbeats();
+            a.timeoutMonitor().runOnce();
+            for (int s = 0; s < TIMEOUT.toSeconds() + 5; s++) { // a sweep a second: no pause to compensate
+                clockA.advance(Duration.ofSeconds(1));
+                clockB.advance(Duration.ofSeconds(1));
+                a.timeoutMonitor().runOnce();
+            }
+            assertThat(eventsA.events(AgentEvent.AgentInactivated.class)).hasSize(1);
+
+            b.heartbeatProcessor().process(Heartbeat.of(id, thumbprint, 1, 2)); // reactivates; liveness buffered on B
+            assertThat(eventsB.events(AgentEvent.AgentActivated.class)).hasSize(1);
+            clockA.advance(Duration.ofSeconds(1));
+            a.timeoutMonitor().runOnce();
+
+            assertThat(eventsA.events(AgentEvent.AgentInactivated.class))
+                    .as("not expired again before B flushed")
+                    .hasSize(1);
+            assertThat(a.findAgent(id).orElseThrow().status()).isEqualTo(dev.agentmanager.model.AgentStatus.ACTIVE);
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
     private static Set<String> expired(RecordingEventListener... listeners) {
         Set<String> ids = new HashSet<>();
         for (RecordingEventListener events : listeners) {

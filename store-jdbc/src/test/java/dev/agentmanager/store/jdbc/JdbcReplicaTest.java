@@ -216,7 +216,7 @@ abstract class JdbcReplicaTest {
         Agent deactivated = b.updateAgent(
                         changed.withStatus(AgentStatus.INACTIVE, InactiveReason.OPERATOR, T0), changed.version())
                 .orElseThrow();
-        a.readAgentChanges(); // what the heartbeat path does once per flush interval
+        a.readAgentChanges(); // what the background thread does twice per flush interval
 
         Agent seen = a.findAgentForHeartbeat(changed.id()).orElseThrow();
         assertThat(seen.version()).isEqualTo(deactivated.version());
