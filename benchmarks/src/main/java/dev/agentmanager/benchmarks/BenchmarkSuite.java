@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -59,7 +61,8 @@ public final class BenchmarkSuite {
             "revocation",
             "bulk-token",
             "tasks",
-            "metrics");
+            "metrics",
+            "interval-load");
     /** Parts run only when named. */
     static final List<String> ON_DEMAND = List.of();
 
@@ -87,8 +90,8 @@ public final class BenchmarkSuite {
                     suite.runPaired("HeartbeatBenchmark", "ours", "eureka", HEARTBEAT_ROUNDS, 1, heap(2));
                     suite.runPaired("HeartbeatBenchmark", "ours", "eureka", HEARTBEAT_ROUNDS, 2, heap(2));
                     // the cross-check: both sides in one JVM, interleaved (PeerRuns says why)
-                    suite.runChild(PeerRuns.class, List.of(heap(2)), "1", "100000", "10");
-                    suite.runChild(PeerRuns.class, List.of(heap(2)), "2", "100000", "10");
+                    suite.runChild(part, PeerRuns.class, List.of(heap(2)), "1", "100000", "10");
+                    suite.runChild(part, PeerRuns.class, List.of(heap(2)), "2", "100000", "10");
                 }
                 // no pre-touch: the timed sweeps allocate next to nothing, the untimed beats between them fault the
                 // heap in, and touching 6 GiB first would cost many seconds per fork
@@ -96,23 +99,28 @@ public final class BenchmarkSuite {
                 case "registration" -> {
                     suite.runJmh("RegistrationBenchmark", 1, 1, 6, 2, 10, 2, heap(2)); // BC needs a long warm-up
                     // the cross-check: both sides in one JVM, interleaved (RegistrationRuns says why)
-                    suite.runChild(RegistrationRuns.class, List.of(heap(2)), "16", "1000");
+                    suite.runChild(part, RegistrationRuns.class, List.of(heap(2)), "16", "1000");
                 }
                 case "memory" ->
                     suite.runChild(
+                            part,
                             MemoryFootprint.class,
                             List.of("-Xmx10g", "-XX:+UseSerialGC"),
                             String.valueOf(suite.memoryAgents));
-                case "jdbc" -> suite.runChild(JdbcHeartbeats.class, List.of("-Xmx2g"), "100000", "10", "4");
+                case "jdbc" -> suite.runChild(part, JdbcHeartbeats.class, List.of("-Xmx2g"), "100000", "10", "4");
                 case "replica-memory" ->
                     suite.runChild(
+                            part,
                             ReplicaMemory.class,
                             List.of("-Xmx4g", "-XX:+UseSerialGC"),
                             String.valueOf(suite.memoryAgents));
-                case "revocation" -> suite.runChild(RevocationRuns.class, List.of(heap(1)), "100", "6", "2");
-                case "bulk-token" -> suite.runChild(BulkTokenRuns.class, List.of(heap(1)), "5000");
-                case "tasks" -> suite.runChild(TaskRuns.class, List.of(heap(2)), "100000", "10", "2000000", "20000");
-                case "metrics" -> suite.runChild(MetricsRuns.class, List.of(heap(2)), "100000", "10", "2000000");
+                case "revocation" -> suite.runChild(part, RevocationRuns.class, List.of(heap(1)), "100", "6", "2");
+                case "bulk-token" -> suite.runChild(part, BulkTokenRuns.class, List.of(heap(1)), "5000");
+                case "tasks" ->
+                    suite.runChild(part, TaskRuns.class, List.of(heap(2)), "100000", "10", "2000000", "20000");
+                case "metrics" -> suite.runChild(part, MetricsRuns.class, List.of(heap(2)), "100000", "10", "2000000");
+                case "interval-load" ->
+                    suite.runChild(part, IntervalLoadRuns.class, List.of(heap(1)), "100000", "60", "4", "2");
                 default ->
                     throw new IllegalArgumentException("unknown part " + part + " (" + String.join(", ", PARTS)
                             + "; on demand: " + String.join(", ", ON_DEMAND) + ")");
@@ -222,7 +230,10 @@ public final class BenchmarkSuite {
         return results;
     }
 
-    private void runChild(Class<?> main, List<String> jvmArgs, String... args) throws Exception {
+    /** A child's line naming the database its part used ({@code REPLICA-DATABASE PostgreSQL}). */
+    private static final Pattern DATABASE_LINE = Pattern.compile("[A-Z]+(?:-[A-Z]+)*-DATABASE (.+)");
+
+    private void runChild(String part, Class<?> main, List<String> jvmArgs, String... args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
         command.addAll(jvmArgs);
@@ -240,16 +251,9 @@ public final class BenchmarkSuite {
             while ((line = in.readLine()) != null) {
                 System.out.println(line);
                 readResult(line, child);
-                if (line.startsWith(ReplicaMemory.DATABASE_LINE)) {
-                    databases.put(
-                            "replica-memory",
-                            line.substring(ReplicaMemory.DATABASE_LINE.length()).trim());
-                }
-                if (line.startsWith(RevocationRuns.DATABASE_LINE)) {
-                    databases.put(
-                            "revocation",
-                            line.substring(RevocationRuns.DATABASE_LINE.length())
-                                    .trim());
+                Matcher database = DATABASE_LINE.matcher(line);
+                if (database.matches()) {
+                    databases.put(part, database.group(1).trim());
                 }
             }
         }

@@ -203,6 +203,9 @@ final class SuiteTable {
         if (parts.contains("metrics")) {
             rows.addAll(MetricsRuns.rows(child));
         }
+        if (parts.contains("interval-load")) {
+            rows.addAll(IntervalLoadRuns.rows(child));
+        }
         if (parts.contains("jdbc")) {
             rows.addAll(JdbcHeartbeats.rows(child, "postgresql", "PostgreSQL", true));
             rows.addAll(JdbcHeartbeats.rows(child, "mariadb", "MariaDB", false));
