@@ -373,12 +373,16 @@ final class TaskService implements AgentTasks {
         return reports.appendLog(agent, lease, offset, chunk);
     }
 
-    /** An agent-side call's credentials, checked as for a heartbeat. */
+    /**
+     * An agent-side call's credentials, checked as for a heartbeat, on the agent as the heartbeat reads it (a
+     * database store's replica cache, whose window across replicas the store documents): the task store's own
+     * writes are conditional and fenced, so they do not depend on this read being the latest.
+     */
     private Agent authenticate(String agentId, String thumbprint) {
         validator.id("agentId", requireNonNull(agentId, "agentId"));
         String presented = validator.thumbprint(requireNonNull(thumbprint, "thumbprint"));
         Agent agent = AgentManager.requireRenewable(
-                agents.findAgent(agentId).orElseThrow(() -> new AgentNotFoundException(agentId)),
+                agents.findAgentForHeartbeat(agentId).orElseThrow(() -> new AgentNotFoundException(agentId)),
                 presented,
                 clock.instant());
         CertificateStatus status = validity.checkValidated(presented);

@@ -62,7 +62,8 @@ public final class BenchmarkSuite {
             "bulk-token",
             "tasks",
             "metrics",
-            "interval-load");
+            "interval-load",
+            "task-throughput");
     /** Parts run only when named. */
     static final List<String> ON_DEMAND = List.of();
 
@@ -119,6 +120,8 @@ public final class BenchmarkSuite {
                 case "tasks" ->
                     suite.runChild(part, TaskRuns.class, List.of(heap(2)), "100000", "10", "2000000", "20000");
                 case "metrics" -> suite.runChild(part, MetricsRuns.class, List.of(heap(2)), "100000", "10", "2000000");
+                case "task-throughput" ->
+                    suite.runChild(part, TaskThroughputRuns.class, List.of(heap(1)), "5000", "3", "4");
                 case "interval-load" ->
                     suite.runChild(part, IntervalLoadRuns.class, List.of(heap(1)), "100000", "60", "4", "2");
                 default ->

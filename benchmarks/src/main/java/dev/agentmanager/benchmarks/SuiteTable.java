@@ -203,6 +203,9 @@ final class SuiteTable {
         if (parts.contains("metrics")) {
             rows.addAll(MetricsRuns.rows(child));
         }
+        if (parts.contains("task-throughput")) {
+            rows.addAll(TaskThroughputRuns.rows(child));
+        }
         if (parts.contains("interval-load")) {
             rows.addAll(IntervalLoadRuns.rows(child));
         }

@@ -35,8 +35,9 @@ import javax.sql.DataSource;
  * agentmanager's side of {@link TaskThroughputRuns}: two replicas, each a {@link JdbcAgentStore} on its own pool
  * with its own {@link AgentManager}, on one table prefix. Worker threads are split over the replicas; each acts
  * for agents of its own (registered once, ACTIVE, with capability {@code docker}): it claims up to
- * {@link #CLAIM_MAX} tasks for its next agent and reports Started then Succeeded for each, until every queued task
- * has succeeded.
+ * {@link #CLAIM_MAX} tasks for its next agent and reports Succeeded for each (a Succeeded report of a claimed
+ * attempt starts and ends it: the equivalent of db-scheduler's pick and complete), until every queued task has
+ * succeeded.
  */
 final class TaskQueueReplicas implements AutoCloseable {
     /** An agent takes up to its capacity per claim (the default {@code TaskSettings.agentCapacity()}). */
@@ -126,7 +127,6 @@ final class TaskQueueReplicas implements AutoCloseable {
                         if (!seen.add(a.lease().taskId())) {
                             throw new IllegalStateException("task handed out twice: " + a.lease());
                         }
-                        api.report(m.id(), m.thumbprint(), new TaskReport.Started(a.lease()));
                         api.report(m.id(), m.thumbprint(), new TaskReport.Succeeded(a.lease(), TaskPayload.empty()));
                         done.incrementAndGet();
                         progress.set(System.nanoTime());

@@ -22,7 +22,7 @@ import javax.sql.DataSource;
  *
  * <p>Ours ({@link TaskQueueReplicas}): two replicas (two {@code JdbcAgentStore}s, two pools, two
  * {@code AgentManager}s) on one table prefix; {@code tasks} tasks are submitted untimed, then the worker threads,
- * split over the replicas, claim them for their agents and report Started and Succeeded for each. Theirs
+ * split over the replicas, claim them for their agents and report Succeeded for each (one execution picked and completed per task). Theirs
  * ({@link DbSchedulerPeer}): two db-scheduler {@code Scheduler}s (two pools, the same threads in total, its
  * lock-and-fetch polling on PostgreSQL, its fetch polling on MariaDB) run {@code tasks} one-time executions,
  * scheduled untimed before the schedulers start; each is picked, run and deleted once. Either side's round is
@@ -267,7 +267,7 @@ public final class TaskThroughputRuns {
             double ratio = ours / theirs;
             rows.add(String.format(
                     Locale.ROOT,
-                    "| tasks/s claimed + Started + Succeeded, %s, 2 replicas (own pools), %.0f threads, %,.0f tasks per"
+                    "| tasks/s claimed + Succeeded, %s, 2 replicas (own pools), %.0f threads, %,.0f tasks per"
                             + " round, median of %.0f: agentmanager (claim up to %d per agent) vs db-scheduler (%s) |"
                             + " %,.0f/s | %,.0f/s (db-scheduler) | %s× | ≥ %.0f× | %s |",
                     d[1],
@@ -278,7 +278,7 @@ public final class TaskThroughputRuns {
                     d[2],
                     ours,
                     theirs,
-                    BenchmarkSuite.ratioText(ratio, TARGET),
+                    SuiteTable.ratioText(ratio, TARGET),
                     TARGET,
                     ratio >= TARGET ? "met" : "missed"));
         }

@@ -12,17 +12,19 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * The claim: one READ COMMITTED transaction per call that
  *
  * <ol>
- *   <li>locks the agent's row in {@code task_claimers} ({@code SELECT ... FOR UPDATE}; the row is inserted once
- *       beforehand), so that claims for one agent run one at a time across replicas, and counts the tasks the agent
+ *   <li>locks the agent's row in {@code task_claimers} ({@code SELECT ... FOR UPDATE}; inserted at the agent's first
+ *       claim), so that claims for one agent run one at a time across replicas, and counts the tasks the agent
  *       holds;
- *   <li>locks up to {@code scanLimit} queued candidates in claim order with {@code FOR UPDATE SKIP LOCKED}: rows
- *       another claim holds are skipped, never waited for;
+ *   <li>locks queued candidates in claim order with {@code FOR UPDATE SKIP LOCKED}, a small page first and up to
+ *       {@code scanLimit} only if the page did not serve the claim: rows another claim holds are skipped, never
+ *       waited for;
  *   <li>for a candidate with a concurrency group, locks the group's row in {@code task_groups} (skipping the
  *       candidate if another claim holds it) and counts the group's held tasks;
  *   <li>asks the claimer, and writes its answer with a version-conditional {@code UPDATE}.
@@ -33,6 +35,9 @@ import java.util.Set;
  * in one order (agent, then tasks and groups without waiting), so claims do not deadlock one another.
  */
 final class TaskClaims {
+    /** The fewest candidates a claim locks first. */
+    private static final int FIRST_PAGE = 16;
+
     private final Jdbc db;
     private final Sql sql;
     private final String lockAgent;
@@ -54,7 +59,7 @@ final class TaskClaims {
 
     List<AgentTask> claim(TaskClaimQuery query, TaskClaimer claimer) {
         Jdbc.requireStorableId("agent id", query.agentId());
-        db.execute("register task claimer", c -> ensureRow(c, sql, sql.taskClaimers, "agent_id", query.agentId()));
+        boolean registered = false;
         for (int attempt = 1; ; attempt++) {
             try (Connection c = db.connection()) {
                 int isolation = c.getTransactionIsolation();
@@ -63,7 +68,17 @@ final class TaskClaims {
                     c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
                 }
                 try {
-                    return Jdbc.inTransaction(c, tx -> claimIn(tx, query, claimer));
+                    Optional<List<AgentTask>> claimed = Jdbc.inTransaction(c, tx -> claimIn(tx, query, claimer));
+                    if (claimed.isPresent()) {
+                        return claimed.get();
+                    }
+                    if (registered) {
+                        throw new IllegalStateException("task claimer row missing for " + query.agentId());
+                    }
+                    // the agent's first claim: its lock row, in autocommit mode (rows are never deleted)
+                    ensureRow(c, sql, sql.taskClaimers, "agent_id", query.agentId());
+                    registered = true;
+                    attempt--; // registering is not a failed attempt
                 } finally {
                     if (change) {
                         c.setTransactionIsolation(isolation);
@@ -77,27 +92,61 @@ final class TaskClaims {
         }
     }
 
-    private List<AgentTask> claimIn(Connection c, TaskClaimQuery query, TaskClaimer claimer) throws SQLException {
+    /** The claim in one transaction; empty if the agent has no lock row yet. */
+    private Optional<List<AgentTask>> claimIn(Connection c, TaskClaimQuery query, TaskClaimer claimer)
+            throws SQLException {
         if (!exists(c, lockAgent, query.agentId())) {
-            throw new SQLException("task claimer row missing for " + query.agentId());
+            return Optional.empty();
         }
-        long held = count(c, countHeld, query.agentId());
-        List<AgentTask> claimed = new ArrayList<>();
-        if (held >= query.capacity()) {
-            return claimed;
+        Claim claim = new Claim(query, count(c, countHeld, query.agentId()));
+        if (!claim.wantsMore()) {
+            return Optional.of(claim.claimed);
         }
-        Set<String> lockedGroups = new HashSet<>();
-        for (AgentTask candidate : candidates(c, query)) {
-            if (claimed.size() >= query.max() || held >= query.capacity()) {
-                break;
+        // Most claims are served by the first few candidates: lock a page of those first, and the whole scan
+        // limit only if the page did not serve the claim (rows this transaction locked come again, and are skipped).
+        int firstPage = Math.min(query.scanLimit(), Math.max(FIRST_PAGE, 4 * query.max()));
+        List<AgentTask> page = candidates(c, query, firstPage);
+        Set<String> seen = new HashSet<>();
+        consider(c, page, seen, claim, claimer);
+        if (claim.wantsMore() && page.size() == firstPage && firstPage < query.scanLimit()) {
+            consider(c, candidates(c, query, query.scanLimit()), seen, claim, claimer);
+        }
+        return Optional.of(claim.claimed);
+    }
+
+    /** What one claim has taken so far. */
+    private static final class Claim {
+        final TaskClaimQuery query;
+        final List<AgentTask> claimed = new ArrayList<>();
+        final Set<String> lockedGroups = new HashSet<>();
+        long held;
+
+        Claim(TaskClaimQuery query, long held) {
+            this.query = query;
+            this.held = held;
+        }
+
+        boolean wantsMore() {
+            return claimed.size() < query.max() && held < query.capacity();
+        }
+    }
+
+    private void consider(Connection c, List<AgentTask> candidates, Set<String> seen, Claim claim, TaskClaimer claimer)
+            throws SQLException {
+        for (AgentTask candidate : candidates) {
+            if (!claim.wantsMore()) {
+                return;
+            }
+            if (!seen.add(candidate.id())) {
+                continue;
             }
             String group = candidate.request().concurrencyGroup();
             if (group != null) {
-                if (!lockedGroups.contains(group)) {
+                if (!claim.lockedGroups.contains(group)) {
                     if (!exists(c, lockGroup, group)) {
                         continue; // another claim is counting this group, or its row is missing
                     }
-                    lockedGroups.add(group);
+                    claim.lockedGroups.add(group);
                 }
                 if (count(c, countGroup, group) >= candidate.request().concurrencyLimit()) {
                     continue;
@@ -120,16 +169,15 @@ final class TaskClaims {
                 }
             }
             AgentTask stored = decided.withVersion(version);
-            claimed.add(stored);
+            claim.claimed.add(stored);
             if (stored.status().isHeld()) {
-                held++;
+                claim.held++;
             }
         }
-        return claimed;
     }
 
     /** The queued tasks this agent may take, in claim order, locked; rows other claims hold are skipped. */
-    private List<AgentTask> candidates(Connection c, TaskClaimQuery query) throws SQLException {
+    private List<AgentTask> candidates(Connection c, TaskClaimQuery query, int limit) throws SQLException {
         List<String> names = query.capabilityNames().stream().sorted().toList();
         String capabilityFilter = names.isEmpty()
                 ? "first_capability IS NULL"
@@ -144,7 +192,7 @@ final class TaskClaims {
             for (String name : names) {
                 ps.setString(i++, name);
             }
-            ps.setInt(i, query.scanLimit());
+            ps.setInt(i, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     result.add(TaskRows.task(rs, sql));
