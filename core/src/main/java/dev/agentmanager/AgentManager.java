@@ -194,7 +194,9 @@ public final class AgentManager implements IAgentManager, AutoCloseable {
             executor.scheduleWithFixedDelay(validity::refresh, 0, period, TimeUnit.NANOSECONDS);
             TaskService service = tasks;
             if (service != null) { // other replicas' submissions reach this replica's long-polls
-                long hints = service.settings().hintRefresh().toNanos();
+                // checked four times per interval: a refresh the heartbeats made in between must not make the
+                // next one a whole interval late
+                long hints = Math.max(1, service.settings().hintRefresh().toNanos() / 4);
                 executor.scheduleWithFixedDelay(
                         () -> {
                             if (service.hints().hasWaiters()) {

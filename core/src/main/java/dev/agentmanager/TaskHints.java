@@ -139,10 +139,18 @@ final class TaskHints {
         return waiting == 0 && stop.isEmpty() ? TaskDirectives.none() : new TaskDirectives(waiting, stop);
     }
 
-    /** A claim on this replica came back with fewer tasks than asked for ({@code exhausted}) or not. */
-    void claimed(String agentId, boolean exhausted) {
+    /** What this replica knows of the queue, as a number that changes with it; read before a claim. */
+    long generation() {
+        return generation.get();
+    }
+
+    /**
+     * A claim on this replica came back with fewer tasks than asked for ({@code exhausted}) or not; {@code before}
+     * is the {@link #generation()} read before the claim, so that a task submitted while it ran is still hinted.
+     */
+    void claimed(String agentId, boolean exhausted, long before) {
         if (exhausted) {
-            emptyAt.put(agentId, generation.get());
+            emptyAt.put(agentId, before);
         } else {
             emptyAt.remove(agentId);
         }

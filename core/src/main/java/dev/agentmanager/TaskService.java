@@ -301,6 +301,7 @@ final class TaskService implements AgentTasks {
                 .filter(agent::allowsCapability)
                 .collect(Collectors.toSet());
         Map<String, AgentTask> before = new HashMap<>(); // a store may call the claimer again on a retry
+        long generation = hints.generation();
         List<AgentTask> claimed = store.claimTasks(
                 new TaskClaimQuery(agentId, names, max, settings.agentCapacity(), settings.claimScanLimit()),
                 queued -> {
@@ -310,7 +311,7 @@ final class TaskService implements AgentTasks {
                     before.put(queued.id(), queued);
                     return queued.withState(rules.claim(queued, agentId, epoch, now));
                 });
-        hints.claimed(agentId, claimed.size() < max);
+        hints.claimed(agentId, claimed.size() < max, generation);
         List<TaskAssignment> assignments = new ArrayList<>(claimed.size());
         for (AgentTask task : claimed) {
             AgentTask queued = before.get(task.id());

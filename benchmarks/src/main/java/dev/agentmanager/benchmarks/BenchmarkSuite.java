@@ -63,7 +63,8 @@ public final class BenchmarkSuite {
             "tasks",
             "metrics",
             "interval-load",
-            "task-throughput");
+            "task-throughput",
+            "task-latency");
     /** Parts run only when named. */
     static final List<String> ON_DEMAND = List.of();
 
@@ -122,6 +123,7 @@ public final class BenchmarkSuite {
                 case "metrics" -> suite.runChild(part, MetricsRuns.class, List.of(heap(2)), "100000", "10", "2000000");
                 case "task-throughput" ->
                     suite.runChild(part, TaskThroughputRuns.class, List.of(heap(1)), "5000", "3", "4");
+                case "task-latency" -> suite.runChild(part, TaskLatencyRuns.class, List.of(heap(1)));
                 case "interval-load" ->
                     suite.runChild(part, IntervalLoadRuns.class, List.of(heap(1)), "100000", "60", "4", "2");
                 default ->

@@ -259,18 +259,23 @@ final class QueuedTasks {
     }
 
     /**
-     * The database's plan of the claim's candidate query ({@code TaskClaims.candidates}, its column list as
-     * {@code *}) for this agent, executed (and rolled back: it locks rows).
+     * The database's plan of the claim's widest candidate query ({@code TaskClaims.candidates} at the scan limit, its
+     * column list as {@code *}; on H2 read unlocked along the claim index, as there) for this agent, executed (and
+     * rolled back: it locks rows).
      */
     List<String> explainClaim(String agentId, List<String> capabilityNames, int scanLimit) throws SQLException {
         List<String> plan = new ArrayList<>();
         String names = String.join(
                 ", ", capabilityNames.stream().sorted().map(n -> "'" + n + "'").toList());
         String select = (dialect == JdbcDialect.POSTGRESQL ? "EXPLAIN (ANALYZE, BUFFERS)" : "EXPLAIN ANALYZE")
-                + " SELECT * FROM " + tasks + " WHERE status = 'QUEUED'"
+                + " SELECT * FROM " + tasks
+                + (dialect == JdbcDialect.H2 ? " USE INDEX (" + tasks + "_claim_idx)" : "")
+                + " WHERE status = 'QUEUED'"
                 + " AND (target_agent = '" + agentId + "' OR (target_agent IS NULL AND (first_capability IS NULL OR"
                 + " first_capability IN (" + names + "))))"
-                + " ORDER BY priority DESC, created_at, id LIMIT " + scanLimit + " FOR UPDATE SKIP LOCKED";
+                + (dialect == JdbcDialect.H2
+                        ? " ORDER BY status, priority DESC, created_at, id LIMIT " + scanLimit
+                        : " ORDER BY priority DESC, created_at, id LIMIT " + scanLimit + " FOR UPDATE SKIP LOCKED");
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement();

@@ -10,10 +10,16 @@ import java.util.Map;
  * @param byAgent queued tasks targeting one agent, by agent id
  * @param byCapability queued selector tasks by their first capability name ({@code ""} for none)
  * @param cancelRequests the attempts with a cancel request, by the agent holding them
+ * @param mark a fingerprint of the counted tasks and their versions ({@link #markOf}, summed over them): it changes
+ *     when a task is queued or requeued even if the counts stay the same (one claimed, another submitted), so
+ *     that an agent that found nothing to claim learns of the new task
  */
 public record QueueSummary(
-        Map<String, Integer> byAgent, Map<String, Integer> byCapability, Map<String, List<TaskLease>> cancelRequests) {
-    private static final QueueSummary EMPTY = new QueueSummary(Map.of(), Map.of(), Map.of());
+        Map<String, Integer> byAgent,
+        Map<String, Integer> byCapability,
+        Map<String, List<TaskLease>> cancelRequests,
+        long mark) {
+    private static final QueueSummary EMPTY = new QueueSummary(Map.of(), Map.of(), Map.of(), 0);
 
     public QueueSummary {
         byAgent = Map.copyOf(byAgent);
@@ -25,5 +31,11 @@ public record QueueSummary(
 
     public static QueueSummary empty() {
         return EMPTY;
+    }
+
+    /** One queued task's share of {@link #mark()}: summed over the tasks, so that their order does not matter. */
+    public static long markOf(String taskId, long version) {
+        long h = (taskId.hashCode() * 0x9E3779B97F4A7C15L) ^ version; // spreads the bits: sums rarely collide
+        return h ^ (h >>> 29);
     }
 }

@@ -286,6 +286,19 @@ public abstract class TaskRecordsContract extends TaskContract {
     }
 
     @Test
+    void theQueueSummarysMarkChangesWhenOneQueuedTaskReplacesAnother() {
+        insert(task(id(1), at(1)).selector(TaskSelector.capability("docker")));
+        var before = store.queueSummary(100);
+        hold(stored(id(1)), "agent-001", at(10));
+        insert(task(id(2), at(2)).selector(TaskSelector.capability("docker")));
+        var after = store.queueSummary(100);
+
+        assertThat(after.byCapability()).isEqualTo(before.byCapability()).isEqualTo(Map.of("docker", 1));
+        assertThat(after.mark()).isNotEqualTo(before.mark());
+        assertThat(store.queueSummary(100).mark()).as("nothing changed").isEqualTo(after.mark());
+    }
+
+    @Test
     void theQueueSummaryCountsQueuedTasksByAgentAndFirstCapabilityAndListsCancelRequests() {
         insert(task(id(1), at(1)).agent("agent-001"));
         insert(task(id(2), at(2)).agent("agent-001"));

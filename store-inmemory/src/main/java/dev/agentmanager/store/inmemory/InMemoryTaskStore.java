@@ -263,10 +263,12 @@ public final class InMemoryTaskStore implements TaskStore {
         Map<String, Integer> byAgent = new HashMap<>();
         Map<String, Integer> byCapability = new HashMap<>();
         int counted = 0;
+        long mark = 0;
         for (AgentTask t : queued) {
             if (counted++ >= limit) {
                 break;
             }
+            mark += QueueSummary.markOf(t.id(), t.version());
             if (t.request().target() instanceof TaskTarget.OneAgent one) {
                 byAgent.merge(one.agentId(), 1, Integer::sum);
             } else {
@@ -281,7 +283,7 @@ public final class InMemoryTaskStore implements TaskStore {
                 .filter(t -> t != null && t.state().cancelRequested())
                 .forEach(t ->
                         cancels.computeIfAbsent(agent, k -> new ArrayList<>()).add(t.lease())));
-        return new QueueSummary(byAgent, byCapability, cancels);
+        return new QueueSummary(byAgent, byCapability, cancels, mark);
     }
 
     @Override

@@ -253,11 +253,14 @@ public final class JdbcTaskStore implements TaskStore {
         return db.read("summarize task queue", c -> {
             Map<String, Integer> byAgent = new HashMap<>();
             Map<String, Integer> byCapability = new HashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT target_agent, first_capability FROM " + sql.tasks
+            long mark = 0;
+            try (PreparedStatement ps = c.prepareStatement("SELECT target_agent, first_capability, id, version FROM "
+                    + sql.tasks
                     + " WHERE status = '" + TaskStatus.QUEUED + "' ORDER BY priority DESC, created_at, id LIMIT ?")) {
                 ps.setInt(1, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
+                        mark += QueueSummary.markOf(rs.getString(3), rs.getLong(4));
                         String agent = rs.getString(1);
                         if (agent != null) {
                             byAgent.merge(agent, 1, Integer::sum);
@@ -279,7 +282,7 @@ public final class JdbcTaskStore implements TaskStore {
                     }
                 }
             }
-            return new QueueSummary(byAgent, byCapability, cancels);
+            return new QueueSummary(byAgent, byCapability, cancels, mark);
         });
     }
 

@@ -165,7 +165,7 @@ final class TaskClaims {
                 ps.setString(i++, candidate.id());
                 ps.setLong(i, candidate.version());
                 if (ps.executeUpdate() != 1) {
-                    continue; // cannot happen while the row is locked; the condition guards it anyway
+                    continue; // another claim took it (H2 reads candidates unlocked); elsewhere a guard
                 }
             }
             AgentTask stored = decided.withVersion(version);
@@ -176,15 +176,26 @@ final class TaskClaims {
         }
     }
 
-    /** The queued tasks this agent may take, in claim order, locked; rows other claims hold are skipped. */
+    /**
+     * The queued tasks this agent may take, in claim order, locked (rows other claims hold are skipped), except on
+     * H2 (see below).
+     */
     private List<AgentTask> candidates(Connection c, TaskClaimQuery query, int limit) throws SQLException {
         List<String> names = query.capabilityNames().stream().sorted().toList();
         String capabilityFilter = names.isEmpty()
                 ? "first_capability IS NULL"
                 : "(first_capability IS NULL OR first_capability IN (" + Jdbc.placeholders(names.size()) + "))";
-        String select = TaskRows.select(sql) + " WHERE status = '" + TaskStatus.QUEUED + "'"
+        // H2 reads every queued task for FOR UPDATE with a limit, and walks the claim index in order only when
+        // told to and when the order names its first column: there candidates are read unlocked, in index order,
+        // and the version-conditional UPDATE decides between racing claims (a loser's update matches no row)
+        boolean h2 = sql.dialect == JdbcDialect.H2;
+        String select = TaskRows.select(sql)
+                + (h2 ? " USE INDEX (" + sql.tasks + "_claim_idx)" : "")
+                + " WHERE status = '" + TaskStatus.QUEUED + "'"
                 + " AND (target_agent = ? OR (target_agent IS NULL AND " + capabilityFilter + "))"
-                + " ORDER BY priority DESC, created_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
+                + (h2
+                        ? " ORDER BY status, priority DESC, created_at, id LIMIT ?"
+                        : " ORDER BY priority DESC, created_at, id LIMIT ? FOR UPDATE SKIP LOCKED");
         List<AgentTask> result = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(select)) {
             int i = 1;
