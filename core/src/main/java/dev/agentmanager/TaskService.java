@@ -290,7 +290,8 @@ final class TaskService implements AgentTasks {
         if (max < 1 || max > MAX_CLAIM) {
             throw new InvalidRequestException("max", "must be in [1, " + MAX_CLAIM + "]");
         }
-        Agent agent = authenticate(agentId, thumbprint);
+        // read through: a claim is stamped with the agent's boot epoch, which another replica may have just changed
+        Agent agent = authenticate(agentId, thumbprint, true);
         if (agent.status() != AgentStatus.ACTIVE) {
             return List.of(); // pending, missing or drained by an operator: no new work
         }
@@ -376,16 +377,20 @@ final class TaskService implements AgentTasks {
 
     /**
      * An agent-side call's credentials, checked as for a heartbeat, on the agent as the heartbeat reads it (a
-     * database store's replica cache, whose window across replicas the store documents): the task store's own
-     * writes are conditional and fenced, so they do not depend on this read being the latest.
+     * database store's replica cache, whose window across replicas the store documents): reports are fenced by
+     * their attempt, so they do not depend on this read being the latest.
      */
     private Agent authenticate(String agentId, String thumbprint) {
+        return authenticate(agentId, thumbprint, false);
+    }
+
+    /** With {@code readThrough}, on the agent as stored rather than as the heartbeat's cache holds it. */
+    private Agent authenticate(String agentId, String thumbprint, boolean readThrough) {
         validator.id("agentId", requireNonNull(agentId, "agentId"));
         String presented = validator.thumbprint(requireNonNull(thumbprint, "thumbprint"));
+        Optional<Agent> found = readThrough ? agents.findAgent(agentId) : agents.findAgentForHeartbeat(agentId);
         Agent agent = AgentManager.requireRenewable(
-                agents.findAgentForHeartbeat(agentId).orElseThrow(() -> new AgentNotFoundException(agentId)),
-                presented,
-                clock.instant());
+                found.orElseThrow(() -> new AgentNotFoundException(agentId)), presented, clock.instant());
         CertificateStatus status = validity.checkValidated(presented);
         if (!status.isCurrent()) {
             throw new CertificateMismatchException(

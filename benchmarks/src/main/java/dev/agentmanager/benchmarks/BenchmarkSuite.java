@@ -66,7 +66,7 @@ public final class BenchmarkSuite {
             "task-throughput",
             "task-latency");
     /** Parts run only when named. */
-    static final List<String> ON_DEMAND = List.of();
+    static final List<String> ON_DEMAND = List.of("chaos");
 
     private BenchmarkSuite() {}
 
@@ -124,6 +124,7 @@ public final class BenchmarkSuite {
                 case "task-throughput" ->
                     suite.runChild(part, TaskThroughputRuns.class, List.of(heap(1)), "5000", "3", "4");
                 case "task-latency" -> suite.runChild(part, TaskLatencyRuns.class, List.of(heap(1)));
+                case "chaos" -> suite.runChild(part, ChaosRun.class, List.of("-Xmx1g"), "200", "100000", "20", "1800");
                 case "interval-load" ->
                     suite.runChild(part, IntervalLoadRuns.class, List.of(heap(1)), "100000", "60", "4", "2");
                 default ->

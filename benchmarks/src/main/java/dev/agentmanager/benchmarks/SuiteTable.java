@@ -203,6 +203,9 @@ final class SuiteTable {
         if (parts.contains("metrics")) {
             rows.addAll(MetricsRuns.rows(child));
         }
+        if (parts.contains("chaos")) {
+            rows.addAll(ChaosRun.rows(child));
+        }
         if (parts.contains("task-latency")) {
             rows.addAll(TaskLatencyRuns.rows(child));
         }

@@ -27,7 +27,7 @@ class IntervalLoadRunsSmokeTest {
         }
 
         ChildJvm.Run run = ChildJvm.run(
-                dir, IntervalLoadRuns.class, List.of(), String.valueOf(AGENTS), "0", "4", String.valueOf(PASSES));
+                dir, IntervalLoadRuns.class, List.of(), String.valueOf(AGENTS), "2", "4", String.valueOf(PASSES));
 
         assertThat(run.output()).contains(IntervalLoadRuns.DATABASE_LINE + (postgres ? "PostgreSQL" : "H2"));
         assertThat(run.results())
@@ -45,8 +45,10 @@ class IntervalLoadRunsSmokeTest {
                         "interval.refused");
         assertThat(run.results().get("interval.postgresql")).isEqualTo(postgres ? 1.0 : 0.0);
         assertThat(run.results().get("interval.agents")).isEqualTo(AGENTS);
-        assertThat(run.results().get("interval.passes")).isEqualTo(PASSES);
-        assertThat(run.results().get("interval.beats")).isEqualTo((double) AGENTS * PASSES);
+        // at least 2 s of passes: a flush and change feed reads fall inside (a routine beat itself reads nothing)
+        assertThat(run.results().get("interval.passes")).isGreaterThanOrEqualTo(PASSES);
+        assertThat(run.results().get("interval.beats"))
+                .isEqualTo(AGENTS * run.results().get("interval.passes"));
         assertThat(run.results().get("interval.refused")).isZero();
         assertThat(run.results().get("interval.statements")).isPositive();
         assertThat(IntervalLoadRuns.rows(run.results())).hasSize(3).noneMatch(row -> row.contains("missing"));

@@ -126,9 +126,11 @@ class AgentManagerHealthIndicatorTest {
             AgentManagerHealthIndicator indicator = new AgentManagerHealthIndicator(
                     manager, store, new AgentManagerProperties.Health(Duration.ofDays(14), 1000, 5), clock);
             Registration agent = register();
-            manager.heartbeatProcessor()
-                    .process(
-                            Heartbeat.of(agent.agent().id(), agent.certificate().thumbprint(), 1, 1));
+            for (long sequence = 1; sequence <= 2; sequence++) { // the first, a new boot epoch, is written at once
+                manager.heartbeatProcessor()
+                        .process(Heartbeat.of(
+                                agent.agent().id(), agent.certificate().thumbprint(), 1, sequence));
+            }
             assertThat(store.bufferedHeartbeats()).isEqualTo(1);
 
             clock.advance(Duration.ofMinutes(5)); // five flush intervals of 1 min: still within

@@ -188,7 +188,15 @@ final class HeartbeatPath {
             if (!coalescing) {
                 return db.read("record heartbeat", c -> writeThrough(c, agentId, expectedVersion, beat));
             }
-            return buffer.offer(agentId, expectedVersion, beat, this::loadState);
+            HeartbeatWrite write = buffer.offer(agentId, expectedVersion, beat, this::loadState);
+            if (write == HeartbeatWrite.ACCEPTED_NEW_EPOCH) {
+                // a restart reaches the database at once, not at the next flush: the other replicas then know
+                // the new epoch (they stamp claims with it, and do not announce the restart again)
+                if (db.read("record a restart", c -> writeLiveness(c, agentId, expectedVersion, beat))) {
+                    buffer.written(agentId, beat);
+                }
+            }
+            return write;
         } catch (SQLException e) {
             throw new JdbcStoreException("record heartbeat", e);
         } finally {
@@ -277,8 +285,8 @@ final class HeartbeatPath {
         }
     }
 
-    /** Writes a beat's liveness if the stored (epoch, sequence) is older; nothing otherwise. */
-    private void writeLiveness(Connection c, String id, long version, Pending beat) throws SQLException {
+    /** Writes a beat's liveness if the stored (epoch, sequence) is older; returns whether it did. */
+    private boolean writeLiveness(Connection c, String id, long version, Pending beat) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(LIVENESS_UPDATE.formatted(sql.liveness)
                 + " (boot_epoch < ? OR (boot_epoch = ? AND sequence_no < ?))")) {
             int i = flush.bindLiveness(ps, 1, beat);
@@ -287,7 +295,7 @@ final class HeartbeatPath {
             ps.setLong(i++, beat.bootEpoch());
             ps.setLong(i++, beat.bootEpoch());
             ps.setLong(i, beat.sequence());
-            ps.executeUpdate();
+            return ps.executeUpdate() == 1;
         }
     }
 

@@ -61,7 +61,9 @@ import org.jspecify.annotations.Nullable;
  * (one {@code UPDATE ... FROM unnest(...)} per batch on PostgreSQL, one {@code UPDATE} joined to
  * {@code JSON_TABLE(...)} per batch on MariaDB, JDBC batches on H2). {@link #close()} flushes.
  * Reads through this store merge the buffer in. Durable state (status, capabilities, certificates) is
- * always written through at once. Guarantees:
+ * always written through at once, with this replica's buffered liveness of the agent; so is the first heartbeat
+ * of a new boot epoch (a restart, rare), so that every replica stamps claims with the agent's current epoch and
+ * no other replica announces the same restart again. Guarantees:
  * <ul>
  *   <li>Within one replica, sequence checks are exact and reads see every accepted heartbeat.</li>
  *   <li>A crash loses at most the last flush interval of liveness, never a state change.</li>

@@ -384,28 +384,37 @@ abstract class JdbcReplicaTest {
         register(a, "agent-001", AgentStatus.ACTIVE, T0.plusSeconds(90));
         register(a, "agent-002", AgentStatus.ACTIVE, T0.plusSeconds(90));
 
-        assertThat(a.recordHeartbeat("agent-001", 1, 0, 1, T0.plusSeconds(5), T0.plusSeconds(95), null))
+        assertThat(a.recordHeartbeat("agent-001", 1, 0, 1, T0.plusSeconds(4), T0.plusSeconds(94), null))
                 .isEqualTo(HeartbeatWrite.ACCEPTED_NEW_EPOCH);
-        assertThat(a.recordHeartbeat("agent-002", 1, 0, 1, T0.plusSeconds(5), T0.plusSeconds(95), null))
+        assertThat(a.recordHeartbeat("agent-002", 1, 0, 1, T0.plusSeconds(4), T0.plusSeconds(94), null))
                 .isEqualTo(HeartbeatWrite.ACCEPTED_NEW_EPOCH);
+        assertThat(b.findAgent("agent-001").orElseThrow().liveness().sequence())
+                .as("a new boot epoch is written at once")
+                .isEqualTo(1);
+        assertThat(a.bufferedHeartbeats()).as("nothing left to flush").isZero();
+
+        assertThat(a.recordHeartbeat("agent-001", 1, 0, 2, T0.plusSeconds(5), T0.plusSeconds(95), null))
+                .isEqualTo(HeartbeatWrite.ACCEPTED);
+        assertThat(a.recordHeartbeat("agent-002", 1, 0, 2, T0.plusSeconds(5), T0.plusSeconds(95), null))
+                .isEqualTo(HeartbeatWrite.ACCEPTED);
         assertThat(a.bufferedHeartbeats()).isEqualTo(2);
-        assertThat(a.findAgent("agent-001").orElseThrow().liveness().sequence()).isEqualTo(1);
+        assertThat(a.findAgent("agent-001").orElseThrow().liveness().sequence()).isEqualTo(2);
         assertThat(b.findAgent("agent-001").orElseThrow().liveness().sequence())
                 .as("not flushed yet")
-                .isEqualTo(-1);
+                .isEqualTo(1);
 
         assertThat(a.flushHeartbeats()).isEqualTo(2);
         assertThat(b.findAgent("agent-001").orElseThrow().liveness().deadline())
                 .as("on B's clock")
                 .isCloseTo(T0.plusSeconds(95), within(1, ChronoUnit.SECONDS));
 
-        assertThat(a.recordHeartbeat("agent-002", 1, 0, 2, T0.plusSeconds(6), T0.plusSeconds(96), null))
+        assertThat(a.recordHeartbeat("agent-002", 1, 0, 3, T0.plusSeconds(6), T0.plusSeconds(96), null))
                 .isEqualTo(HeartbeatWrite.ACCEPTED);
         a.close();
         assertThat(b.findAgent("agent-002").orElseThrow().liveness().sequence())
                 .as("close flushed")
-                .isEqualTo(2);
-        assertThatThrownBy(() -> a.recordHeartbeat("agent-002", 1, 0, 3, T0, T0, null))
+                .isEqualTo(3);
+        assertThatThrownBy(() -> a.recordHeartbeat("agent-002", 1, 0, 4, T0, T0, null))
                 .isInstanceOf(IllegalStateException.class);
         assertThat(a.findAgent("agent-002")).isPresent();
     }
@@ -424,8 +433,10 @@ abstract class JdbcReplicaTest {
         register(a, "agent-", AgentStatus.ACTIVE, T0.plusSeconds(90));
         Instant received = T0.plusSeconds(5).plusNanos(123_456_000);
         Instant deadline = received.plusSeconds(90).plusNanos(1_000);
+        assertThat(a.recordHeartbeat(odd, 1, 0, 6, T0, T0.plusSeconds(90), null))
+                .isEqualTo(HeartbeatWrite.ACCEPTED_NEW_EPOCH); // written at once
         assertThat(a.recordHeartbeat(odd, 1, 0, 7, received, deadline, Duration.ofMillis(-1_500)))
-                .isEqualTo(HeartbeatWrite.ACCEPTED_NEW_EPOCH);
+                .isEqualTo(HeartbeatWrite.ACCEPTED);
 
         assertThat(a.flushHeartbeats()).isEqualTo(1);
         AgentLiveness stored = b.findAgent(odd).orElseThrow().liveness();

@@ -100,6 +100,42 @@ class JdbcTaskFailoverTest {
         return response;
     }
 
+    /**
+     * The agent restarts; replica A hears it first and replica B only after the agent claimed and started a task
+     * there. The attempt belongs to the new boot epoch: B must not end it as the old epoch's.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aRestartHeardFirstOnOneReplicaDoesNotEndAnAttemptClaimedAfterItOnTheOther(TestDatabase database) {
+        try (StoreFixture fixture = new StoreFixture(database)) {
+            // flushed by the test: the window a flush interval leaves is what is tested
+            JdbcAgentStore storeA =
+                    fixture.store(fixture.pool, clock, o -> o.heartbeatFlushInterval(Duration.ofMinutes(1)));
+            JdbcAgentStore storeB =
+                    fixture.store(fixture.newPool(), clock, o -> o.heartbeatFlushInterval(Duration.ofMinutes(1)));
+            AgentManager a = manager(storeA);
+            AgentManager b = manager(storeB);
+            Registration web = register(a, "web");
+            String id = web.agent().id();
+            String thumbprint = web.certificate().thumbprint();
+            a.heartbeatProcessor().process(Heartbeat.of(id, thumbprint, 1, 1));
+            b.heartbeatProcessor().process(Heartbeat.of(id, thumbprint, 1, 2));
+            storeA.flushHeartbeats();
+            storeB.flushHeartbeats();
+            AgentTask task = a.tasks()
+                    .submit(TaskRequest.builder("deploy", TaskTarget.agent(id)).build()); // not idempotent
+
+            a.heartbeatProcessor().process(Heartbeat.of(id, thumbprint, 2, 0)); // restarted: A hears it first
+            TaskAssignment claimed = b.tasks().claim(id, thumbprint, 1).get(0);
+            b.tasks().report(id, thumbprint, new TaskReport.Started(claimed.lease()));
+            b.heartbeatProcessor().process(Heartbeat.of(id, thumbprint, 2, 1)); // B hears of epoch 2 only now
+
+            assertThat(b.tasks().find(task.id()).orElseThrow().status()).isEqualTo(TaskStatus.RUNNING);
+            assertThat(a.tasks().find(task.id()).orElseThrow().state().attempt())
+                    .isEqualTo(1);
+        }
+    }
+
     private AgentManager manager(JdbcAgentStore store) {
         return AgentManager.builder()
                 .store(store)

@@ -126,6 +126,12 @@ public final class HeartbeatBuffer {
                     return HeartbeatWrite.STALE;
                 }
                 boolean newEpoch = beat.bootEpoch() > e.bootEpoch;
+                if (newEpoch && !loaded) {
+                    // A restart, as far as this replica knows: another replica may have written the new epoch
+                    // already (one restart must not be announced, and end attempts, once per replica).
+                    entries.remove(agentId);
+                    continue;
+                }
                 e.bootEpoch = beat.bootEpoch();
                 e.sequence = beat.sequence();
                 e.pending = beat;
@@ -169,6 +175,17 @@ public final class HeartbeatBuffer {
             e.version = newVersion;
         } else {
             entries.put(agentId, new Entry(new StoredState(newVersion, storedEpoch, storedSequence)));
+        }
+    }
+
+    /** The beat was written at once (a restart): nothing to flush for the agent unless a newer beat came since. */
+    public void written(String agentId, Pending beat) {
+        synchronized (lock(agentId)) {
+            Entry e = entries.get(agentId);
+            if (e != null && e.pending == beat) {
+                e.pending = null;
+                dirty.remove(agentId);
+            }
         }
     }
 
